@@ -1,0 +1,37 @@
+# Two entry points on a fresh machine: `make build` and `make test`. Both install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+SOURCES := $(shell find templates-src deploy -name '*.ts' 2>/dev/null)
+STAMP_DEPS := node_modules/.xacct-installed
+STAMP_LIB := lib/.xacct-built
+
+.PHONY: build test typecheck jest lint bench clean
+
+# npm ci when node_modules is missing or older than the lockfile.
+$(STAMP_DEPS): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(STAMP_LIB): $(STAMP_DEPS) $(SOURCES) tsconfig.json tsconfig.build.json
+	npx --no-install tsc -p tsconfig.build.json
+	@touch $@
+
+build: $(STAMP_LIB)
+	node lib/deploy/cli.js build --out dist
+
+typecheck: $(STAMP_DEPS)
+	npx --no-install tsc --noEmit -p tsconfig.json
+
+jest: $(STAMP_DEPS)
+	npx --no-install jest --ci --json --outputFile=.jest-results.json
+
+test: typecheck jest
+
+lint: $(STAMP_LIB)
+	node lib/deploy/cli.js lint --dir dist
+
+bench: $(STAMP_LIB)
+	node bench/run.js
+
+clean:
+	rm -rf lib .jest-results.json

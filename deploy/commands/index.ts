@@ -1,0 +1,5 @@
+/** Every command of the CLI, one module each. Add a command by adding its module here. */
+import type { Command } from './types';
+import { buildCommand } from './build';
+
+export const commands: Command[] = [buildCommand];

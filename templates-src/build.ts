@@ -1,0 +1,128 @@
+/**
+ * config -> the files of `dist/`. Pure: returns file names and contents; the CLI writes them.
+ */
+import { stringify } from 'yaml';
+import type { Config } from './config';
+import { configJsonSchema } from './config';
+import { CfnTemplate, synth } from './cfn';
+import { enabledTemplates, Placement, PLACEMENT_TEXT } from './index';
+import { names } from './names';
+import { renderReadme } from './readme';
+
+export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+
+export interface ManifestParameter {
+  name: string;
+  type: string;
+  description: string;
+  default?: string;
+  /** Where the value comes from when xacct deploys. */
+  resolvedBy: string;
+}
+
+export interface ManifestEntry {
+  name: string;
+  placement: Placement;
+  deploysTo: string;
+  order: number;
+  summary: string;
+  /** Stack name (central) or StackSet name (target, source). */
+  deployAs: string;
+  files: { json: string; yaml: string };
+  bytes: number;
+  parameters: ManifestParameter[];
+  outputs: Array<{ name: string; description: string; export?: string }>;
+}
+
+export interface Manifest {
+  xacct: string;
+  prefix: string;
+  homeRegion: string;
+  templates: ManifestEntry[];
+  files: string[];
+}
+
+const RESOLVED_BY: Record<string, string> = {
+  Prefix: 'config: prefix',
+  HomeRegion: 'config: homeRegion',
+  OrganizationId: 'DescribeOrganization',
+  CiAccountId: 'GetCallerIdentity in the CI account',
+  TargetOrgPaths: 'OU names in config.targets resolved through AWS Organizations',
+};
+
+/** Render a template as CloudFormation YAML (long-form intrinsics, YAML 1.1 quoting for CloudFormation's parser). */
+export function toYaml(template: CfnTemplate): string {
+  return stringify(template, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+function subText(value: unknown): string | undefined {
+  if (value && typeof value === 'object' && 'Fn::Sub' in value) {
+    const s = (value as { 'Fn::Sub': unknown })['Fn::Sub'];
+    return typeof s === 'string' ? s : undefined;
+  }
+  return undefined;
+}
+
+function manifestEntry(config: Config, name: string, placement: Placement, order: number, summary: string, t: CfnTemplate, bytes: number): ManifestEntry {
+  const parameters = Object.entries(t.Parameters ?? {}).map(([pname, p]) => ({
+    name: pname,
+    type: String(p.Type),
+    description: String(p.Description ?? ''),
+    ...(p.Default !== undefined ? { default: String(p.Default) } : {}),
+    resolvedBy: RESOLVED_BY[pname] ?? 'config',
+  }));
+  const outputs = Object.entries(t.Outputs ?? {}).map(([oname, o]) => {
+    const exp = o.Export ? subText(o.Export.Name) : undefined;
+    return { name: oname, description: o.Description ?? '', ...(exp ? { export: exp.replace('${Prefix}', config.prefix) } : {}) };
+  });
+  return {
+    name,
+    placement,
+    deploysTo: PLACEMENT_TEXT[placement],
+    order,
+    summary,
+    deployAs: placement === 'central' ? names.stack(config.prefix, name) : names.stackSet(config.prefix, name),
+    files: { json: `${name}.template.json`, yaml: `${name}.template.yaml` },
+    bytes,
+    parameters,
+    outputs,
+  };
+}
+
+export interface BuildResult {
+  files: Map<string, string>;
+  manifest: Manifest;
+  templates: Map<string, CfnTemplate>;
+}
+
+/** Every file of dist/ for a config. Throws if a template exceeds CloudFormation's inline body limit. */
+export function buildDist(config: Config): BuildResult {
+  const files = new Map<string, string>();
+  const templates = new Map<string, CfnTemplate>();
+  const entries: ManifestEntry[] = [];
+  for (const entry of enabledTemplates(config)) {
+    const t = synth(entry.build(config));
+    const json = JSON.stringify(t, null, 2) + '\n';
+    const bytes = Buffer.byteLength(json);
+    if (bytes > MAX_TEMPLATE_BODY_BYTES) {
+      throw new Error(`template '${entry.name}' is ${bytes} bytes; CloudFormation accepts at most ${MAX_TEMPLATE_BODY_BYTES} inline`);
+    }
+    templates.set(entry.name, t);
+    const m = manifestEntry(config, entry.name, entry.placement, entry.order, entry.summary, t, bytes);
+    files.set(m.files.json, json);
+    files.set(m.files.yaml, toYaml(t));
+    entries.push(m);
+  }
+  files.set('config.schema.json', JSON.stringify(configJsonSchema(), null, 2) + '\n');
+  const manifest: Manifest = {
+    xacct: '1',
+    prefix: config.prefix,
+    homeRegion: config.homeRegion,
+    templates: entries,
+    files: [],
+  };
+  files.set('README.md', renderReadme(config, manifest));
+  manifest.files = [...files.keys(), 'manifest.json'].sort();
+  files.set('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+  return { files, manifest, templates };
+}

@@ -1,0 +1,140 @@
+import { S3, SSM, Template, Value } from 'cloudform-types';
+import type { Config } from '../config';
+import { importValue, parameters, ref, retain, sub, tags, P } from '../cfn';
+import { BucketKind, names } from '../names';
+import { artifactRoleNames, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ, Statement, targetOrgConditions } from '../policies/document';
+import { bucketArns, encryptionDenies, transportDenies } from '../policies/bucket';
+import { names as n } from '../names';
+
+export const BUCKET_IDS: Record<BucketKind, string> = { artifacts: 'ArtifactBucket', templates: 'TemplatesBucket', logs: 'AccessLogBucket' };
+
+export function bucketName(kind: BucketKind): string {
+  return names.bucket(P.prefix, kind, P.account, P.region);
+}
+
+interface BucketOptions {
+  kind: BucketKind;
+  /** SSE-KMS key ARN; undefined means SSE-S3 (the access-log bucket, see below). */
+  keyArn?: Value<string>;
+  expireDays?: number;
+  noncurrentDays: number;
+}
+
+/** A bucket with every hardening point: encryption, versioning, no public access, owner-enforced, lifecycle, logging. */
+export function hardenedBucket(o: BucketOptions): S3.Bucket {
+  const encryption = o.keyArn
+    ? { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: o.keyArn }
+    : { SSEAlgorithm: 'AES256' };
+  return retain(
+    new S3.Bucket({
+      BucketName: sub(bucketName(o.kind)),
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: encryption, BucketKeyEnabled: o.keyArn !== undefined }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'expire-and-clean-up',
+            Status: 'Enabled',
+            ExpirationInDays: o.expireDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: o.noncurrentDays },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          },
+        ],
+      },
+      // The access-log bucket does not log to itself: S3 would log its own log deliveries forever.
+      LoggingConfiguration: o.kind === 'logs' ? undefined : { DestinationBucketName: ref(BUCKET_IDS.logs), LogFilePrefix: `${o.kind}/` },
+      Tags: tags(ref('Prefix')),
+    }),
+  );
+}
+
+/** Target roles (org paths + fixed names) may read and write artifacts; nothing else is granted. */
+export function targetAccessStatement(config: Config, kind: BucketKind, write: boolean): Statement {
+  const { bucket, objects } = bucketArns(bucketName(kind));
+  return {
+    Sid: write ? 'TargetRolesReadWrite' : 'TargetRolesRead',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: [...S3_ARTIFACT_READ, ...(write ? S3_ARTIFACT_WRITE : []), ...S3_BUCKET_READ],
+    Resource: [bucket, objects],
+    Condition: targetOrgConditions(artifactRoleNames(config)),
+  };
+}
+
+function bucketPolicy(id: string, kind: BucketKind, statements: Statement[]): S3.BucketPolicy {
+  return new S3.BucketPolicy({ Bucket: ref(id), PolicyDocument: policy(...transportDenies(bucketName(kind)), ...statements) });
+}
+
+function logDeliveryStatement(): Statement {
+  const sources = (['artifacts', 'templates'] as const).map((k) => bucketArns(bucketName(k)).bucket);
+  return {
+    Sid: 'S3ServerAccessLogDelivery',
+    Effect: 'Allow',
+    Principal: { Service: 'logging.s3.amazonaws.com' },
+    Action: 's3:PutObject',
+    Resource: bucketArns(bucketName('logs')).objects,
+    Condition: { StringEquals: { 'aws:SourceAccount': sub(P.account) }, ArnLike: { 'aws:SourceArn': sources } },
+  };
+}
+
+/**
+ * Artifact, templates and access-log buckets for one region of the CI account. The log bucket uses
+ * SSE-S3: S3 server access log delivery supports only SSE-S3 on the destination bucket.
+ */
+export function bucketResources(config: Config, keyArn: Value<string>): Template {
+  const a = config.artifacts;
+  return {
+    Resources: {
+      [BUCKET_IDS.logs]: hardenedBucket({ kind: 'logs', expireDays: a.logRetentionDays, noncurrentDays: a.noncurrentVersionDays }),
+      AccessLogBucketPolicy: bucketPolicy(BUCKET_IDS.logs, 'logs', [logDeliveryStatement()]),
+      [BUCKET_IDS.artifacts]: hardenedBucket({ kind: 'artifacts', keyArn, expireDays: a.expireDays, noncurrentDays: a.noncurrentVersionDays }),
+      ArtifactBucketPolicy: bucketPolicy(BUCKET_IDS.artifacts, 'artifacts', [
+        ...encryptionDenies(bucketName('artifacts'), keyArn),
+        targetAccessStatement(config, 'artifacts', true),
+      ]),
+      [BUCKET_IDS.templates]: hardenedBucket({ kind: 'templates', keyArn, noncurrentDays: a.noncurrentVersionDays }),
+      TemplatesBucketPolicy: bucketPolicy(BUCKET_IDS.templates, 'templates', [
+        ...encryptionDenies(bucketName('templates'), keyArn),
+        targetAccessStatement(config, 'templates', false),
+      ]),
+    },
+  };
+}
+
+/**
+ * buckets — lands in the CI account. Artifact, templates and access-log buckets, hardened, with
+ * policies that admit only xacct's roles in accounts under the target OUs. Names published as
+ * exports and SSM parameters.
+ */
+export function buckets(config: Config): Template {
+  const keyArn = importValue(sub(n.export(P.prefix, 'artifact-key-arn')));
+  const body = bucketResources(config, keyArn);
+  const published = (['artifacts', 'templates', 'logs'] as const).map((kind) => ({
+    kind,
+    id: BUCKET_IDS[kind],
+  }));
+  const resources: NonNullable<Template['Resources']> = { ...body.Resources };
+  const outputs: NonNullable<Template['Outputs']> = {};
+  for (const { kind, id } of published) {
+    resources[`${id}NameParameter`] = new SSM.Parameter({
+      Name: sub(names.ssm(P.prefix, `${kind}-bucket`)),
+      Type: 'String',
+      Value: ref(id),
+      Description: `Name of the xacct ${kind} bucket`,
+    });
+    outputs[`${id}Name`] = { Description: `Name of the ${kind} bucket`, Value: ref(id), Export: { Name: sub(names.export(P.prefix, `${kind}-bucket`)) } };
+  }
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: 'xacct buckets (CI account): artifact, templates and access-log buckets',
+    Parameters: {
+      Prefix: parameters.Prefix(config.prefix),
+      OrganizationId: parameters.OrganizationId(),
+      TargetOrgPaths: parameters.TargetOrgPaths(),
+    },
+    Resources: resources,
+    Outputs: outputs,
+  };
+}

@@ -1,0 +1,103 @@
+import { KMS, SSM, Template } from 'cloudform-types';
+import type { Config } from '../config';
+import { getAtt, parameters, ref, retain, sub, tags, P } from '../cfn';
+import { names } from '../names';
+import { artifactRoleNames, KMS_READ_WRITE_VIA_S3, KMS_USE, ownAccountRoles, policy, PolicyDocument, targetOrgConditions } from '../policies/document';
+
+export const KEY = 'ArtifactKey';
+export const KEY_ALIAS = 'ArtifactKeyAlias';
+
+/** Administration without use: the account can manage and recover the key, but not decrypt with it. */
+const KEY_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion', 'kms:Create*', 'kms:Delete*', 'kms:Describe*', 'kms:Disable*', 'kms:Enable*',
+  'kms:Get*', 'kms:List*', 'kms:Put*', 'kms:Revoke*', 'kms:RotateKeyOnDemand', 'kms:ScheduleKeyDeletion',
+  'kms:TagResource', 'kms:UntagResource', 'kms:Update*',
+];
+
+/** The key policy: administration by the account, use by xacct's roles only. */
+export function artifactKeyPolicy(config: Config): PolicyDocument {
+  return policy(
+    {
+      Sid: 'AccountAdministration',
+      Effect: 'Allow',
+      Principal: { AWS: sub(`arn:${P.partition}:iam::${P.account}:root`) },
+      Action: KEY_ADMIN_ACTIONS,
+      Resource: '*',
+    },
+    {
+      Sid: 'PipelineAndBuildUse',
+      Effect: 'Allow',
+      ...ownAccountRoles([names.pipelineRole, names.buildRole]),
+      Action: KMS_USE,
+      Resource: '*',
+    },
+    {
+      // Target roles reach the key only through S3 (artifact reads and writes), from target OUs.
+      Sid: 'TargetRolesUseThroughS3',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: KMS_READ_WRITE_VIA_S3,
+      Resource: '*',
+      Condition: { ...targetOrgConditions(artifactRoleNames(config)), StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+    },
+    {
+      // CodeBuild's log group is encrypted with this key; CloudWatch Logs names the log group in the context.
+      Sid: 'CloudWatchLogsUse',
+      Effect: 'Allow',
+      Principal: { Service: sub(`logs.${P.region}.amazonaws.com`) },
+      Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      Resource: '*',
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': sub(`arn:${P.partition}:logs:${P.region}:${P.account}:log-group:/aws/codebuild/${P.prefix}-*`) } },
+    },
+  );
+}
+
+/**
+ * kms-key — lands in the CI account (and, through regional-store, in every extra pipeline region).
+ * A symmetric customer-managed key for pipeline artifacts: rotation on, kept on delete and replace,
+ * 30-day deletion window, an alias, and its ARN published as an export and an SSM parameter.
+ */
+export function kmsKeyResources(config: Config): Template {
+  return {
+    Resources: {
+      [KEY]: retain(
+        new KMS.Key({
+        Description: sub(`${P.prefix} pipeline artifacts`),
+        EnableKeyRotation: true,
+        PendingWindowInDays: 30,
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeyPolicy: artifactKeyPolicy(config),
+        Tags: tags(ref('Prefix')),
+      }),
+    ),
+      [KEY_ALIAS]: new KMS.Alias({ AliasName: sub(names.keyAlias(P.prefix)), TargetKeyId: ref(KEY) }),
+    },
+  };
+}
+
+export function kmsKey(config: Config): Template {
+  const body = kmsKeyResources(config);
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: 'xacct kms-key (CI account): customer-managed key for pipeline artifacts',
+    Parameters: {
+      Prefix: parameters.Prefix(config.prefix),
+      OrganizationId: parameters.OrganizationId(),
+      TargetOrgPaths: parameters.TargetOrgPaths(),
+    },
+    Resources: {
+      ...body.Resources,
+      ArtifactKeyArnParameter: new SSM.Parameter({
+        Name: sub(names.ssm(P.prefix, 'artifact-key-arn')),
+        Type: 'String',
+        Value: getAtt(KEY, 'Arn'),
+        Description: 'ARN of the xacct artifact key',
+      }),
+    },
+    Outputs: {
+      ArtifactKeyArn: { Description: 'ARN of the artifact key', Value: getAtt(KEY, 'Arn'), Export: { Name: sub(names.export(P.prefix, 'artifact-key-arn')) } },
+      ArtifactKeyAlias: { Description: 'Alias of the artifact key', Value: ref(KEY_ALIAS) },
+    },
+  };
+}

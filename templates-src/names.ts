@@ -1,0 +1,57 @@
+/**
+ * Every name that crosses an account boundary, derived from the prefix in one place.
+ *
+ * Each function takes plain strings. Templates pass CloudFormation `Fn::Sub` placeholders
+ * (`names.crossAccountRole('${Prefix}')`) and wrap the result in `sub()`; the deployer passes real
+ * values. Both therefore agree by construction on what a role, bucket or export is called.
+ */
+
+/** The longest region name AWS uses today (ap-southeast-5, us-isob-east-1, ...). */
+export const LONGEST_REGION_LENGTH = 14;
+const S3_BUCKET_MAX = 63;
+const LONGEST_BUCKET_KIND = 'templates';
+
+/** The longest prefix whose bucket names still fit S3's limit with account ID and region appended. */
+export function maxPrefixLength(): number {
+  const suffix = `-${LONGEST_BUCKET_KIND}-${'0'.repeat(12)}-${'x'.repeat(LONGEST_REGION_LENGTH)}`;
+  return S3_BUCKET_MAX - suffix.length;
+}
+
+export type BucketKind = 'artifacts' | 'templates' | 'logs';
+
+export const names = {
+  // IAM roles (global, fixed names so policies in other accounts can name them before they exist).
+  pipelineRole: (p: string) => `${p}-pipeline`,
+  buildRole: (p: string) => `${p}-build`,
+  eventsRole: (p: string) => `${p}-events`,
+  crossAccountRole: (p: string) => `${p}-cross-account`,
+  cfnExecRole: (p: string) => `${p}-cfn-exec`,
+  readOnlyRole: (p: string) => `${p}-read-only`,
+  automationRole: (p: string) => `${p}-automation`,
+  sourceAccessRole: (p: string) => `${p}-source-access`,
+  sourceEventsRole: (p: string) => `${p}-source-events`,
+  permissionsBoundary: (p: string) => `${p}-cfn-boundary`,
+  codedeployInstancePolicy: (p: string) => `${p}-codedeploy-instance`,
+  codedeployInstanceRole: (p: string) => `${p}-codedeploy-instance`,
+
+  // Buckets carry account and region: S3 names are global.
+  bucket: (p: string, kind: BucketKind, account: string, region: string) => `${p}-${kind}-${account}-${region}`,
+  keyAlias: (p: string) => `alias/${p}-artifacts`,
+
+  // Stacks and StackSets.
+  stack: (p: string, template: string) => `${p}-${template}`,
+  regionalStack: (p: string, region: string) => `${p}-regional-store-${region}`,
+  pipelineStack: (p: string, pipeline: string) => `${p}-pipeline-${pipeline}`,
+  stackSet: (p: string, template: string) => `${p}-${template}`,
+  pipelineName: (p: string, pipeline: string) => `${p}-${pipeline}`,
+  buildProject: (p: string, pipeline: string) => `${p}-${pipeline}-build`,
+
+  // Discovery: CloudFormation exports and SSM parameters.
+  export: (p: string, what: string) => `${p}-${what}`,
+  ssm: (p: string, what: string) => `/${p}/${what}`,
+} as const;
+
+/** ARN of a role named `name` in `account` (`*` for any account). */
+export function roleArn(partition: string, account: string, name: string): string {
+  return `arn:${partition}:iam::${account}:role/${name}`;
+}
