@@ -20,14 +20,40 @@ export const PLACEMENT_TEXT: Record<Placement, string> = {
   source: 'source account',
 };
 
+/**
+ * What the deployer learns from AWS before it builds anything: who the CI account is, which
+ * organization, and each target group resolved to OU IDs, ID paths and ACTIVE accounts.
+ * Builders receive it only at deploy time; `dist/` is built without it (values become Parameters).
+ */
+export interface DeployContext {
+  ciAccountId: string;
+  organizationId: string;
+  targets: Record<string, ResolvedTarget>;
+}
+
+export interface ResolvedTarget {
+  /** `ou-...` or `r-...` IDs, one per configured OU reference, in config order. */
+  ouIds: string[];
+  /** `o-.../r-.../ou-.../*` paths for `aws:PrincipalOrgPaths`. */
+  orgPaths: string[];
+  /** ACTIVE member accounts under those OUs (nested OUs included, management account excluded), sorted. */
+  accounts: string[];
+}
+
 export interface TemplateEntry {
   name: string;
   placement: Placement;
   /** Deploy order: lower first. Target roles precede the pipeline, which checks its action roles exist. */
   order: number;
   summary: string;
-  build: (config: Config) => Template;
+  build: (config: Config, ctx?: DeployContext) => Template;
   enabled: (config: Config) => boolean;
+  /**
+   * Central templates deployed once per region other than the home region (the regional artifact
+   * stores). Absent: one stack in the home region. Target/source StackSets always get home-region
+   * instances only: IAM is global.
+   */
+  regions?: (config: Config) => string[];
 }
 
 const always = () => true;
@@ -43,4 +69,32 @@ export const registry: TemplateEntry[] = [
 
 export function enabledTemplates(config: Config): TemplateEntry[] {
   return registry.filter((t) => t.enabled(config)).sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+}
+
+/** Every OU ID and org path across all target groups (what target StackSets deploy to). */
+export function allTargetOus(ctx: DeployContext): { ouIds: string[]; orgPaths: string[] } {
+  const ouIds = new Set<string>();
+  const orgPaths = new Set<string>();
+  for (const t of Object.values(ctx.targets)) {
+    t.ouIds.forEach((o) => ouIds.add(o));
+    t.orgPaths.forEach((o) => orgPaths.add(o));
+  }
+  return { ouIds: [...ouIds].sort(), orgPaths: [...orgPaths].sort() };
+}
+
+/**
+ * Values for a template's Parameters at deploy time. Parameters not listed here keep their
+ * template defaults (which come from the config).
+ */
+export function parameterValues(parameterNames: string[], config: Config, ctx: DeployContext): Record<string, string> {
+  const known: Record<string, string> = {
+    Prefix: config.prefix,
+    HomeRegion: config.homeRegion,
+    OrganizationId: ctx.organizationId,
+    CiAccountId: ctx.ciAccountId,
+    TargetOrgPaths: allTargetOus(ctx).orgPaths.join(','),
+  };
+  const out: Record<string, string> = {};
+  for (const name of parameterNames) if (name in known) out[name] = known[name];
+  return out;
 }
