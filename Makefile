@@ -7,9 +7,11 @@ STAMP_LIB := lib/.xacct-built
 
 .PHONY: build test typecheck jest lint bench clean
 
-# npm ci when node_modules is missing or older than the lockfile.
+# npm ci when node_modules is missing or older than the lockfile. npm ci refuses a lockfile that
+# lacks other platforms' optional binaries (this registry serves only some of them); then the
+# locked versions are installed with `npm install --no-save`, which leaves the lockfile untouched.
 $(STAMP_DEPS): package-lock.json package.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
 	@touch $@
 
 $(STAMP_LIB): $(STAMP_DEPS) $(SOURCES) tsconfig.json tsconfig.build.json

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { buildDist, BuildResult } from '../../templates-src/build';
+import { Config, parseConfig } from '../../templates-src/config';
+import type { CfnTemplate } from '../../templates-src/cfn';
+
+export const FIXTURES = join(__dirname, '..', 'fixtures');
+export const CONFIGS = ['default', 'two-ous'] as const;
+
+export function fixtureConfig(name: string): Config {
+  return parseConfig(parse(readFileSync(join(FIXTURES, 'configs', `${name}.yml`), 'utf8')), `${name}.yml`);
+}
+
+const cache = new Map<string, BuildResult>();
+export function built(name: string): BuildResult {
+  let r = cache.get(name);
+  if (!r) {
+    r = buildDist(fixtureConfig(name));
+    cache.set(name, r);
+  }
+  return r;
+}
+
+export function template(config: string, name: string): CfnTemplate {
+  const t = built(config).templates.get(name);
+  if (!t) throw new Error(`no template '${name}' for config '${config}'`);
+  return t;
+}
+
+/** Every statement of every policy document found anywhere under a value. */
+export function statementsIn(value: unknown): Array<Record<string, any>> {
+  const out: Array<Record<string, any>> = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.Version === '2012-10-17' && Array.isArray(o.Statement)) out.push(...(o.Statement as Array<Record<string, any>>));
+      else Object.values(o).forEach(walk);
+    }
+  };
+  walk(value);
+  return out;
+}
+
+export function resourcesOfType(t: CfnTemplate, type: string): Array<[string, CfnTemplate['Resources'][string]]> {
+  return Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+}
+
+export const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
