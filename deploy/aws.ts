@@ -1,0 +1,66 @@
+/**
+ * The only place an AWS client is constructed. Every client shares one configuration: the SDK's
+ * default credential chain (environment, shared profiles, SSO, instance roles) or a named profile,
+ * adaptive retries, and an optional endpoint for AWS-compatible APIs. Functions in deploy/ receive
+ * these clients as arguments and never build their own.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { STSClient } from '@aws-sdk/client-sts';
+
+export interface AwsOptions {
+  /** Region for STS and Organizations; CloudFormation clients are made per region on demand. */
+  region: string;
+  profile?: string;
+  /** --endpoint-url; without it the SDK itself honours AWS_ENDPOINT_URL and its per-service forms. */
+  endpointUrl?: string;
+  maxAttempts?: number;
+}
+
+export interface Clients {
+  readonly region: string;
+  readonly sts: STSClient;
+  readonly org: OrganizationsClient;
+  /** A CloudFormation client for `region` (one per region, made once). */
+  cfn(region: string): CloudFormationClient;
+}
+
+/** About ten attempts: StackSet APIs throttle readily under large organizations. */
+export const MAX_ATTEMPTS = 10;
+
+export interface SharedClientConfig {
+  region: string;
+  profile?: string;
+  endpoint?: string;
+  maxAttempts: number;
+  retryMode: 'adaptive';
+}
+
+export function clientConfig(o: AwsOptions, region: string = o.region): SharedClientConfig {
+  return {
+    region,
+    ...(o.profile !== undefined ? { profile: o.profile } : {}),
+    ...(o.endpointUrl !== undefined ? { endpoint: o.endpointUrl } : {}),
+    maxAttempts: o.maxAttempts ?? MAX_ATTEMPTS,
+    // Adaptive mode adds client-side rate limiting on top of standard retries: it slows the whole
+    // client after throttling instead of letting parallel waits hammer the API.
+    retryMode: 'adaptive',
+  };
+}
+
+export function createClients(o: AwsOptions): Clients {
+  const cfnByRegion = new Map<string, CloudFormationClient>();
+  return {
+    region: o.region,
+    sts: new STSClient(clientConfig(o)),
+    org: new OrganizationsClient(clientConfig(o)),
+    cfn(region: string) {
+      let client = cfnByRegion.get(region);
+      if (!client) {
+        client = new CloudFormationClient(clientConfig(o, region));
+        cfnByRegion.set(region, client);
+      }
+      return client;
+    },
+  };
+}
