@@ -1,0 +1,127 @@
+/**
+ * `xacct deploy`: target StackSets, then the source StackSet, then the central stacks. StackSets of
+ * the same placement and order run side by side; a failure stops before the central stacks, since
+ * the pipeline needs the roles in the target accounts.
+ */
+import type { Config } from '../templates-src/config';
+import type { Clock } from './clock';
+import { formatDuration } from './clock';
+import { XacctError } from './errors';
+import type { Io } from './io';
+import type { OperationProgress } from './operation';
+import { AwsClients, prepare, StackSetItem } from './plan';
+import { deployStackSet, StackSetOutcome } from './stackset';
+import { deployStack, StackOutcome } from './stack';
+
+export interface DeployDeps {
+  clients: AwsClients;
+  io: Io;
+  clock: Clock;
+  /** Asked before anything destructive (deleting a ROLLBACK_COMPLETE stack). */
+  confirm: (question: string) => Promise<boolean>;
+  /** Waiting limits; defaults suit real AWS. */
+  timeouts?: { operationMs?: number; stackMs?: number; initialDelayMs?: number; maxDelayMs?: number; progressEveryMs?: number };
+}
+
+export interface DeployResult {
+  noChanges: boolean;
+  account: string;
+  callAs: string;
+  stackSets: Array<{ name: string; created: boolean; changed: boolean; operations: Array<{ kind: string; operationId: string; status: string }>; warnings: string[] }>;
+  stacks: Array<{ name: string; region: string; action: string; status?: string }>;
+}
+
+function progressLine(p: OperationProgress): string {
+  const c = p.counts ? `: ${p.counts.succeeded} succeeded, ${p.counts.failed} failed, ${p.counts.pending} pending` : '';
+  return `${p.ref.stackSetName} ${p.ref.operationId} ${p.status}${c} (${formatDuration(p.elapsedMs)})`;
+}
+
+/** Groups of StackSets that may run together: consecutive items with the same placement and order. */
+function waves(items: StackSetItem[]): StackSetItem[][] {
+  const out: StackSetItem[][] = [];
+  for (const item of items) {
+    const last = out[out.length - 1];
+    if (last && last[0].entry.placement === item.entry.placement && last[0].entry.order === item.entry.order) last.push(item);
+    else out.push([item]);
+  }
+  return out;
+}
+
+function combine(errors: unknown[]): unknown {
+  if (errors.length === 1) return errors[0];
+  const all = errors.map((e) => (e instanceof Error ? e.message : String(e)));
+  const precondition = errors.every((e) => e instanceof XacctError && e.exitCode === 2);
+  return new XacctError(precondition ? 'PRECONDITION' : 'DEPLOY_FAILED', `${errors.length} StackSets failed:\n${all.join('\n')}`);
+}
+
+export function summarize(r: DeployResult): string {
+  const lines: string[] = [];
+  for (const s of r.stackSets) {
+    const what = s.changed ? `${s.created ? 'created' : 'updated'}: ${s.operations.map((o) => `${o.kind} ${o.operationId}`).join(', ')}` : 'no changes';
+    lines.push(`  StackSet ${s.name.padEnd(32)} ${what}`);
+  }
+  for (const s of r.stacks) lines.push(`  stack    ${`${s.name} (${s.region})`.padEnd(32)} ${s.action === 'none' ? 'no changes' : `${s.action} ${s.status ?? ''}`.trim()}`);
+  const head = r.noChanges ? 'no changes' : 'deployed';
+  return `${head} (account ${r.account}, StackSets as ${r.callAs})\n${lines.join('\n')}`;
+}
+
+export async function runDeploy(config: Config, deps: DeployDeps): Promise<DeployResult> {
+  const { io, clock } = deps;
+  const t = deps.timeouts ?? {};
+  const prepared = await prepare(config, { clients: deps.clients, io });
+  const { identity } = prepared;
+  const home = deps.clients.cfn(config.homeRegion);
+  io.info(`deploying as ${identity.arn} (${identity.callAs === 'SELF' ? 'management account' : 'delegated administrator'}) in ${identity.organizationId}`);
+
+  const stackSetOutcomes: StackSetOutcome[] = [];
+  for (const wave of waves(prepared.stackSets)) {
+    const settled = await Promise.allSettled(
+      wave.map(({ spec }) =>
+        deployStackSet(home, spec, {
+          callAs: identity.callAs,
+          clock,
+          timeoutMs: t.operationMs,
+          initialDelayMs: t.initialDelayMs,
+          maxDelayMs: t.maxDelayMs,
+          progressEveryMs: t.progressEveryMs,
+          onProgress: (p) => io.info(progressLine(p)),
+          onStep: (e) => io.info(`${e.stackSet}: ${e.note} [${e.operationId}]`),
+        }),
+      ),
+    );
+    const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
+    for (const s of settled) if (s.status === 'fulfilled') stackSetOutcomes.push(s.value);
+    if (errors.length > 0) throw combine(errors);
+  }
+  for (const o of stackSetOutcomes) for (const w of o.warnings) io.warn(`StackSet '${o.name}': ${w}`);
+
+  const stackOutcomes: StackOutcome[] = [];
+  for (const { spec } of prepared.stacks) {
+    stackOutcomes.push(
+      await deployStack(deps.clients.cfn(spec.region), spec, {
+        clock,
+        confirm: deps.confirm,
+        timeoutMs: t.stackMs,
+        initialDelayMs: t.initialDelayMs,
+        maxDelayMs: t.maxDelayMs,
+        onEvent: (m) => io.info(m),
+      }),
+    );
+  }
+
+  const result: DeployResult = {
+    noChanges: stackSetOutcomes.every((o) => o.noop) && stackOutcomes.every((o) => !o.changed),
+    account: identity.accountId,
+    callAs: identity.callAs,
+    stackSets: stackSetOutcomes.map((o) => ({
+      name: o.name,
+      created: o.created,
+      changed: !o.noop,
+      operations: o.steps.map((s) => ({ kind: s.step.kind, operationId: s.operationId, status: s.status })),
+      warnings: o.warnings,
+    })),
+    stacks: stackOutcomes.map((o) => ({ name: o.name, region: o.region, action: o.action, status: o.status })),
+  };
+  io.result(summarize(result), result);
+  return result;
+}

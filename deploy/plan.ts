@@ -1,0 +1,175 @@
+/**
+ * What a deploy works from, gathered without changing anything: preflight, the target groups
+ * resolved through Organizations, every registry entry built with that context into a StackSet or
+ * stack spec, and (for a preview) each one's current state and plan.
+ */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { Config } from '../templates-src/config';
+import { allTargetOus, DeployContext, enabledTemplates, parameterValues, TemplateEntry } from '../templates-src/index';
+import { names } from '../templates-src/names';
+import { synth } from '../templates-src/cfn';
+import { MAX_TEMPLATE_BODY_BYTES } from '../templates-src/build';
+import { XacctError } from './errors';
+import type { Io } from './io';
+import { Identity, OrgTree, preflight, resolveTargets } from './organizations';
+import { operationPreferences, planStackSet, readStackSet, StackSetPlan, StackSetSpec } from './stackset';
+import { planStack, readStack, StackPlan, StackSpec } from './stack';
+import { activeOperations } from './operation';
+
+/** The clients deploy/ needs; `deploy/aws.ts` makes them. */
+export interface AwsClients {
+  sts: STSClient;
+  org: OrganizationsClient;
+  cfn(region: string): CloudFormationClient;
+}
+
+export const CAPABILITIES = ['CAPABILITY_NAMED_IAM'];
+
+export interface StackSetItem {
+  entry: TemplateEntry;
+  spec: StackSetSpec;
+}
+
+export interface StackItem {
+  entry: TemplateEntry;
+  spec: StackSpec;
+}
+
+export interface Prepared {
+  identity: Identity;
+  context: DeployContext;
+  /** Target StackSets, then the source StackSet: the order deploy takes. Same `order` runs together. */
+  stackSets: StackSetItem[];
+  /** Central stacks in registry order, each entry's regions in config order. */
+  stacks: StackItem[];
+}
+
+function body(entry: TemplateEntry, config: Config, ctx: DeployContext): { text: string; parameterNames: string[] } {
+  const t = synth(entry.build(config, ctx));
+  const text = JSON.stringify(t);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_TEMPLATE_BODY_BYTES) {
+    throw new XacctError('PRECONDITION', `template '${entry.name}' is ${bytes} bytes once built for this organization; CloudFormation accepts at most ${MAX_TEMPLATE_BODY_BYTES} inline`);
+  }
+  return { text, parameterNames: Object.keys(t.Parameters ?? {}) };
+}
+
+/** Name of the stack for a central entry: `<prefix>-<name>`, with `-<region>` for per-region entries. */
+export function centralStackName(prefix: string, entry: TemplateEntry, region: string): string {
+  return entry.regions ? `${names.stack(prefix, entry.name)}-${region}` : names.stack(prefix, entry.name);
+}
+
+/** Source accounts the pipelines read from: CodeCommit in another account than the CI account. */
+export function sourceAccounts(config: Config, ciAccountId: string): string[] {
+  const out = new Set<string>();
+  for (const p of config.pipelines) {
+    const account = 'codecommit' in p.source ? p.source.codecommit.account : undefined;
+    if (account && account !== ciAccountId) out.add(account);
+  }
+  return [...out].sort();
+}
+
+async function stackSetSpec(entry: TemplateEntry, config: Config, ctx: DeployContext, tree: OrgTree, identity: Identity): Promise<StackSetSpec | undefined> {
+  const { text, parameterNames } = body(entry, config, ctx);
+  const regions = [config.homeRegion];
+  const common = {
+    name: names.stackSet(config.prefix, entry.name),
+    description: `xacct ${config.prefix}: ${entry.summary}`,
+    templateBody: text,
+    parameters: parameterValues(parameterNames, config, ctx),
+    capabilities: CAPABILITIES,
+    regions,
+    preferences: operationPreferences(config, regions),
+  };
+  if (entry.placement === 'target') {
+    return {
+      ...common,
+      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: config.rollout.retainStacksOnAccountRemoval },
+      targets: { kind: 'ous', ouIds: allTargetOus(ctx).ouIds },
+    };
+  }
+  const accounts = sourceAccounts(config, ctx.ciAccountId);
+  if (accounts.length === 0) return undefined;
+  const picked = [];
+  for (const account of accounts) {
+    if (account === identity.managementAccountId) {
+      throw new XacctError('BAD_INPUT', `source account ${account} is the management account of ${identity.organizationId}; service-managed StackSets never deploy there`);
+    }
+    picked.push({ account, ouId: await tree.parentOf(account) });
+  }
+  return {
+    ...common,
+    // Auto-deployment acts on whole OUs: it would put the source role into every account that later
+    // joins the source account's OU. This StackSet targets single accounts, so it stays off.
+    autoDeployment: { enabled: false, retainStacksOnAccountRemoval: false },
+    targets: { kind: 'accounts', accounts: picked },
+  };
+}
+
+export interface PrepareDeps {
+  clients: AwsClients;
+  io: Io;
+}
+
+/** Preflight, resolution and every spec. Makes no mutating call except switching on trusted access from the management account. */
+export async function prepare(config: Config, deps: PrepareDeps): Promise<Prepared> {
+  const home = deps.clients.cfn(config.homeRegion);
+  const identity = await preflight({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io);
+  const tree = new OrgTree(deps.clients.org, identity.organizationId, identity.managementAccountId);
+  const targets = await resolveTargets(config, tree);
+  const context: DeployContext = { ciAccountId: identity.accountId, organizationId: identity.organizationId, targets };
+  for (const [name, t] of Object.entries(targets)) deps.io.debug(`target ${name}: ${t.ouIds.join(', ')} (${t.accounts.length} active accounts)`);
+
+  const entries = enabledTemplates(config);
+  const stackSets: StackSetItem[] = [];
+  const placementRank = { target: 0, source: 1, central: 2 } as const;
+  for (const entry of entries.filter((e) => e.placement !== 'central').sort((a, b) => placementRank[a.placement] - placementRank[b.placement] || a.order - b.order)) {
+    const spec = await stackSetSpec(entry, config, context, tree, identity);
+    if (spec) stackSets.push({ entry, spec });
+    else deps.io.debug(`${entry.name}: no source account outside the CI account; no StackSet`);
+  }
+  const stacks: StackItem[] = [];
+  for (const entry of entries.filter((e) => e.placement === 'central')) {
+    const { text, parameterNames } = body(entry, config, context);
+    for (const region of entry.regions ? entry.regions(config) : [config.homeRegion]) {
+      stacks.push({
+        entry,
+        spec: {
+          name: centralStackName(config.prefix, entry, region),
+          region,
+          templateBody: text,
+          parameters: parameterValues(parameterNames, config, context),
+          capabilities: CAPABILITIES,
+          tags: { 'xacct:prefix': config.prefix },
+        },
+      });
+    }
+  }
+  return { identity, context, stackSets, stacks };
+}
+
+export interface DeploymentPlan extends Prepared {
+  stackSetPlans: Array<StackSetPlan & { runningOperations: string[] }>;
+  stackPlans: StackPlan[];
+  /** True when deploy would make no mutating call. */
+  noop: boolean;
+}
+
+/** Read-only: what `deploy` would do now. */
+export async function planDeployment(config: Config, deps: PrepareDeps): Promise<DeploymentPlan> {
+  const prepared = await prepare(config, deps);
+  const home = deps.clients.cfn(config.homeRegion);
+  const stackSetPlans = await Promise.all(
+    prepared.stackSets.map(async ({ spec }) => {
+      const state = await readStackSet(home, spec.name, prepared.identity.callAs);
+      const running = state.exists ? (await activeOperations(home, spec.name, prepared.identity.callAs)).active.map((o) => o.OperationId ?? '') : [];
+      return { ...planStackSet(spec, state), runningOperations: running };
+    }),
+  );
+  const stackPlans: StackPlan[] = [];
+  for (const { spec } of prepared.stacks) stackPlans.push(planStack(spec, await readStack(deps.clients.cfn(spec.region), spec.name, spec.region)));
+  const noop = stackSetPlans.every((p) => p.noop && p.runningOperations.length === 0) && stackPlans.every((p) => p.action === 'none');
+  return { ...prepared, stackSetPlans, stackPlans, noop };
+}
