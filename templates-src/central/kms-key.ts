@@ -1,8 +1,8 @@
 import { KMS, SSM, Template } from 'cloudform-types';
 import type { Config } from '../config';
-import { getAtt, parameters, ref, retain, sub, tags, P } from '../cfn';
+import { getAtt, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';
-import { artifactRoleNames, KMS_READ_WRITE_VIA_S3, KMS_USE, ownAccountRoles, policy, PolicyDocument, targetOrgConditions } from '../policies/document';
+import { artifactRoleNames, KMS_READ_WRITE_VIA_S3, KMS_USE, ownAccountRoles, policy, PolicyDocument, sourceAccessConditions, sourceAccounts, Statement, targetOrgConditions } from '../policies/document';
 
 export const KEY = 'ArtifactKey';
 export const KEY_ALIAS = 'ArtifactKeyAlias';
@@ -10,12 +10,22 @@ export const KEY_ALIAS = 'ArtifactKeyAlias';
 /** Administration without use: the account can manage and recover the key, but not decrypt with it. */
 const KEY_ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion', 'kms:Create*', 'kms:Delete*', 'kms:Describe*', 'kms:Disable*', 'kms:Enable*',
-  'kms:Get*', 'kms:List*', 'kms:Put*', 'kms:Revoke*', 'kms:RotateKeyOnDemand', 'kms:ScheduleKeyDeletion',
+  'kms:Get*', 'kms:List*', 'kms:Put*', 'kms:ReplicateKey', 'kms:Revoke*', 'kms:RotateKeyOnDemand', 'kms:ScheduleKeyDeletion',
   'kms:TagResource', 'kms:UntagResource', 'kms:Update*',
 ];
 
 /** The key policy: administration by the account, use by xacct's roles only. */
 export function artifactKeyPolicy(config: Config): PolicyDocument {
+  const source: Statement[] = sourceAccounts(config).length === 0 ? [] : [
+    {
+      Sid: 'SourceAccessRolesUseThroughS3',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: KMS_READ_WRITE_VIA_S3,
+      Resource: '*',
+      Condition: { ...sourceAccessConditions(), StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+    },
+  ];
   return policy(
     {
       Sid: 'AccountAdministration',
@@ -41,6 +51,16 @@ export function artifactKeyPolicy(config: Config): PolicyDocument {
       Condition: { ...targetOrgConditions(artifactRoleNames(config)), StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
     },
     {
+      // Grants hand out key use outside this policy; only AWS services acting for a resource
+      // (e.g. S3 or CodeBuild integrations) may create them. Control Tower CT.KMS.PR.3.
+      Sid: 'DenyGrantsExceptForAwsResources',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    },
+    {
       // CodeBuild's log group is encrypted with this key; CloudWatch Logs names the log group in the context.
       Sid: 'CloudWatchLogsUse',
       Effect: 'Allow',
@@ -49,6 +69,7 @@ export function artifactKeyPolicy(config: Config): PolicyDocument {
       Resource: '*',
       Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': sub(`arn:${P.partition}:logs:${P.region}:${P.account}:log-group:/aws/codebuild/${P.prefix}-*`) } },
     },
+    ...source,
   );
 }
 
@@ -66,6 +87,9 @@ export function kmsKeyResources(config: Config): Template {
         EnableKeyRotation: true,
         PendingWindowInDays: 30,
         KeySpec: 'SYMMETRIC_DEFAULT',
+        // Multi-Region so regional artifact stores replicate it: replicas share the key ID, and the
+        // pipeline names each region's key by ARN without a cross-region lookup.
+        MultiRegion: true,
         KeyUsage: 'ENCRYPT_DECRYPT',
         KeyPolicy: artifactKeyPolicy(config),
         Tags: tags(ref('Prefix')),
@@ -81,11 +105,7 @@ export function kmsKey(config: Config): Template {
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: 'xacct kms-key (CI account): customer-managed key for pipeline artifacts',
-    Parameters: {
-      Prefix: parameters.Prefix(config.prefix),
-      OrganizationId: parameters.OrganizationId(),
-      TargetOrgPaths: parameters.TargetOrgPaths(),
-    },
+    Parameters: orgParameters(config, sourceAccounts(config)),
     Resources: {
       ...body.Resources,
       ArtifactKeyArnParameter: new SSM.Parameter({

@@ -55,11 +55,14 @@ export function roleOutputs(spec: RoleSpec): NonNullable<Template['Outputs']> {
 
 /** A whole target-account template around one role (plus any extra resources). */
 export function roleTemplate(config: Config, description: string, spec: RoleSpec, extra: Template['Resources'] = {}): Template {
+  const resources = { ...extra, ...roleResources(spec) };
+  // A declared but unused parameter is a cfn-lint warning (W2001) and a value the deployer must supply for nothing.
+  const usesCi = JSON.stringify(resources).includes(P.ciAccount);
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: description,
-    Parameters: { Prefix: parameters.Prefix(config.prefix), CiAccountId: parameters.CiAccountId() },
-    Resources: { ...extra, ...roleResources(spec) },
+    Parameters: { Prefix: parameters.Prefix(config.prefix), ...(usesCi ? { CiAccountId: parameters.CiAccountId() } : {}) },
+    Resources: resources,
     Outputs: roleOutputs(spec),
   };
 }
