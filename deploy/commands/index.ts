@@ -3,3 +3,5 @@ import type { Command } from './types';
 import { buildCommand } from './build';
 
 export const commands: Command[] = [buildCommand];
+import { lintCommand } from './lint'; commands.push(lintCommand);
+import { deployCommand } from './deploy'; commands.push(deployCommand);

@@ -1,0 +1,82 @@
+/**
+ * `xacct lint`: the pure template checks, cfn-guard's Control Tower rules and cfn-lint over every
+ * template of a directory (or a tree of fixtures), combined into one report.
+ */
+import { checks, runChecks } from '../../templates-src/checks';
+import { servicesUsed } from '../../templates-src/checks/iam-actions-exist';
+import type { Finding } from '../../templates-src/checks/types';
+import { CfnLintFlavour, runCfnLint, Waiver } from './cfn-lint';
+import { runGuard } from './cfn-guard';
+import { findTemplates, TemplateFile } from './files';
+import { loadActionCatalog } from './iam-catalog';
+import { loadSpec } from './spec';
+import { applySuppressions, loadSuppressions, Suppressed, SUPPRESSIONS_FILE } from './suppressions';
+
+export interface LintOptions {
+  dir: string;
+  /** Walk the tree; templates under `broken/` must be rejected by the rules they name. */
+  fixtures: boolean;
+  cfnLint: CfnLintFlavour | 'auto';
+  suppressionsFile?: string;
+}
+
+export interface FixtureProblem {
+  file: string;
+  message: string;
+}
+
+export interface LintReport {
+  templates: number;
+  rules: string[];
+  cfnLint: CfnLintFlavour;
+  /** Findings on templates that must pass. */
+  failures: Finding[];
+  /** Broken fixtures that were not rejected as they declare. */
+  fixtureProblems: FixtureProblem[];
+  /** Findings on broken fixtures, by file: what rejected them. */
+  rejected: Map<string, Finding[]>;
+  waivers: Waiver[];
+  suppressed: Suppressed[];
+}
+
+/** Our own checks run per directory: the templates of one directory deploy together. */
+function ownChecks(files: TemplateFile[], ctx: Parameters<typeof runChecks>[1]): Finding[] {
+  const groups = new Map<string, TemplateFile[]>();
+  for (const f of files) groups.set(f.group, [...(groups.get(f.group) ?? []), f]);
+  return [...groups.values()].flatMap((g) => runChecks(g, ctx));
+}
+
+function fixtureProblems(t: TemplateFile, found: Finding[]): FixtureProblem[] {
+  if (t.expectRules.length === 0) return [{ file: t.file, message: "a broken fixture must name the rules that reject it (Metadata 'xacct:expect-rules')" }];
+  return t.expectRules
+    .filter((rule) => !found.some((f) => f.rule === rule))
+    .map((rule) => ({ file: t.file, message: `was not rejected by ${rule}${found.length ? ` (only by ${[...new Set(found.map((f) => f.rule))].join(', ')})` : ''}` }));
+}
+
+export async function runLint(o: LintOptions): Promise<LintReport> {
+  const files = findTemplates(o.dir, o.fixtures);
+  const spec = loadSpec();
+  const iam = await loadActionCatalog(servicesUsed(files));
+  const own = ownChecks(files, { spec, iam });
+  const [guard, lint] = await Promise.all([runGuard(files), runCfnLint(files, spec, o.cfnLint)]);
+  const { failing, suppressed } = applySuppressions(guard, loadSuppressions(o.suppressionsFile ?? SUPPRESSIONS_FILE));
+  const all: Finding[] = [...own, ...failing, ...lint.findings];
+  const report: LintReport = {
+    templates: files.length,
+    rules: checks.map((c) => c.rule),
+    cfnLint: lint.flavour,
+    failures: [],
+    fixtureProblems: [],
+    rejected: new Map(),
+    waivers: lint.waivers,
+    suppressed,
+  };
+  for (const t of files) {
+    const found = all.filter((f) => f.template === t.name);
+    if (t.broken) {
+      report.rejected.set(t.file, found);
+      report.fixtureProblems.push(...fixtureProblems(t, found));
+    } else report.failures.push(...found);
+  }
+  return report;
+}
