@@ -29,8 +29,12 @@ jest: $(STAMP_DEPS)
 
 test: typecheck jest
 
+# dist/, then every template fixture (those under broken/ must be rejected by the rules they name),
+# then the access-path proofs (iam-simulate is AGPL: a development dependency, used only in test/).
 lint: $(STAMP_LIB)
 	node lib/deploy/cli.js lint --dir dist
+	node lib/deploy/cli.js lint --dir test/fixtures --fixtures
+	npx --no-install jest --ci test/lint/access-paths
 
 bench: $(STAMP_LIB)
 	node bench/run.js

@@ -3,7 +3,7 @@
  * `@cdklabs/cdk-validator-cfnguard` ships, over every template in one process.
  */
 import { arch, platform } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Finding } from '../../templates-src/checks/types';
 import { XacctError } from '../errors';
 import type { TemplateFile } from './files';
@@ -74,11 +74,12 @@ export function parseGuardReport(stdout: string, byFile: Map<string, TemplateFil
 
 export async function runGuard(templates: TemplateFile[]): Promise<Finding[]> {
   const args = ['validate', '--rules', controlTowerRules(), '--output-format', 'json', '--show-summary', 'none', '--structured'];
-  for (const t of templates) args.push('--data', t.file);
+  // cfn-guard names each file by its absolute path in the report.
+  for (const t of templates) args.push('--data', resolve(t.file));
   const result = await runProcess(guardBinary(), args);
   // 0: all compliant; 19: some rule failed. Anything else is cfn-guard itself failing.
   if (result.code !== 0 && result.code !== 19) {
     throw new XacctError('INTERNAL', `cfn-guard exited ${result.code}: ${result.stderr.trim() || result.stdout.slice(0, 500)}`);
   }
-  return parseGuardReport(result.stdout, new Map(templates.map((t) => [t.file, t])));
+  return parseGuardReport(result.stdout, new Map(templates.map((t) => [resolve(t.file), t])));
 }

@@ -46,10 +46,15 @@ function ownChecks(files: TemplateFile[], ctx: Parameters<typeof runChecks>[1]):
   return [...groups.values()].flatMap((g) => runChecks(g, ctx));
 }
 
+/** `cfn-lint` expects any cfn-lint finding (the Python and npm flavours name rules differently). */
+export function matchesRule(found: string, expected: string): boolean {
+  return found === expected || found.startsWith(`${expected}:`);
+}
+
 function fixtureProblems(t: TemplateFile, found: Finding[]): FixtureProblem[] {
   if (t.expectRules.length === 0) return [{ file: t.file, message: "a broken fixture must name the rules that reject it (Metadata 'xacct:expect-rules')" }];
   return t.expectRules
-    .filter((rule) => !found.some((f) => f.rule === rule))
+    .filter((rule) => !found.some((f) => matchesRule(f.rule, rule)))
     .map((rule) => ({ file: t.file, message: `was not rejected by ${rule}${found.length ? ` (only by ${[...new Set(found.map((f) => f.rule))].join(', ')})` : ''}` }));
 }
 

@@ -1,8 +1,10 @@
 /**
- * unique-exports: no two outputs, in one template or across the templates linted together, export
- * the same name (CloudFormation rejects the second stack that tries).
+ * unique-exports: no two outputs, in one template or across the templates linted together that
+ * deploy to the same accounts and region, export the same name (export names are unique per account
+ * and region; CloudFormation rejects the second stack that tries).
  */
 import type { Json } from '../cfn';
+import { registry } from '../index';
 import { Check, isObject, reporter, section, TemplateUnderCheck } from './types';
 
 /** Export names as comparable text: the same expression gives the same name for the same prefix. */
@@ -13,16 +15,28 @@ function exportNames(t: TemplateUnderCheck): Array<{ output: string; key: string
   });
 }
 
+/**
+ * Where a template's stacks live, from the registry: target and source StackSets and the home-region
+ * central stacks each share an account and region; a per-region central template (the regional
+ * artifact store) has one stack per extra region, so it clashes with nothing else.
+ */
+export function deployScope(templateName: string): string {
+  const base = templateName.split('/').pop() ?? templateName;
+  const entry = registry.find((e) => e.name === base);
+  if (!entry) return 'unregistered';
+  return entry.regions ? `${entry.name}:each-extra-region` : `${entry.placement}:home-region`;
+}
+
 export const uniqueExports: Check = {
   rule: 'unique-exports',
-  summary: 'Export names are unique within a template and across the templates linted together.',
+  summary: 'Export names are unique within a template and across the templates that deploy to the same accounts and region.',
   run(t, ctx) {
     const report = reporter(t, this.rule);
     const mine = exportNames(t);
     return mine.flatMap(({ output, key }, i) => {
       const sameTemplate = mine.slice(0, i).filter((m) => m.key === key).map((m) => `${t.name} Outputs.${m.output}`);
       const others = ctx.all
-        .filter((o) => o.name !== t.name)
+        .filter((o) => o.name !== t.name && deployScope(o.name) === deployScope(t.name))
         .flatMap((o) => exportNames(o).filter((m) => m.key === key).map((m) => `${o.name} Outputs.${m.output}`));
       const clashes = [...sameTemplate, ...others];
       return clashes.length > 0 ? [report(`Outputs.${output}`, `export name ${key} is also exported by ${clashes.join(', ')}`)] : [];
