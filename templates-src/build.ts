@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import type { Config } from './config';
 import { configJsonSchema } from './config';
 import { CfnTemplate, synth } from './cfn';
-import { enabledTemplates, Placement, PLACEMENT_TEXT } from './index';
+import { distTemplates, Placement, PLACEMENT_TEXT } from './index';
 import { names } from './names';
 import { renderReadme } from './readme';
 
@@ -24,6 +24,10 @@ export interface ManifestEntry {
   name: string;
   placement: Placement;
   deploysTo: string;
+  /** Whether `xacct deploy` deploys it for this config (otherwise a documented building block). */
+  deployed: boolean;
+  /** Regional templates: the regions this config deploys them to. */
+  regions?: string[];
   order: number;
   summary: string;
   /** Stack name (central) or StackSet name (target, source). */
@@ -48,6 +52,10 @@ const RESOLVED_BY: Record<string, string> = {
   OrganizationId: 'DescribeOrganization',
   CiAccountId: 'GetCallerIdentity in the CI account',
   TargetOrgPaths: 'OU names in config.targets resolved through AWS Organizations',
+  SourceAccountIds: 'config: pipelines[].source.codecommit.account',
+  PrimaryKeyArn: 'output ArtifactKeyArn of the kms-key stack',
+  RepositoryName: 'config: pipelines[].source.codecommit.repository',
+  BranchName: 'config: pipelines[].source.codecommit.branch',
 };
 
 /** Render a template as CloudFormation YAML (long-form intrinsics, YAML 1.1 quoting for CloudFormation's parser). */
@@ -69,7 +77,7 @@ function manifestEntry(config: Config, name: string, placement: Placement, order
     type: String(p.Type),
     description: String(p.Description ?? ''),
     ...(p.Default !== undefined ? { default: String(p.Default) } : {}),
-    resolvedBy: RESOLVED_BY[pname] ?? 'config',
+    resolvedBy: RESOLVED_BY[pname] ?? (pname.endsWith('AccountId') ? 'the ACTIVE accounts of the stage target OUs (xacct deploy adds an action pair per account)' : 'config'),
   }));
   const outputs = Object.entries(t.Outputs ?? {}).map(([oname, o]) => {
     const exp = o.Export ? subText(o.Export.Name) : undefined;
@@ -79,6 +87,7 @@ function manifestEntry(config: Config, name: string, placement: Placement, order
     name,
     placement,
     deploysTo: PLACEMENT_TEXT[placement],
+    deployed: true,
     order,
     summary,
     deployAs: placement === 'central' ? names.stack(config.prefix, name) : names.stackSet(config.prefix, name),
@@ -100,7 +109,7 @@ export function buildDist(config: Config): BuildResult {
   const files = new Map<string, string>();
   const templates = new Map<string, CfnTemplate>();
   const entries: ManifestEntry[] = [];
-  for (const entry of enabledTemplates(config)) {
+  for (const entry of distTemplates(config)) {
     const t = synth(entry.build(config));
     const json = JSON.stringify(t, null, 2) + '\n';
     const bytes = Buffer.byteLength(json);
@@ -109,6 +118,8 @@ export function buildDist(config: Config): BuildResult {
     }
     templates.set(entry.name, t);
     const m = manifestEntry(config, entry.name, entry.placement, entry.order, entry.summary, t, bytes);
+    m.deployed = entry.enabled(config);
+    if (entry.regions) m.regions = entry.regions(config);
     files.set(m.files.json, json);
     files.set(m.files.yaml, toYaml(t));
     entries.push(m);

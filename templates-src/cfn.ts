@@ -129,4 +129,27 @@ export const parameters = {
       AllowedPattern: '^o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*/\\*$',
       ConstraintDescription: 'each path like o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*',
     }),
+  SourceAccountIds: (defaultValue: string[]): Parameter =>
+    new CommaDelimitedListParameter({
+      Description: 'Accounts holding CodeCommit repositories that pipelines in the CI account read (their <prefix>-source-access role), comma separated.',
+      AllowedPattern: '^\\d{12}$',
+      ConstraintDescription: 'each a 12-digit AWS account ID',
+      Default: defaultValue.join(','),
+    }),
+  PrimaryKeyArn: (): Parameter =>
+    new StringParameter({
+      Description: 'ARN of the multi-Region artifact key in the home region (output ArtifactKeyArn of the kms-key stack).',
+      AllowedPattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/mrk-[0-9a-f]{32}$',
+      ConstraintDescription: 'a multi-Region KMS key ARN (key/mrk-...)',
+    }),
 };
+
+/** Organization-wide Parameters of a CI-account template that admits target (and source) roles. */
+export function orgParameters(config: { prefix: string }, sourceAccountIds: string[]): Record<string, Parameter> {
+  return {
+    Prefix: parameters.Prefix(config.prefix),
+    OrganizationId: parameters.OrganizationId(),
+    TargetOrgPaths: parameters.TargetOrgPaths(),
+    ...(sourceAccountIds.length > 0 ? { SourceAccountIds: parameters.SourceAccountIds(sourceAccountIds) } : {}),
+  };
+}

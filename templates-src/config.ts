@@ -65,6 +65,8 @@ const cloudformationAction = z.strictObject({
   template: z.string().regex(/^[A-Za-z0-9_-]+::.+$/, { message: 'expected ArtifactName::path/to/template' }),
   templateConfiguration: z.string().regex(/^[A-Za-z0-9_-]+::.+$/).optional(),
   parameters: z.record(z.string(), parameterValue).optional(),
+  /** Write the stack outputs to this file in an output artifact named `<Stage>Output`. */
+  outputFileName: z.string().regex(/^[\w./-]+$/).optional(),
 });
 
 const codedeployAction = z.strictObject({
@@ -78,6 +80,8 @@ const stage = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9.@_-]{1,100}$/, { message: 'expected a CodePipeline stage name' }),
     target: z.string(),
+    /** Input artifact: BuildOutput (default), SourceOutput, or `<Stage>Output` of an earlier stage. */
+    input: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional(),
     approval: z.union([z.boolean(), z.strictObject({ snsTopicArn: z.string().optional(), comment: z.string().optional() })]).optional(),
     regions: z.array(region).min(1).optional(),
     cloudformation: cloudformationAction.optional(),

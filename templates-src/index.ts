@@ -10,6 +10,11 @@ import { crossAccountRole } from './target/cross-account-role';
 import { cloudformationRole } from './target/cloudformation-role';
 import { readOnlyRole } from './target/read-only-role';
 import { automationRole } from './target/automation-role';
+import { codedeployInstancePolicy } from './target/codedeploy-instance-policy';
+import { pipelineTemplate } from './central/pipeline';
+import { extraRegions } from './central/pipeline-plan';
+import { regionalStore } from './central/regional-store';
+import { codecommitSource } from './source/codecommit-source';
 
 /** central: an ordinary stack in the CI account; target: a StackSet to every account in the target OUs; source: a StackSet to the source account. */
 export type Placement = 'central' | 'target' | 'source';
@@ -29,6 +34,8 @@ export interface DeployContext {
   ciAccountId: string;
   organizationId: string;
   targets: Record<string, ResolvedTarget>;
+  /** ARN of the home-region artifact key (output ArtifactKeyArn of the kms-key stack), once it exists. */
+  artifactKeyArn?: string;
 }
 
 export interface ResolvedTarget {
@@ -54,21 +61,55 @@ export interface TemplateEntry {
    * instances only: IAM is global.
    */
   regions?: (config: Config) => string[];
+  /** Written to `dist/` even when this config does not deploy it, as a documented building block. */
+  inDist?: boolean;
+  /**
+   * Source templates: one StackSet per instance, deployed to that one account (through its OU,
+   * filtered to the account), with these Parameter values. StackSet name: `<prefix>-<name>-<suffix>`.
+   */
+  instances?: (config: Config) => SourceInstance[];
+}
+
+export interface SourceInstance {
+  suffix: string;
+  account: string;
+  parameters: Record<string, string>;
 }
 
 const always = () => true;
+const hasCodeDeploy = (c: Config) => c.pipelines.some((p) => p.stages.some((s) => s.codedeploy));
+
+function sourceInstances(config: Config): SourceInstance[] {
+  return config.pipelines.flatMap((p) =>
+    'codecommit' in p.source && p.source.codecommit.account
+      ? [{ suffix: p.name, account: p.source.codecommit.account, parameters: { RepositoryName: p.source.codecommit.repository, BranchName: p.source.codecommit.branch } }]
+      : [],
+  );
+}
 
 export const registry: TemplateEntry[] = [
   { name: 'cross-account-role', placement: 'target', order: 10, summary: 'Role the pipeline assumes to deploy into the account', build: crossAccountRole, enabled: always },
   { name: 'cloudformation-role', placement: 'target', order: 10, summary: 'CloudFormation execution role with a permissions boundary', build: cloudformationRole, enabled: always },
   { name: 'read-only-role', placement: 'target', order: 10, summary: 'Read-only discovery role', build: readOnlyRole, enabled: always },
   { name: 'automation-role', placement: 'target', order: 10, summary: 'Artifact reader for CodeBuild/Lambda in target accounts', build: automationRole, enabled: (c) => c.automationRole },
+  { name: 'codedeploy-instance-policy', placement: 'target', order: 10, summary: 'Managed policy for CodeDeploy instance roles to read artifacts', build: codedeployInstancePolicy, enabled: hasCodeDeploy, inDist: true },
+  { name: 'codecommit-source', placement: 'source', order: 15, summary: 'Source-access role and event forwarding in the repository account', build: codecommitSource, enabled: (c) => sourceInstances(c).length > 0, inDist: true, instances: sourceInstances },
   { name: 'kms-key', placement: 'central', order: 20, summary: 'Customer-managed key for pipeline artifacts', build: kmsKey, enabled: always },
+  { name: 'regional-store', placement: 'central', order: 25, summary: 'Artifact key replica and buckets for each extra pipeline region', build: regionalStore, enabled: (c) => extraRegions(c).length > 0, inDist: true, regions: extraRegions },
   { name: 'buckets', placement: 'central', order: 30, summary: 'Artifact, templates and access-log buckets', build: buckets, enabled: always },
+  { name: 'pipeline', placement: 'central', order: 40, summary: 'Pipelines, build projects, their roles and triggers', build: pipelineTemplate, enabled: (c) => c.pipelines.length > 0 },
 ];
 
+const byOrder = (a: TemplateEntry, b: TemplateEntry) => a.order - b.order || a.name.localeCompare(b.name);
+
+/** What `xacct deploy` deploys for this config, in order. */
 export function enabledTemplates(config: Config): TemplateEntry[] {
-  return registry.filter((t) => t.enabled(config)).sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+  return registry.filter((t) => t.enabled(config)).sort(byOrder);
+}
+
+/** What `dist/` holds for this config: the deployed templates plus the documented building blocks. */
+export function distTemplates(config: Config): TemplateEntry[] {
+  return registry.filter((t) => t.enabled(config) || t.inDist).sort(byOrder);
 }
 
 /** Every OU ID and org path across all target groups (what target StackSets deploy to). */
@@ -93,6 +134,7 @@ export function parameterValues(parameterNames: string[], config: Config, ctx: D
     OrganizationId: ctx.organizationId,
     CiAccountId: ctx.ciAccountId,
     TargetOrgPaths: allTargetOus(ctx).orgPaths.join(','),
+    ...(ctx.artifactKeyArn ? { PrimaryKeyArn: ctx.artifactKeyArn } : {}),
   };
   const out: Record<string, string> = {};
   for (const name of parameterNames) if (name in known) out[name] = known[name];

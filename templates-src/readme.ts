@@ -4,6 +4,7 @@
  */
 import type { Config } from './config';
 import type { Manifest, ManifestEntry } from './build';
+import { mermaidDiagram } from './diagram';
 
 function paramArgs(entry: ManifestEntry, style: 'deploy' | 'stackset'): string {
   const required = entry.parameters.filter((p) => p.default === undefined);
@@ -18,8 +19,8 @@ function paramArgs(entry: ManifestEntry, style: 'deploy' | 'stackset'): string {
 function centralCommands(entry: ManifestEntry, config: Config): string {
   return [
     '```sh',
-    `aws cloudformation deploy --region ${config.homeRegion} \\`,
-    `    --stack-name ${entry.deployAs} \\`,
+    `aws cloudformation deploy --region ${entry.regions ? '<region>' : config.homeRegion} \\`,
+    `    --stack-name ${entry.regions ? `${entry.deployAs}-<region>` : entry.deployAs} \\`,
     `    --template-file ${entry.files.yaml} \\`,
     `    --capabilities CAPABILITY_NAMED_IAM${paramArgs(entry, 'deploy')}`,
     `aws cloudformation update-termination-protection --enable-termination-protection --stack-name ${entry.deployAs} --region ${config.homeRegion}`,
@@ -40,7 +41,9 @@ function stackSetCommands(entry: ManifestEntry, config: Config): string {
     `    --capabilities CAPABILITY_NAMED_IAM${paramArgs(entry, 'stackset')}`,
     `aws cloudformation create-stack-instances --region ${config.homeRegion} --call-as DELEGATED_ADMIN \\`,
     `    --stack-set-name ${entry.deployAs} \\`,
-    `    --deployment-targets OrganizationalUnitIds=<ou-id>,<ou-id> \\`,
+    entry.placement === 'source'
+      ? `    --deployment-targets OrganizationalUnitIds=<ou-of-source-account>,Accounts=<source-account-id>,AccountFilterType=INTERSECTION \\`
+      : `    --deployment-targets OrganizationalUnitIds=<ou-id>,<ou-id> \\`,
     `    --regions ${config.homeRegion} \\`,
     `    --operation-preferences RegionConcurrencyType=${r.regionConcurrency},ConcurrencyMode=SOFT_FAILURE_TOLERANCE,MaxConcurrentPercentage=${r.maxConcurrentPercentage},FailureTolerancePercentage=${r.failureTolerancePercentage}`,
     '```',
@@ -55,7 +58,10 @@ function parameterTable(entry: ManifestEntry): string {
 
 export function renderReadme(config: Config, manifest: Manifest): string {
   const targetOus = Object.entries(config.targets).map(([name, t]) => `- \`${name}\`: ${t.ous.map((o) => `\`${o}\``).join(', ')}`);
-  const order = manifest.templates.map((t, i) => `${i + 1}. \`${t.name}\` → ${t.deploysTo} as ${t.placement === 'central' ? 'stack' : 'StackSet'} \`${t.deployAs}\``);
+  const order = manifest.templates
+    .filter((t) => t.deployed)
+    .map((t, i) => `${i + 1}. \`${t.name}\` → ${t.deploysTo} as ${t.placement === 'central' ? 'stack' : 'StackSet'} \`${t.deployAs}\`${t.regions ? ` in ${t.regions.join(', ')}` : ''}`);
+  const blocks = manifest.templates.filter((t) => !t.deployed).map((t) => `- \`${t.name}\`: ${t.summary}.`);
   const sections = manifest.templates.map((t) =>
     [
       `### ${t.name}`,
@@ -80,6 +86,14 @@ export function renderReadme(config: Config, manifest: Manifest): string {
     '',
     ...targetOus,
     '',
+    '## Accounts, roles and trust',
+    '',
+    'Solid arrows: who may assume or pass which role. Dotted arrows: artifact flow.',
+    '',
+    '```mermaid',
+    mermaidDiagram(config),
+    '```',
+    '',
     '## Order',
     '',
     'Target-account StackSets first (the pipeline checks that its action roles can be assumed when it is',
@@ -88,6 +102,9 @@ export function renderReadme(config: Config, manifest: Manifest): string {
     '',
     ...order,
     '',
+    ...(blocks.length > 0
+      ? ['Also here, not used by this config (building blocks for other patterns, documented below):', '', ...blocks, '']
+      : []),
     '## Parameter values',
     '',
     '- `OrganizationId`: `aws organizations describe-organization --query Organization.Id`.',

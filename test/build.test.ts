@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { main } from '../deploy/cli';
 import { MAX_TEMPLATE_BODY_BYTES } from '../templates-src/build';
-import { CONFIGS, FIXTURES } from './support/build';
+import { ALL_CONFIGS, FIXTURES } from './support/build';
 
 async function buildInto(args: string[]): Promise<{ code: number; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'xacct-build-'));
@@ -16,7 +16,7 @@ async function buildInto(args: string[]): Promise<{ code: number; dir: string }>
   }
 }
 
-describe.each(CONFIGS)('xacct build --config %s', (config) => {
+describe.each(ALL_CONFIGS)('xacct build --config %s', (config) => {
   let dir = '';
   beforeAll(async () => {
     const r = await buildInto(['--config', join(FIXTURES, 'configs', `${config}.yml`)]);
@@ -54,7 +54,8 @@ describe.each(CONFIGS)('xacct build --config %s', (config) => {
     const orders = m.templates.map((t: any) => t.order);
     expect(orders).toEqual([...orders].sort((a, b) => a - b));
     const key = m.templates.find((t: any) => t.name === 'kms-key');
-    expect(key.parameters.map((p: any) => p.name)).toEqual(['Prefix', 'OrganizationId', 'TargetOrgPaths']);
+    const expected = ['Prefix', 'OrganizationId', 'TargetOrgPaths', ...(config === 'cross-account-source' ? ['SourceAccountIds'] : [])];
+    expect(key.parameters.map((p: any) => p.name)).toEqual(expected);
   });
 
   test('the README names every template with a deploy command', () => {

@@ -1,10 +1,9 @@
 import { S3, SSM, Template, Value } from 'cloudform-types';
 import type { Config } from '../config';
-import { importValue, parameters, ref, retain, sub, tags, P } from '../cfn';
+import { importValue, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { BucketKind, names } from '../names';
-import { artifactRoleNames, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ, Statement, targetOrgConditions } from '../policies/document';
+import { artifactRoleNames, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ, sourceAccessConditions, sourceAccounts, Statement, targetOrgConditions } from '../policies/document';
 import { bucketArns, encryptionDenies, transportDenies } from '../policies/bucket';
-import { names as n } from '../names';
 
 export const BUCKET_IDS: Record<BucketKind, string> = { artifacts: 'ArtifactBucket', templates: 'TemplatesBucket', logs: 'AccessLogBucket' };
 
@@ -63,6 +62,22 @@ export function targetAccessStatement(config: Config, kind: BucketKind, write: b
   };
 }
 
+/** Source-access roles put the source archive into the artifact bucket (home region only). */
+function sourceAccessStatements(config: Config): Statement[] {
+  if (sourceAccounts(config).length === 0) return [];
+  const { bucket, objects } = bucketArns(bucketName('artifacts'));
+  return [
+    {
+      Sid: 'SourceAccessRolesReadWrite',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: [...S3_ARTIFACT_READ, ...S3_ARTIFACT_WRITE, ...S3_BUCKET_READ],
+      Resource: [bucket, objects],
+      Condition: sourceAccessConditions(),
+    },
+  ];
+}
+
 function bucketPolicy(id: string, kind: BucketKind, statements: Statement[]): S3.BucketPolicy {
   return new S3.BucketPolicy({ Bucket: ref(id), PolicyDocument: policy(...transportDenies(bucketName(kind)), ...statements) });
 }
@@ -93,6 +108,7 @@ export function bucketResources(config: Config, keyArn: Value<string>): Template
       ArtifactBucketPolicy: bucketPolicy(BUCKET_IDS.artifacts, 'artifacts', [
         ...encryptionDenies(bucketName('artifacts'), keyArn),
         targetAccessStatement(config, 'artifacts', true),
+        ...sourceAccessStatements(config),
       ]),
       [BUCKET_IDS.templates]: hardenedBucket({ kind: 'templates', keyArn, noncurrentDays: a.noncurrentVersionDays }),
       TemplatesBucketPolicy: bucketPolicy(BUCKET_IDS.templates, 'templates', [
@@ -109,7 +125,7 @@ export function bucketResources(config: Config, keyArn: Value<string>): Template
  * exports and SSM parameters.
  */
 export function buckets(config: Config): Template {
-  const keyArn = importValue(sub(n.export(P.prefix, 'artifact-key-arn')));
+  const keyArn = importValue(sub(names.export(P.prefix, 'artifact-key-arn')));
   const body = bucketResources(config, keyArn);
   const published = (['artifacts', 'templates', 'logs'] as const).map((kind) => ({
     kind,
@@ -129,11 +145,7 @@ export function buckets(config: Config): Template {
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: 'xacct buckets (CI account): artifact, templates and access-log buckets',
-    Parameters: {
-      Prefix: parameters.Prefix(config.prefix),
-      OrganizationId: parameters.OrganizationId(),
-      TargetOrgPaths: parameters.TargetOrgPaths(),
-    },
+    Parameters: orgParameters(config, sourceAccounts(config)),
     Resources: resources,
     Outputs: outputs,
   };

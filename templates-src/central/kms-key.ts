@@ -61,6 +61,19 @@ export function artifactKeyPolicy(config: Config): PolicyDocument {
       Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
     },
     {
+      // Templates larger than CloudFormation's inline limit travel through the templates bucket;
+      // principals of this account (with IAM permission) may use the key for that bucket only.
+      Sid: 'TemplatesBucketUseByAccount',
+      Effect: 'Allow',
+      Principal: { AWS: sub(`arn:${P.partition}:iam::${P.account}:root`) },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: {
+        StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' },
+        ArnLike: { 'kms:EncryptionContext:aws:s3:arn': sub(`arn:${P.partition}:s3:::${names.bucket(P.prefix, 'templates', P.account, P.region)}*`) },
+      },
+    },
+    {
       // CodeBuild's log group is encrypted with this key; CloudWatch Logs names the log group in the context.
       Sid: 'CloudWatchLogsUse',
       Effect: 'Allow',

@@ -35,10 +35,6 @@ export function policy(...statements: Statement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
 }
 
-/** ARN of a fixed-name role in any account (`*`), as a template expression. */
-export function anyAccountRole(name: (prefix: string) => string): Value<string> {
-  return sub(roleArn(P.partition, '*', name(P.prefix)));
-}
 /** ARN of a fixed-name role in the CI account, from a target-account template. */
 export function ciRole(name: (prefix: string) => string): Value<string> {
   return sub(roleArn(P.partition, P.ciAccount, name(P.prefix)));
@@ -111,5 +107,19 @@ export function ciKeyUseViaS3(sid: string, fromTarget: boolean): Statement {
     Action: KMS_READ_WRITE_VIA_S3,
     Resource: sub(`arn:${P.partition}:kms:*:${account}:key/*`),
     Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+  };
+}
+
+/** Accounts holding CodeCommit repositories for pipelines in the CI account (cross-account sources). */
+export function sourceAccounts(config: Config): string[] {
+  const accounts = config.pipelines.flatMap((p) => ('codecommit' in p.source && p.source.codecommit.account ? [p.source.codecommit.account] : []));
+  return [...new Set(accounts)].sort();
+}
+
+/** The source-access role, in a source account of the organization (Parameter SourceAccountIds). */
+export function sourceAccessConditions(): Conditions {
+  return {
+    StringEquals: { 'aws:PrincipalOrgID': ref('OrganizationId'), 'aws:PrincipalAccount': ref('SourceAccountIds') },
+    ArnLike: { 'aws:PrincipalArn': sub(roleArn(P.partition, '*', names.sourceAccessRole(P.prefix))) },
   };
 }

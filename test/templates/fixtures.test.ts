@@ -4,11 +4,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { built, CONFIGS, FIXTURES } from '../support/build';
+import { built, ALL_CONFIGS, FIXTURES } from '../support/build';
 
 const UPDATE = process.env.UPDATE === '1';
 
-describe.each(CONFIGS)('fixtures for the %s config', (config) => {
+describe.each(ALL_CONFIGS)('fixtures for the %s config', (config) => {
   const dir = join(FIXTURES, 'expected', config);
   const { templates } = built(config);
   if (UPDATE) mkdirSync(dir, { recursive: true });
