@@ -3,7 +3,7 @@
  * Each adds only the properties xacct sets; the values are checked against the current schema
  * by `make lint`.
  */
-import { CodePipeline, Value } from 'cloudform-types';
+import { CodePipeline, Value } from './cfn-types';
 import type { PipelineProperties } from 'cloudform-types/types/codePipeline/pipeline';
 
 export interface PipelineV2Properties extends PipelineProperties {

@@ -3,7 +3,7 @@
  * reads best, the shared template Parameters, synthesis to plain JSON, and a merge that refuses
  * duplicate logical IDs.
  */
-import { IntrinsicFunction, Template, Value, StringParameter, CommaDelimitedListParameter, ResourceTag, DeletionPolicy } from 'cloudform-types';
+import { IntrinsicFunction, Template, Value, StringParameter, CommaDelimitedListParameter, ResourceTag, DeletionPolicy } from './cfn-types';
 import type Resource from 'cloudform-types/types/resource';
 import type Parameter from 'cloudform-types/types/parameter';
 import { maxPrefixLength } from './names';

@@ -2,7 +2,7 @@
  * The registry: every template xacct produces, where it deploys, and the order a deploy takes.
  * Builders are pure: (config) => Template. Nothing here reads the environment or calls AWS.
  */
-import { Template } from 'cloudform-types';
+import { Template } from './cfn-types';
 import type { Config } from './config';
 import { kmsKey } from './central/kms-key';
 import { buckets } from './central/buckets';

@@ -1,4 +1,4 @@
-import { S3, SSM, Template, Value } from 'cloudform-types';
+import { S3, SSM, Template, Value } from '../cfn-types';
 import type { Config } from '../config';
 import { importValue, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { BucketKind, names } from '../names';

@@ -1,4 +1,4 @@
-import { KMS, SSM, Template } from 'cloudform-types';
+import { KMS, SSM, Template } from '../cfn-types';
 import type { Config } from '../config';
 import { getAtt, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';

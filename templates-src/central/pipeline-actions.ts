@@ -2,7 +2,7 @@
  * Planned actions -> CodePipeline action declarations. Every cross-account action carries the
  * target account's `<prefix>-cross-account` role; CloudFormation actions pass `<prefix>-cfn-exec`.
  */
-import { Value } from 'cloudform-types';
+import { Value } from '../cfn-types';
 import type { ActionDeclaration, StageDeclaration } from 'cloudform-types/types/codePipeline/pipeline';
 import type { Config, Pipeline, Stage } from '../config';
 import { sub, P } from '../cfn';

@@ -4,7 +4,7 @@
  * fixed target role names with a wildcard account, so their size does not grow with the
  * number of target accounts.
  */
-import { IAM, Value } from 'cloudform-types';
+import { IAM, Value } from '../cfn-types';
 import type { Config, Pipeline } from '../config';
 import { ref, sub, tags, P } from '../cfn';
 import { names } from '../names';

@@ -1,4 +1,4 @@
-import { CodeBuild, Events, Logs, SSM, Template, Value, IntrinsicFunction } from 'cloudform-types';
+import { CodeBuild, Events, Logs, SSM, Template, Value, IntrinsicFunction } from '../cfn-types';
 import type Parameter from 'cloudform-types/types/parameter';
 import type { Config, Pipeline } from '../config';
 import { ConfigError } from '../config';

@@ -1,4 +1,4 @@
-import { KMS, Template } from 'cloudform-types';
+import { KMS, Template } from '../cfn-types';
 import type { Config } from '../config';
 import { getAtt, orgParameters, parameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';

@@ -1,4 +1,4 @@
-import { Value } from 'cloudform-types';
+import { Value } from '../cfn-types';
 import { sub, P } from '../cfn';
 import { Statement } from './document';
 

@@ -2,7 +2,7 @@
  * Policy documents as plain data. Builders here are shared by the key policy, the bucket policies
  * and the role policies so that all of them say the same thing about the same principals.
  */
-import { Value } from 'cloudform-types';
+import { Value } from '../cfn-types';
 import { ref, sub, P } from '../cfn';
 import { names, roleArn } from '../names';
 import type { Config } from '../config';

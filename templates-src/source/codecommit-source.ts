@@ -1,7 +1,7 @@
-import { Events, IAM, Template } from 'cloudform-types';
+import { Events, IAM, Template } from '../cfn-types';
 import type { Config } from '../config';
 import { getAtt, parameters, ref, sub, tags, P } from '../cfn';
-import { StringParameter } from 'cloudform-types';
+import { StringParameter } from '../cfn-types';
 import { names } from '../names';
 import { artifactBucketArns, ciKeyUseViaS3, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ } from '../policies/document';
 import { roleOutputs, roleResources, trustCiRoles, trustService } from '../target/role-template';

@@ -1,4 +1,4 @@
-import { Template } from 'cloudform-types';
+import { Template } from '../cfn-types';
 import type { Config } from '../config';
 import { names } from '../names';
 import { artifactBucketArns, ciKeyUseViaS3, S3_ARTIFACT_READ } from '../policies/document';

@@ -1,4 +1,4 @@
-import { IAM, Template, Value } from 'cloudform-types';
+import { IAM, Template, Value } from '../cfn-types';
 import type { Config } from '../config';
 import { ref, sub, P } from '../cfn';
 import { names } from '../names';

@@ -1,4 +1,4 @@
-import { IAM, Template } from 'cloudform-types';
+import { IAM, Template } from '../cfn-types';
 import type { Config } from '../config';
 import { parameters, ref, sub, P } from '../cfn';
 import { names } from '../names';

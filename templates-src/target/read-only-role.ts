@@ -1,4 +1,4 @@
-import { Template } from 'cloudform-types';
+import { Template } from '../cfn-types';
 import type { Config } from '../config';
 import { sub, P } from '../cfn';
 import { names } from '../names';

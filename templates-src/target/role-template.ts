@@ -2,7 +2,7 @@
  * The shape every target-account role template shares: a fixed-name role, its ARN published as an
  * export and an SSM parameter, and the parameters that let one template deploy in any organization.
  */
-import { IAM, SSM, Template, Value } from 'cloudform-types';
+import { IAM, SSM, Template, Value } from '../cfn-types';
 import type { Config } from '../config';
 import { getAtt, parameters, ref, sub, tags, P } from '../cfn';
 import { names } from '../names';
