@@ -9,7 +9,7 @@ import { formatDuration } from './clock';
 import { XacctError } from './errors';
 import type { Io } from './io';
 import type { OperationProgress } from './operation';
-import { AwsClients, prepare, StackSetItem } from './plan';
+import { AwsClients, centralSpecs, learnFromOutputs, prepare, StackSetItem } from './plan';
 import { deployStackSet, StackSetOutcome } from './stackset';
 import { deployStack, StackOutcome } from './stack';
 
@@ -95,18 +95,21 @@ export async function runDeploy(config: Config, deps: DeployDeps): Promise<Deplo
   }
   for (const o of stackSetOutcomes) for (const w of o.warnings) io.warn(`StackSet '${o.name}': ${w}`);
 
+  // Central entries one at a time: a later builder may need an earlier stack's outputs (the key ARN).
   const stackOutcomes: StackOutcome[] = [];
-  for (const { spec } of prepared.stacks) {
-    stackOutcomes.push(
-      await deployStack(deps.clients.cfn(spec.region), spec, {
+  for (const entry of prepared.central) {
+    for (const spec of centralSpecs(entry, config, prepared.context)) {
+      const outcome = await deployStack(deps.clients.cfn(spec.region), spec, {
         clock,
         confirm: deps.confirm,
         timeoutMs: t.stackMs,
         initialDelayMs: t.initialDelayMs,
         maxDelayMs: t.maxDelayMs,
         onEvent: (m) => io.info(m),
-      }),
-    );
+      });
+      learnFromOutputs(prepared.context, config, spec, outcome.outputs);
+      stackOutcomes.push(outcome);
+    }
   }
 
   const result: DeployResult = {

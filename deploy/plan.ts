@@ -32,18 +32,13 @@ export interface StackSetItem {
   spec: StackSetSpec;
 }
 
-export interface StackItem {
-  entry: TemplateEntry;
-  spec: StackSpec;
-}
-
 export interface Prepared {
   identity: Identity;
   context: DeployContext;
   /** Target StackSets, then the source StackSet: the order deploy takes. Same `order` runs together. */
   stackSets: StackSetItem[];
-  /** Central stacks in registry order, each entry's regions in config order. */
-  stacks: StackItem[];
+  /** Central entries in registry order; their stacks are built one entry at a time (see centralSpecs). */
+  central: TemplateEntry[];
 }
 
 function body(entry: TemplateEntry, config: Config, ctx: DeployContext): { text: string; parameterNames: string[] } {
@@ -71,7 +66,7 @@ export function sourceAccounts(config: Config, ciAccountId: string): string[] {
   return [...out].sort();
 }
 
-async function stackSetSpec(entry: TemplateEntry, config: Config, ctx: DeployContext, tree: OrgTree, identity: Identity): Promise<StackSetSpec | undefined> {
+function targetSpec(entry: TemplateEntry, config: Config, ctx: DeployContext): StackSetSpec | undefined {
   const { text, parameterNames } = body(entry, config, ctx);
   const regions = [config.homeRegion];
   const common = {
@@ -90,22 +85,71 @@ async function stackSetSpec(entry: TemplateEntry, config: Config, ctx: DeployCon
       targets: { kind: 'ous', ouIds: allTargetOus(ctx).ouIds },
     };
   }
-  const accounts = sourceAccounts(config, ctx.ciAccountId);
-  if (accounts.length === 0) return undefined;
-  const picked = [];
-  for (const account of accounts) {
-    if (account === identity.managementAccountId) {
-      throw new XacctError('BAD_INPUT', `source account ${account} is the management account of ${identity.organizationId}; service-managed StackSets never deploy there`);
+  return undefined;
+}
+
+/**
+ * Source StackSets: one per instance the entry declares (`<prefix>-<name>-<suffix>`), each aimed at
+ * one account through its OU with the INTERSECTION filter; without `instances`, one StackSet to
+ * every source account.
+ */
+async function sourceSpecs(entry: TemplateEntry, config: Config, ctx: DeployContext, tree: OrgTree, identity: Identity): Promise<StackSetSpec[]> {
+  const { text, parameterNames } = body(entry, config, ctx);
+  const regions = [config.homeRegion];
+  const instances = entry.instances
+    ? entry.instances(config).map((i) => ({ name: `${names.stackSet(config.prefix, entry.name)}-${i.suffix}`, accounts: [i.account], parameters: i.parameters }))
+    : [{ name: names.stackSet(config.prefix, entry.name), accounts: sourceAccounts(config, ctx.ciAccountId), parameters: {} as Record<string, string> }];
+  const out: StackSetSpec[] = [];
+  for (const inst of instances) {
+    if (inst.accounts.length === 0) continue;
+    const picked = [];
+    for (const account of inst.accounts) {
+      if (account === identity.managementAccountId) {
+        throw new XacctError('BAD_INPUT', `source account ${account} is the management account of ${identity.organizationId}; service-managed StackSets never deploy there`);
+      }
+      picked.push({ account, ouId: await tree.parentOf(account) });
     }
-    picked.push({ account, ouId: await tree.parentOf(account) });
+    const known = parameterValues(parameterNames, config, ctx);
+    const extra = Object.fromEntries(Object.entries(inst.parameters).filter(([k]) => parameterNames.includes(k)));
+    out.push({
+      name: inst.name,
+      description: `xacct ${config.prefix}: ${entry.summary}`,
+      templateBody: text,
+      parameters: { ...known, ...extra },
+      capabilities: CAPABILITIES,
+      regions,
+      preferences: operationPreferences(config, regions),
+      // Auto-deployment acts on whole OUs: it would put the source role into every account that later
+      // joins the source account's OU. This StackSet targets single accounts, so it stays off.
+      autoDeployment: { enabled: false, retainStacksOnAccountRemoval: false },
+      targets: { kind: 'accounts', accounts: picked },
+    });
   }
-  return {
-    ...common,
-    // Auto-deployment acts on whole OUs: it would put the source role into every account that later
-    // joins the source account's OU. This StackSet targets single accounts, so it stays off.
-    autoDeployment: { enabled: false, retainStacksOnAccountRemoval: false },
-    targets: { kind: 'accounts', accounts: picked },
-  };
+  return out;
+}
+
+/**
+ * The stacks of one central entry, built with the context as it stands: per region when the entry
+ * has regions(), else one in the home region.
+ */
+export function centralSpecs(entry: TemplateEntry, config: Config, ctx: DeployContext): StackSpec[] {
+  const { text, parameterNames } = body(entry, config, ctx);
+  return (entry.regions ? entry.regions(config) : [config.homeRegion]).map((region) => ({
+    name: centralStackName(config.prefix, entry, region),
+    region,
+    templateBody: text,
+    parameters: parameterValues(parameterNames, config, ctx),
+    capabilities: CAPABILITIES,
+    tags: { 'xacct:prefix': config.prefix },
+  }));
+}
+
+/** Output of the home-region key stack that later templates take as a parameter (DeployContext.artifactKeyArn). */
+export const ARTIFACT_KEY_OUTPUT = 'ArtifactKeyArn';
+
+/** Learn from a deployed home-region stack's outputs what later builders need. */
+export function learnFromOutputs(ctx: DeployContext, config: Config, spec: StackSpec, outputs: Record<string, string>): void {
+  if (spec.region === config.homeRegion && outputs[ARTIFACT_KEY_OUTPUT]) ctx.artifactKeyArn = outputs[ARTIFACT_KEY_OUTPUT];
 }
 
 export interface PrepareDeps {
@@ -126,28 +170,12 @@ export async function prepare(config: Config, deps: PrepareDeps): Promise<Prepar
   const stackSets: StackSetItem[] = [];
   const placementRank = { target: 0, source: 1, central: 2 } as const;
   for (const entry of entries.filter((e) => e.placement !== 'central').sort((a, b) => placementRank[a.placement] - placementRank[b.placement] || a.order - b.order)) {
-    const spec = await stackSetSpec(entry, config, context, tree, identity);
-    if (spec) stackSets.push({ entry, spec });
-    else deps.io.debug(`${entry.name}: no source account outside the CI account; no StackSet`);
+    const specs = entry.placement === 'target' ? [targetSpec(entry, config, context)!] : await sourceSpecs(entry, config, context, tree, identity);
+    for (const spec of specs) stackSets.push({ entry, spec });
+    if (specs.length === 0) deps.io.debug(`${entry.name}: no source account outside the CI account; no StackSet`);
   }
-  const stacks: StackItem[] = [];
-  for (const entry of entries.filter((e) => e.placement === 'central')) {
-    const { text, parameterNames } = body(entry, config, context);
-    for (const region of entry.regions ? entry.regions(config) : [config.homeRegion]) {
-      stacks.push({
-        entry,
-        spec: {
-          name: centralStackName(config.prefix, entry, region),
-          region,
-          templateBody: text,
-          parameters: parameterValues(parameterNames, config, context),
-          capabilities: CAPABILITIES,
-          tags: { 'xacct:prefix': config.prefix },
-        },
-      });
-    }
-  }
-  return { identity, context, stackSets, stacks };
+  const central = entries.filter((e) => e.placement === 'central');
+  return { identity, context, stackSets, central };
 }
 
 export interface DeploymentPlan extends Prepared {
@@ -169,7 +197,13 @@ export async function planDeployment(config: Config, deps: PrepareDeps): Promise
     }),
   );
   const stackPlans: StackPlan[] = [];
-  for (const { spec } of prepared.stacks) stackPlans.push(planStack(spec, await readStack(deps.clients.cfn(spec.region), spec.name, spec.region)));
+  for (const entry of prepared.central) {
+    for (const spec of centralSpecs(entry, config, prepared.context)) {
+      const state = await readStack(deps.clients.cfn(spec.region), spec.name, spec.region);
+      if (state.exists) learnFromOutputs(prepared.context, config, spec, state.outputs);
+      stackPlans.push(planStack(spec, state));
+    }
+  }
   const noop = stackSetPlans.every((p) => p.noop && p.runningOperations.length === 0) && stackPlans.every((p) => p.action === 'none');
   return { ...prepared, stackSetPlans, stackPlans, noop };
 }

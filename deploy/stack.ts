@@ -48,7 +48,7 @@ export interface StackSpec {
 
 export type StackState =
   | { exists: false; name: string; region: string }
-  | { exists: true; name: string; region: string; stackId: string; status: string; reason?: string; parameters: Record<string, string>; terminationProtection: boolean; templateBody: string };
+  | { exists: true; name: string; region: string; stackId: string; status: string; reason?: string; parameters: Record<string, string>; terminationProtection: boolean; templateBody: string; outputs: Record<string, string> };
 
 export type StackAction = 'create' | 'update' | 'recreate' | 'protect' | 'none' | 'wait';
 
@@ -85,6 +85,10 @@ async function describeStack(cfn: CloudFormationClient, stackName: string): Prom
   }
 }
 
+export function outputsOf(s: Stack | undefined): Record<string, string> {
+  return Object.fromEntries((s?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+}
+
 export async function readStack(cfn: CloudFormationClient, name: string, region: string): Promise<StackState> {
   const s = await describeStack(cfn, name);
   if (!s || isStackGone(s.StackStatus)) return { exists: false, name, region };
@@ -102,6 +106,7 @@ export async function readStack(cfn: CloudFormationClient, name: string, region:
     parameters: Object.fromEntries((s.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? ''])),
     terminationProtection: s.EnableTerminationProtection ?? false,
     templateBody,
+    outputs: outputsOf(s),
   };
 }
 
@@ -195,6 +200,7 @@ export interface StackOutcome {
   action: StackAction;
   status?: string;
   changed: boolean;
+  outputs: Record<string, string>;
 }
 
 async function deleteForRecreate(cfn: CloudFormationClient, spec: StackSpec, state: Extract<StackState, { exists: true }>, o: StackOptions): Promise<void> {
@@ -224,10 +230,11 @@ export async function deployStack(cfn: CloudFormationClient, spec: StackSpec, o:
   if (plan.action === 'none' && state.exists && !isStackUpdatable(state.status)) {
     throw new XacctError('PRECONDITION', `${where(spec)} is ${state.status}${state.reason ? ` (${state.reason})` : ''}; fix it in CloudFormation (e.g. continue-update-rollback) and deploy again`);
   }
-  if (plan.action === 'none') return { name: spec.name, region: spec.region, action: 'none', status: state.exists ? state.status : undefined, changed: false };
+  const outputs = state.exists ? state.outputs : {};
+  if (plan.action === 'none') return { name: spec.name, region: spec.region, action: 'none', status: state.exists ? state.status : undefined, changed: false, outputs };
   if (plan.action === 'protect' && state.exists) {
     await cfn.send(new UpdateTerminationProtectionCommand({ StackName: state.stackId, EnableTerminationProtection: true }));
-    return { name: spec.name, region: spec.region, action: 'protect', status: state.status, changed: true };
+    return { name: spec.name, region: spec.region, action: 'protect', status: state.status, changed: true, outputs };
   }
   if (plan.action === 'recreate' && state.exists) {
     await deleteForRecreate(cfn, spec, state, o);
@@ -252,7 +259,7 @@ export async function deployStack(cfn: CloudFormationClient, spec: StackSpec, o:
     if (isNoChangesReason(cs.StatusReason)) {
       await cfn.send(new DeleteChangeSetCommand({ StackName: spec.name, ChangeSetName: csName }));
       if (state.exists && !state.terminationProtection) await cfn.send(new UpdateTerminationProtectionCommand({ StackName: spec.name, EnableTerminationProtection: true }));
-      return { name: spec.name, region: spec.region, action: 'none', status: state.exists ? state.status : undefined, changed: false };
+      return { name: spec.name, region: spec.region, action: 'none', status: state.exists ? state.status : undefined, changed: false, outputs };
     }
     throw new XacctError('DEPLOY_FAILED', `${where(spec)}: change set ${csName} ${cs.Status}: ${cs.StatusReason ?? '(no reason given)'}`);
   }
@@ -266,5 +273,5 @@ export async function deployStack(cfn: CloudFormationClient, spec: StackSpec, o:
     throw new XacctError('DEPLOY_FAILED', `${where(spec)} ended ${status}${reasons.length > 0 ? `:\n${reasons.map((r) => `  ${r}`).join('\n')}` : done?.StackStatusReason ? `: ${done.StackStatusReason}` : ''}`);
   }
   if (!done.EnableTerminationProtection) await cfn.send(new UpdateTerminationProtectionCommand({ StackName: stackId, EnableTerminationProtection: true }));
-  return { name: spec.name, region: spec.region, action: plan.action === 'recreate' ? 'recreate' : type === 'CREATE' ? 'create' : 'update', status: done.StackStatus, changed: true };
+  return { name: spec.name, region: spec.region, action: plan.action === 'recreate' ? 'recreate' : type === 'CREATE' ? 'create' : 'update', status: done.StackStatus, changed: true, outputs: outputsOf(done) };
 }
