@@ -5,7 +5,7 @@
  * `xacct --help` and `xacct build` stay fast.
  */
 import yargs, { Argv } from 'yargs';
-import { ConfigError } from '../templates-src/config';
+import type { ConfigError } from '../templates-src/config';
 import { EXIT, XacctError } from './errors';
 import { createIo, Io, wantsColor } from './io';
 import { commands } from './commands';
@@ -17,8 +17,9 @@ function ioFor(argv: GlobalArgs): Io {
 }
 
 export function report(err: unknown, io: Pick<Io, 'verbose'>, write: (s: string) => void = (s) => process.stderr.write(s)): number {
-  if (err instanceof ConfigError) {
-    write(`error: invalid config ${err.message}\n`);
+  // By name, not instanceof: importing the config module (and its schema library) would slow every start-up.
+  if (err instanceof Error && err.name === 'ConfigError') {
+    write(`error: invalid config ${(err as ConfigError).message}\n`);
     return EXIT.BAD_INPUT;
   }
   if (err instanceof XacctError) {
