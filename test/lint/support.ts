@@ -6,7 +6,7 @@ import { synth } from '../../templates-src/cfn';
 import { enabledTemplates } from '../../templates-src/index';
 import { servicesUsed } from '../../templates-src/checks/iam-actions-exist';
 import type { CheckContext, TemplateUnderCheck } from '../../templates-src/checks/types';
-import { findTemplates, readTemplate } from '../../deploy/lint/files';
+import { findTemplates, readTemplate, TemplateFile } from '../../deploy/lint/files';
 import { loadActionCatalog } from '../../deploy/lint/iam-catalog';
 import { loadSpec } from '../../deploy/lint/spec';
 
@@ -24,7 +24,7 @@ export function templatesFor(config: Config): TemplateUnderCheck[] {
   return enabledTemplates(config).map((e) => ({ name: e.name, template: synth(e.build(config)) as unknown as TemplateUnderCheck['template'] }));
 }
 
-export function brokenFixture(name: string): TemplateUnderCheck {
+export function brokenFixture(name: string): TemplateFile {
   return readTemplate(BROKEN, join(BROKEN, `${name}.template.json`));
 }
 
