@@ -86,7 +86,8 @@ function deployActions(config: Config, p: Pipeline, s: Stage, index: number, ctx
       const common = { account, region, configStage: index };
       if (s.cloudformation) {
         actions.push({ ...common, name: `Prepare-${suffix}`, kind: 'cfn-replace', runOrder: 1, inputs: [input], outputs: [] });
-        const out = s.cloudformation.outputFileName ? [`${s.name}Output`] : [];
+        // Output artifact names are unique per pipeline: only the stage's first deployment emits `<Stage>Output`.
+        const out = s.cloudformation.outputFileName && !actions.some((a) => a.outputs.length > 0) ? [`${s.name}Output`] : [];
         actions.push({ ...common, name: `Execute-${suffix}`, kind: 'cfn-execute', runOrder: 2, inputs: [], outputs: out });
       } else if (s.codedeploy) {
         actions.push({ ...common, name: `Deploy-${suffix}`, kind: 'codedeploy', runOrder: 1, inputs: [input], outputs: [] });
