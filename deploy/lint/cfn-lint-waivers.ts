@@ -1,12 +1,16 @@
 /**
  * Which findings of the npm cfn-lint (whose resource specification dates from 2019) the current
- * registry data proves wrong. Only "X is not a valid property of Y" is ever waived, and only when
- * the current schema defines that very property at that very path.
+ * registry data proves wrong. Three kinds only, each checked against the current schema:
+ * - "X is not a valid property of Y", when the schema defines that very property at that path;
+ * - "Expecting an ARN, got 'arn:${aws}:...'" (its own Fn::Sub substitution left placeholders), when
+ *   the value is an Fn::Sub and the schema types the property as a string;
+ * - "No such resource T" (it then cannot parse the template at all), when T exists in the schema.
  */
 import type { SpecLookup, SpecType } from '../../templates-src/checks/spec';
 import { isObject, JsonObject } from '../../templates-src/checks/types';
 
 const UNKNOWN_PROPERTY = /^(\S+) is not a valid property of (\S+)$/;
+const UNRESOLVED_ARN = /^Expecting an ARN, got '.*\$\{[^}]+\}.*'$/;
 
 function knownBelow(spec: SpecLookup, type: SpecType, segments: string[]): boolean {
   if (segments.length === 0) return true;
@@ -38,12 +42,45 @@ export function schemaDefines(spec: SpecLookup, template: JsonObject, path: stri
   return prop !== undefined && knownBelow(spec, prop.type, rest);
 }
 
+function valueAt(template: JsonObject, path: string[]): unknown {
+  let v: unknown = template;
+  for (const seg of path) v = Array.isArray(v) ? v[Number(seg)] : isObject(v) ? v[seg] : undefined;
+  return v;
+}
+
+function typeAt(spec: SpecLookup, template: JsonObject, path: string[]): SpecType | undefined {
+  const resource = valueAt(template, path.slice(0, 2));
+  if (!isObject(resource) || typeof resource.Type !== 'string' || path[2] !== 'Properties') return undefined;
+  let type: SpecType | undefined = spec.resource(resource.Type)?.properties[path[3]]?.type;
+  for (const seg of path.slice(4)) {
+    if (!type) return undefined;
+    if (type.type === 'array' && /^\d+$/.test(seg)) type = type.element;
+    else if (type.type === 'ref') type = spec.typeDefinition(type.reference.$ref)?.properties[seg]?.type;
+    else return undefined;
+  }
+  return type;
+}
+
 /** The reason to waive a finding, or undefined when it must stand. */
 export function waiverReason(spec: SpecLookup, template: JsonObject, resourcePath: string, message: string): string | undefined {
-  const m = UNKNOWN_PROPERTY.exec(message.trim());
-  if (!m) return undefined;
   const path = resourcePath.split('>').map((s) => s.trim());
-  if (path[path.length - 1] !== m[1] || !schemaDefines(spec, template, path)) return undefined;
-  const resource = (template.Resources as JsonObject)[path[1]] as JsonObject;
-  return `the current CloudFormation schema defines ${resource.Type} ${path.slice(2).join('.')}`;
+  const m = UNKNOWN_PROPERTY.exec(message.trim());
+  if (m && path[path.length - 1] === m[1] && schemaDefines(spec, template, path)) {
+    const resource = (template.Resources as JsonObject)[path[1]] as JsonObject;
+    return `the current CloudFormation schema defines ${resource.Type} ${path.slice(2).join('.')}`;
+  }
+  if (UNRESOLVED_ARN.test(message.trim())) {
+    const value = valueAt(template, path);
+    if (isObject(value) && 'Fn::Sub' in value && typeAt(spec, template, path)?.type === 'string') {
+      return 'the value is an Fn::Sub that npm cfn-lint failed to substitute; the current schema types it as a string and the sub-variables check resolves every variable';
+    }
+  }
+  return undefined;
+}
+
+/** A template npm cfn-lint cannot parse because a resource type is newer than its spec. */
+export function unknownTypeWaiver(spec: SpecLookup, output: string): string | undefined {
+  const m = /No such resource (\S+?)\]?$/m.exec(output);
+  if (!m || !spec.resource(m[1])) return undefined;
+  return `npm cfn-lint cannot parse a template with ${m[1]}, which the current CloudFormation schema defines; the template is covered by the schema check, not by npm cfn-lint`;
 }

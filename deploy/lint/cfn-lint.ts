@@ -9,8 +9,8 @@ import type { SpecLookup } from '../../templates-src/checks/spec';
 import type { Finding } from '../../templates-src/checks/types';
 import { XacctError } from '../errors';
 import type { TemplateFile } from './files';
-import { available, runProcess } from './run-process';
-import { waiverReason } from './cfn-lint-waivers';
+import { available, ProcessResult, runProcess } from './run-process';
+import { unknownTypeWaiver, waiverReason } from './cfn-lint-waivers';
 
 export type CfnLintFlavour = 'python' | 'npm';
 
@@ -74,13 +74,17 @@ export function parseNpmOutput(stdout: string): Array<{ level: string; resource:
   return out;
 }
 
-function npmFindings(t: TemplateFile, stdout: string, code: number, spec: SpecLookup): { findings: Finding[]; waivers: Waiver[] } {
+function unparsed(t: TemplateFile, r: ProcessResult, spec: SpecLookup): { findings: Finding[]; waivers: Waiver[] } {
+  const finding = { template: t.name, resource: '(template)', rule: 'cfn-lint:npm', message: `${r.stdout.trim()} ${r.stderr.split('\n')[0]}`.trim() || `exited ${r.code}` };
+  const reason = unknownTypeWaiver(spec, `${r.stdout}\n${r.stderr}`);
+  return reason ? { findings: [], waivers: [{ finding, reason }] } : { findings: [finding], waivers: [] };
+}
+
+function npmFindings(t: TemplateFile, r: ProcessResult, spec: SpecLookup): { findings: Finding[]; waivers: Waiver[] } {
   const findings: Finding[] = [];
   const waivers: Waiver[] = [];
-  const blocks = parseNpmOutput(stdout).filter((b) => b.level !== 'infos');
-  if (code !== 0 && blocks.length === 0) {
-    findings.push({ template: t.name, resource: '(template)', rule: 'cfn-lint:npm', message: stdout.trim() || `exited ${code}` });
-  }
+  const blocks = parseNpmOutput(r.stdout).filter((b) => b.level !== 'infos');
+  if (r.code !== 0 && blocks.length === 0) return unparsed(t, r, spec);
   for (const b of blocks) {
     const path = b.resource.split('>').map((s) => s.trim());
     const finding = { template: t.name, resource: path[0] === 'Resources' && path[1] ? path[1] : b.resource, rule: `cfn-lint:npm-${b.level}`, message: `${b.resource}: ${b.message}` };
@@ -100,8 +104,8 @@ async function runNpm(templates: TemplateFile[], spec: SpecLookup): Promise<{ fi
   const cwd = npmProjectDir();
   const results = await Promise.all(
     templates.map(async (t) => {
-      const r = await runProcess('npx', ['--no-install', 'cfn-lint', 'validate', resolve(t.file)], cwd);
-      return npmFindings(t, r.stdout, r.code, spec);
+      const r = await runProcess('npx', ['--no-install', 'cfn-lint', 'validate', '--verbose', resolve(t.file)], cwd);
+      return npmFindings(t, r, spec);
     }),
   );
   return { findings: results.flatMap((r) => r.findings), waivers: results.flatMap((r) => r.waivers) };

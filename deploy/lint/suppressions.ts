@@ -46,12 +46,17 @@ export interface Suppressed {
   reason: string;
 }
 
+/** A logical ID, or a pattern with `*` for IDs derived from config names (`*BuildLogs`). */
+export function matchesId(pattern: string, id: string): boolean {
+  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[A-Za-z0-9]*')}$`).test(id);
+}
+
 /** Split findings into those still failing and those a suppression covers (with its reason). */
 export function applySuppressions(findings: Finding[], suppressions: Suppression[]): { failing: Finding[]; suppressed: Suppressed[] } {
   const failing: Finding[] = [];
   const suppressed: Suppressed[] = [];
   for (const f of findings) {
-    const s = suppressions.find((x) => x.rule === f.rule && x.resources.includes(f.resource));
+    const s = suppressions.find((x) => x.rule === f.rule && x.resources.some((r) => matchesId(r, f.resource)));
     if (s) suppressed.push({ finding: f, reason: s.reason });
     else failing.push(f);
   }
