@@ -7,6 +7,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
+import { S3Client } from '@aws-sdk/client-s3';
 
 export interface AwsOptions {
   /** Region for STS and Organizations; CloudFormation clients are made per region on demand. */
@@ -23,6 +24,8 @@ export interface Clients {
   readonly org: OrganizationsClient;
   /** A CloudFormation client for `region` (one per region, made once). */
   cfn(region: string): CloudFormationClient;
+  /** An S3 client for `region`, for templates over the inline limit (made on first use). */
+  s3(region: string): S3Client;
 }
 
 /** About ten attempts: StackSet APIs throttle readily under large organizations. */
@@ -50,6 +53,7 @@ export function clientConfig(o: AwsOptions, region: string = o.region): SharedCl
 
 export function createClients(o: AwsOptions): Clients {
   const cfnByRegion = new Map<string, CloudFormationClient>();
+  const s3ByRegion = new Map<string, S3Client>();
   return {
     region: o.region,
     sts: new STSClient(clientConfig(o)),
@@ -59,6 +63,14 @@ export function createClients(o: AwsOptions): Clients {
       if (!client) {
         client = new CloudFormationClient(clientConfig(o, region));
         cfnByRegion.set(region, client);
+      }
+      return client;
+    },
+    s3(region: string) {
+      let client = s3ByRegion.get(region);
+      if (!client) {
+        client = new S3Client(clientConfig(o, region));
+        s3ByRegion.set(region, client);
       }
       return client;
     },

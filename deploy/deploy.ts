@@ -12,6 +12,7 @@ import type { OperationProgress } from './operation';
 import { AwsClients, centralSpecs, learnFromOutputs, prepare, StackSetItem } from './plan';
 import { deployStackSet, StackSetOutcome } from './stackset';
 import { deployStack, StackOutcome } from './stack';
+import { templateUploader } from './upload';
 
 export interface DeployDeps {
   clients: AwsClients;
@@ -95,6 +96,12 @@ export async function runDeploy(config: Config, deps: DeployDeps): Promise<Deplo
   }
   for (const o of stackSetOutcomes) for (const w of o.warnings) io.warn(`StackSet '${o.name}': ${w}`);
 
+  // Large templates go through the templates bucket, encrypted with that region's artifact key
+  // (a replica outside the home region shares the key ID).
+  const keyIn = (region: string) => prepared.context.artifactKeyArn?.replace(`:kms:${config.homeRegion}:`, `:kms:${region}:`);
+  const s3 = deps.clients.s3;
+  const uploader = s3 ? templateUploader((r) => s3(r), keyIn) : undefined;
+
   // Central entries one at a time: a later builder may need an earlier stack's outputs (the key ARN).
   const stackOutcomes: StackOutcome[] = [];
   for (const entry of prepared.central) {
@@ -106,6 +113,7 @@ export async function runDeploy(config: Config, deps: DeployDeps): Promise<Deplo
         initialDelayMs: t.initialDelayMs,
         maxDelayMs: t.maxDelayMs,
         onEvent: (m) => io.info(m),
+        uploadTemplate: uploader,
       });
       learnFromOutputs(prepared.context, config, spec, outcome.outputs);
       stackOutcomes.push(outcome);

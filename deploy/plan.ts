@@ -6,11 +6,12 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../templates-src/config';
 import { allTargetOus, DeployContext, enabledTemplates, parameterValues, TemplateEntry } from '../templates-src/index';
 import { names } from '../templates-src/names';
 import { synth } from '../templates-src/cfn';
-import { MAX_TEMPLATE_BODY_BYTES } from '../templates-src/build';
+import { templateDelivery } from '../templates-src/delivery';
 import { XacctError } from './errors';
 import type { Io } from './io';
 import { Identity, OrgTree, preflight, resolveTargets } from './organizations';
@@ -23,6 +24,8 @@ export interface AwsClients {
   sts: STSClient;
   org: OrganizationsClient;
   cfn(region: string): CloudFormationClient;
+  /** Only for templates over the inline limit. */
+  s3?(region: string): S3Client;
 }
 
 export const CAPABILITIES = ['CAPABILITY_NAMED_IAM'];
@@ -41,14 +44,13 @@ export interface Prepared {
   central: TemplateEntry[];
 }
 
-function body(entry: TemplateEntry, config: Config, ctx: DeployContext): { text: string; parameterNames: string[] } {
+function body(entry: TemplateEntry, config: Config, ctx: DeployContext): { text: string; parameterNames: string[]; uploadKey?: string } {
   const t = synth(entry.build(config, ctx));
-  const text = JSON.stringify(t);
-  const bytes = Buffer.byteLength(text);
-  if (bytes > MAX_TEMPLATE_BODY_BYTES) {
-    throw new XacctError('PRECONDITION', `template '${entry.name}' is ${bytes} bytes once built for this organization; CloudFormation accepts at most ${MAX_TEMPLATE_BODY_BYTES} inline`);
+  const delivery = templateDelivery(entry.name, t);
+  if (delivery.kind === 's3' && entry.placement !== 'central') {
+    throw new XacctError('PRECONDITION', `${delivery.reason.replace(/; it is uploaded.*$/, '')}; StackSet templates must fit inline`);
   }
-  return { text, parameterNames: Object.keys(t.Parameters ?? {}) };
+  return { text: delivery.body, parameterNames: Object.keys(t.Parameters ?? {}), ...(delivery.kind === 's3' ? { uploadKey: delivery.key } : {}) };
 }
 
 /** Name of the stack for a central entry: `<prefix>-<name>`, with `-<region>` for per-region entries. */
@@ -133,7 +135,7 @@ async function sourceSpecs(entry: TemplateEntry, config: Config, ctx: DeployCont
  * has regions(), else one in the home region.
  */
 export function centralSpecs(entry: TemplateEntry, config: Config, ctx: DeployContext): StackSpec[] {
-  const { text, parameterNames } = body(entry, config, ctx);
+  const { text, parameterNames, uploadKey } = body(entry, config, ctx);
   return (entry.regions ? entry.regions(config) : [config.homeRegion]).map((region) => ({
     name: centralStackName(config.prefix, entry, region),
     region,
@@ -141,6 +143,8 @@ export function centralSpecs(entry: TemplateEntry, config: Config, ctx: DeployCo
     parameters: parameterValues(parameterNames, config, ctx),
     capabilities: CAPABILITIES,
     tags: { 'xacct:prefix': config.prefix },
+    // Over the inline limit: through the CI account's templates bucket in the stack's region.
+    ...(uploadKey ? { upload: { bucket: names.bucket(config.prefix, 'templates', ctx.ciAccountId, region), key: uploadKey } } : {}),
   }));
 }
 

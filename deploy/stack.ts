@@ -44,6 +44,8 @@ export interface StackSpec {
   parameters: Record<string, string>;
   capabilities: string[];
   tags: Record<string, string>;
+  /** Set when the body is over CloudFormation's inline limit: upload here and pass TemplateURL. */
+  upload?: { bucket: string; key: string };
 }
 
 export type StackState =
@@ -67,6 +69,8 @@ export interface StackOptions {
   /** Asked before deleting a ROLLBACK_COMPLETE stack; false stops the deploy with exit 2. */
   confirm: (question: string) => Promise<boolean>;
   onEvent?: (message: string) => void;
+  /** Puts a spec's body at spec.upload and returns its URL; needed only for specs with `upload`. */
+  uploadTemplate?: (spec: StackSpec) => Promise<string>;
 }
 
 export const DEFAULT_STACK_TIMEOUT_MS = 60 * 60 * 1000;
@@ -174,12 +178,19 @@ function changeSetName(spec: StackSpec): string {
   return `xacct-${hash.slice(0, 24)}`;
 }
 
-async function createChangeSet(cfn: CloudFormationClient, spec: StackSpec, type: 'CREATE' | 'UPDATE', name: string): Promise<void> {
+async function templateSource(spec: StackSpec, o: StackOptions): Promise<{ TemplateBody: string } | { TemplateURL: string }> {
+  if (!spec.upload) return { TemplateBody: spec.templateBody };
+  if (!o.uploadTemplate) throw new XacctError('INTERNAL', `${where(spec)}: its template must go through s3://${spec.upload.bucket}, but no uploader was given`);
+  o.onEvent?.(`${where(spec)}: template is ${Buffer.byteLength(spec.templateBody)} bytes; uploading to s3://${spec.upload.bucket}/${spec.upload.key}`);
+  return { TemplateURL: await o.uploadTemplate(spec) };
+}
+
+async function createChangeSet(cfn: CloudFormationClient, spec: StackSpec, type: 'CREATE' | 'UPDATE', name: string, o: StackOptions): Promise<void> {
   const input = {
     StackName: spec.name,
     ChangeSetName: name,
     ChangeSetType: type,
-    TemplateBody: spec.templateBody,
+    ...(await templateSource(spec, o)),
     Parameters: Object.entries(spec.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
     Capabilities: spec.capabilities as CreateChangeSetCommand['input']['Capabilities'],
     Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
@@ -243,7 +254,7 @@ export async function deployStack(cfn: CloudFormationClient, spec: StackSpec, o:
   const type = state.exists && !isStackInReview(state.status) ? 'UPDATE' : 'CREATE';
   const csName = changeSetName(spec);
   o.onEvent?.(`${where(spec)}: ${type === 'CREATE' ? 'creating' : `updating (${plan.reasons.join('; ')})`}`);
-  await createChangeSet(cfn, spec, type, csName);
+  await createChangeSet(cfn, spec, type, csName, o);
   let cs;
   try {
     cs = await pollUntil(
