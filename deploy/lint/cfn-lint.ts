@@ -9,7 +9,7 @@ import type { SpecLookup } from '../../templates-src/checks/spec';
 import type { Finding } from '../../templates-src/checks/types';
 import { XacctError } from '../errors';
 import type { TemplateFile } from './files';
-import { available, ProcessResult, runProcess } from './run-process';
+import { findOnPath, ProcessResult, runProcess } from './run-process';
 import { unknownTypeWaiver, waiverReason } from './cfn-lint-waivers';
 
 export type CfnLintFlavour = 'python' | 'npm';
@@ -51,8 +51,13 @@ export function parsePythonOutput(stdout: string, byFile: Map<string, TemplateFi
     }));
 }
 
+/** The Python cfn-lint prints `cfn-lint 1.x.y`; the npm one prints only its version. */
+const PYTHON_SIGNATURE = /^cfn-lint \d/m;
+
 async function runPython(templates: TemplateFile[]): Promise<Finding[]> {
-  const result = await runProcess('cfn-lint', ['--format', 'json', '--', ...templates.map((t) => t.file)]);
+  const command = await findOnPath('cfn-lint', PYTHON_SIGNATURE);
+  if (!command) throw new XacctError('PRECONDITION', 'the Python cfn-lint is not on PATH (pip install cfn-lint)');
+  const result = await runProcess(command, ['--format', 'json', '--', ...templates.map((t) => t.file)]);
   // Exit codes are a bit mask of error (2), warning (4) and informational (8) matches; 1 is a crash.
   if (result.code === 1 || result.code > 15) throw new XacctError('INTERNAL', `cfn-lint failed (${result.code}): ${result.stderr.trim()}`);
   return parsePythonOutput(result.stdout, new Map(templates.map((t) => [t.file, t])));
@@ -113,7 +118,7 @@ async function runNpm(templates: TemplateFile[], spec: SpecLookup): Promise<{ fi
 
 export async function chooseFlavour(requested: CfnLintFlavour | 'auto'): Promise<CfnLintFlavour> {
   if (requested !== 'auto') return requested;
-  return (await available('cfn-lint')) ? 'python' : 'npm';
+  return (await findOnPath('cfn-lint', PYTHON_SIGNATURE)) ? 'python' : 'npm';
 }
 
 export async function runCfnLint(templates: TemplateFile[], spec: SpecLookup, requested: CfnLintFlavour | 'auto' = 'auto'): Promise<CfnLintResult> {

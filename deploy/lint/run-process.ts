@@ -1,5 +1,7 @@
 /** Running a linter process: its output and exit code, never a throw for a non-zero exit. */
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export interface ProcessResult {
   code: number;
@@ -19,11 +21,22 @@ export function runProcess(command: string, args: string[], cwd?: string): Promi
   });
 }
 
-/** True when `command` runs (`command --version` exits 0). */
-export async function available(command: string): Promise<boolean> {
-  try {
-    return (await runProcess(command, ['--version'])).code === 0;
-  } catch {
-    return false;
+/**
+ * The first `name` on PATH outside `node_modules/.bin` whose `--version` output matches `signature`.
+ * npm puts `node_modules/.bin` first on PATH under npx and npm scripts, where an npm package of the
+ * same name would shadow the tool wanted.
+ */
+export async function findOnPath(name: string, signature: RegExp): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir || /node_modules[\\/]\.bin[\\/]?$/.test(dir)) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      const r = await runProcess(candidate, ['--version']);
+      if (r.code === 0 && signature.test(r.stdout + r.stderr)) return candidate;
+    } catch {
+      continue;
+    }
   }
+  return undefined;
 }
