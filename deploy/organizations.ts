@@ -285,14 +285,23 @@ export class OrgTree {
   }
 }
 
-/** Every configured target group resolved: OU IDs in config order, org paths, ACTIVE accounts. */
-export async function resolveTargets(config: Config, tree: OrgTree): Promise<Record<string, ResolvedTarget>> {
+/** Target groups whose accounts a pipeline stage deploys to: only these need their accounts listed. */
+export function stageTargets(config: Config): Set<string> {
+  return new Set(config.pipelines.flatMap((p) => p.stages.map((s) => s.target)));
+}
+
+/**
+ * Every configured target group resolved: OU IDs in config order and org paths. ACTIVE accounts are
+ * listed only for groups a pipeline stage deploys to (StackSets target OUs, not accounts), so an
+ * organization without such stages costs no account listing at all.
+ */
+export async function resolveTargets(config: Config, tree: OrgTree, withAccounts: Set<string> = stageTargets(config)): Promise<Record<string, ResolvedTarget>> {
   const out: Record<string, ResolvedTarget> = {};
   for (const [name, target] of Object.entries(config.targets)) {
     const resolved = await Promise.all(target.ous.map((ref, i) => tree.resolve(ref, `targets.${name}.ous[${i}]`)));
     const ouIds = [...new Set(resolved.map((r) => r.id))];
     const orgPaths = [...new Set(resolved.map((r) => `${tree.organizationId}/${r.idPath.join('/')}/*`))];
-    const accountLists = await Promise.all(ouIds.map((id) => tree.activeAccountsUnder(id)));
+    const accountLists = withAccounts.has(name) ? await Promise.all(ouIds.map((id) => tree.activeAccountsUnder(id))) : [];
     out[name] = { ouIds, orgPaths, accounts: [...new Set(accountLists.flat())].sort() };
   }
   return out;

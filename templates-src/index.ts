@@ -43,7 +43,10 @@ export interface ResolvedTarget {
   ouIds: string[];
   /** `o-.../r-.../ou-.../*` paths for `aws:PrincipalOrgPaths`. */
   orgPaths: string[];
-  /** ACTIVE member accounts under those OUs (nested OUs included, management account excluded), sorted. */
+  /**
+   * ACTIVE member accounts under those OUs (nested OUs included, management account excluded), sorted.
+   * Listed only for groups a pipeline stage deploys to; empty for the others.
+   */
   accounts: string[];
 }
 
