@@ -37,7 +37,8 @@ lint: $(STAMP_LIB)
 	npx --no-install jest --ci test/lint/access-paths
 
 bench: $(STAMP_LIB)
-	node bench/run.js
+	npx --no-install tsc -p tsconfig.bench.json
+	NODE_NO_WARNINGS=1 node lib/bench/run.js
 
 clean:
 	rm -rf lib .jest-results.json
