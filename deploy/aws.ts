@@ -7,6 +7,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
+import { annotateOperation } from './aws-error';
+import { XacctError } from './errors';
 import { S3Client } from '@aws-sdk/client-s3';
 
 export interface AwsOptions {
@@ -16,6 +18,8 @@ export interface AwsOptions {
   /** --endpoint-url; without it the SDK itself honours AWS_ENDPOINT_URL and its per-service forms. */
   endpointUrl?: string;
   maxAttempts?: number;
+  /** Once aborted (Ctrl-C), every client refuses further calls. */
+  signal?: AbortSignal;
 }
 
 export interface Clients {
@@ -51,17 +55,40 @@ export function clientConfig(o: AwsOptions, region: string = o.region): SharedCl
   };
 }
 
+interface MiddlewareClient {
+  middlewareStack: { add(mw: never, options: { step: 'initialize'; name: string }): void };
+}
+
+/**
+ * Around every call, outside the SDK's retries: refuse to start after an interrupt, and mark a
+ * failure with the API it came from (`cloudformation:DeleteStackSet`), so AccessDenied and
+ * throttling that outlasted the retries can say which call it was.
+ */
+export function guard<C extends MiddlewareClient>(client: C, signal?: AbortSignal): C {
+  const middleware = (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => async (args: unknown) => {
+    if (signal?.aborted) throw new XacctError('INTERRUPTED', `interrupted; ${context.commandName ?? 'the call'} was not sent`);
+    try {
+      return await next(args);
+    } catch (err) {
+      annotateOperation(err, context.clientName, context.commandName);
+      throw err;
+    }
+  };
+  client.middlewareStack.add(middleware as never, { step: 'initialize', name: 'xacctGuard' });
+  return client;
+}
+
 export function createClients(o: AwsOptions): Clients {
   const cfnByRegion = new Map<string, CloudFormationClient>();
   const s3ByRegion = new Map<string, S3Client>();
   return {
     region: o.region,
-    sts: new STSClient(clientConfig(o)),
-    org: new OrganizationsClient(clientConfig(o)),
+    sts: guard(new STSClient(clientConfig(o)), o.signal),
+    org: guard(new OrganizationsClient(clientConfig(o)), o.signal),
     cfn(region: string) {
       let client = cfnByRegion.get(region);
       if (!client) {
-        client = new CloudFormationClient(clientConfig(o, region));
+        client = guard(new CloudFormationClient(clientConfig(o, region)), o.signal);
         cfnByRegion.set(region, client);
       }
       return client;
@@ -69,7 +96,7 @@ export function createClients(o: AwsOptions): Clients {
     s3(region: string) {
       let client = s3ByRegion.get(region);
       if (!client) {
-        client = new S3Client(clientConfig(o, region));
+        client = guard(new S3Client(clientConfig(o, region)), o.signal);
         s3ByRegion.set(region, client);
       }
       return client;

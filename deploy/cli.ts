@@ -7,6 +7,7 @@
 import yargs, { Argv } from 'yargs';
 import type { ConfigError } from '../templates-src/config';
 import { EXIT, XacctError } from './errors';
+import { awsCause, awsMessage, explainAwsFailure } from './aws-error';
 import { createIo, Io, wantsColor } from './io';
 import { commands } from './commands';
 import type { GlobalArgs, Runner } from './commands/types';
@@ -21,6 +22,14 @@ export function report(err: unknown, io: Pick<Io, 'verbose'>, write: (s: string)
   if (err instanceof Error && err.name === 'ConfigError') {
     write(`error: invalid config ${(err as ConfigError).message}\n`);
     return EXIT.BAD_INPUT;
+  }
+  const explained = err instanceof XacctError && ['NO_CREDENTIALS', 'ACCESS_DENIED', 'THROTTLED', 'INTERRUPTED'].includes(err.code) ? undefined : explainAwsFailure(err);
+  if (explained) {
+    // What xacct was doing, without the AWS text the explanation already quotes.
+    const doing = err instanceof XacctError ? err.message.split('\n')[0].replace(awsMessage(awsCause(err)), '').replace(/[\s:]+$/, '') : '';
+    write(`error: ${doing ? `${doing}: ` : ''}${explained.message}\n`);
+    if (io.verbose && (err as Error)?.stack) write(`${(err as Error).stack}\n`);
+    return new XacctError(explained.code, explained.message).exitCode;
   }
   if (err instanceof XacctError) {
     write(`error: ${err.message}\n`);

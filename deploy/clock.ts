@@ -4,14 +4,26 @@
  */
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or early once `signal` aborts (the caller then decides what an abort means). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** In [0, 1): the source of jitter. */
   random(): number;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      // Cleared on abort, so an interrupted process does not linger for the rest of a 30 s backoff.
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
   random: () => Math.random(),
 };
 

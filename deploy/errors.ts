@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'ACCESS_DENIED'
   | 'DEPLOY_FAILED'
   | 'INTERRUPTED'
+  | 'THROTTLED'
   | 'INTERNAL';
 
 /** 0 success or nothing to do, 1 deployment failed, 2 bad input or unmet precondition. */
@@ -25,6 +26,6 @@ export class XacctError extends Error {
   }
 
   get exitCode(): number {
-    return this.code === 'DEPLOY_FAILED' || this.code === 'INTERNAL' || this.code === 'INTERRUPTED' ? EXIT.FAILED : EXIT.BAD_INPUT;
+    return this.code === 'DEPLOY_FAILED' || this.code === 'INTERNAL' || this.code === 'INTERRUPTED' || this.code === 'THROTTLED' ? EXIT.FAILED : EXIT.BAD_INPUT;
   }
 }

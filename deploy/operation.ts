@@ -39,6 +39,8 @@ export interface OperationProgress {
   elapsedMs: number;
   /** Present when results were fetched on this tick. */
   counts?: ProgressCounts;
+  /** The same counts per region, when fetched. */
+  regions?: Record<string, ProgressCounts>;
 }
 
 export interface WaitOptions {
@@ -50,6 +52,8 @@ export interface WaitOptions {
   /** How often to count results for progress (each count lists every result page). Default one minute. */
   progressEveryMs?: number;
   onProgress?: (p: OperationProgress) => void;
+  /** Told when a wait on an operation begins and ends: what an interrupt leaves running. */
+  onWait?: (ref: OperationRef, waiting: boolean) => void;
 }
 
 export const DEFAULT_OPERATION_TIMEOUT_MS = 3 * 60 * 60 * 1000;
@@ -98,6 +102,13 @@ export async function activeOperations(cfn: CloudFormationClient, stackSetName: 
   const page = await cfn.send(new ListStackSetOperationsCommand({ StackSetName: stackSetName, CallAs: callAs, MaxResults: 100 }));
   const summaries = [...(page.Summaries ?? [])].sort((a, b) => (b.CreationTimestamp?.getTime() ?? 0) - (a.CreationTimestamp?.getTime() ?? 0));
   return { active: summaries.filter((s) => isOperationActive(s.Status)), latest: summaries[0]?.OperationId };
+}
+
+/** Counts per region, regions in name order. */
+export function countByRegion(results: StackSetOperationResultSummary[]): Record<string, ProgressCounts> {
+  const by = new Map<string, StackSetOperationResultSummary[]>();
+  for (const r of results) by.set(r.Region ?? '?', [...(by.get(r.Region ?? '?') ?? []), r]);
+  return Object.fromEntries([...by].sort(([a], [b]) => a.localeCompare(b)).map(([region, rs]) => [region, countResults(rs)]));
 }
 
 export function countResults(results: StackSetOperationResultSummary[]): ProgressCounts {
@@ -155,6 +166,7 @@ export async function pollOperation(cfn: CloudFormationClient, ref: OperationRef
   const every = o.progressEveryMs ?? 60_000;
   let lastCount = -Infinity;
   const timeoutMs = o.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  o.onWait?.(ref, true);
   try {
     return await pollUntil(
       () => describeOperation(cfn, ref),
@@ -164,11 +176,14 @@ export async function pollOperation(cfn: CloudFormationClient, ref: OperationRef
         if (!o.onProgress) return;
         const now = o.clock.now();
         let counts: ProgressCounts | undefined;
+        let regions: Record<string, ProgressCounts> | undefined;
         if (!isOperationTerminal(op.Status) && now - lastCount >= every) {
           lastCount = now;
-          counts = countResults(await operationResults(cfn, ref));
+          const results = await operationResults(cfn, ref);
+          counts = countResults(results);
+          regions = countByRegion(results);
         }
-        o.onProgress({ ref, status: op.Status ?? 'UNKNOWN', elapsedMs: now - start, counts });
+        o.onProgress({ ref, status: op.Status ?? 'UNKNOWN', elapsedMs: now - start, counts, regions });
       },
     );
   } catch (err) {
@@ -180,6 +195,8 @@ export async function pollOperation(cfn: CloudFormationClient, ref: OperationRef
       );
     }
     throw err;
+  } finally {
+    o.onWait?.(ref, false);
   }
 }
 

@@ -16,7 +16,7 @@ import type { Config } from '../templates-src/config';
 import type { ResolvedTarget } from '../templates-src/index';
 import { XacctError } from './errors';
 import type { Io } from './io';
-import { awsMessage, isMissingCredentials, isNamed } from './aws-error';
+import { awsMessage, explainAwsFailure, isExpiredCredentials, isMissingCredentials, isNamed } from './aws-error';
 
 export type CallAs = 'SELF' | 'DELEGATED_ADMIN';
 
@@ -41,6 +41,7 @@ async function callerIdentity(sts: STSClient): Promise<{ accountId: string; arn:
     const id = await sts.send(new GetCallerIdentityCommand({}));
     return { accountId: id.Account ?? '', arn: id.Arn ?? '' };
   } catch (err) {
+    if (isExpiredCredentials(err)) throw new XacctError('NO_CREDENTIALS', explainAwsFailure(err)!.message, { cause: err });
     if (isMissingCredentials(err)) {
       throw new XacctError('NO_CREDENTIALS', `no usable AWS credentials (set AWS_PROFILE or --profile, or run 'aws sso login'): ${awsMessage(err)}`, { cause: err });
     }
@@ -69,7 +70,7 @@ async function organization(org: OrganizationsClient, accountId: string): Promis
  * Trusted access between StackSets and Organizations. From the management account we switch it on
  * when it is off; a delegated administrator cannot, and must be registered in the first place.
  */
-async function ensureTrustedAccess(cfn: CloudFormationClient, id: Omit<Identity, 'callAs'> & { callAs: CallAs }, io: Io): Promise<void> {
+async function ensureTrustedAccess(cfn: CloudFormationClient, id: Omit<Identity, 'callAs'> & { callAs: CallAs }, io: Io, readOnly: boolean): Promise<void> {
   let status: string | undefined;
   try {
     status = (await cfn.send(new DescribeOrganizationsAccessCommand({ CallAs: id.callAs }))).Status;
@@ -91,6 +92,9 @@ async function ensureTrustedAccess(cfn: CloudFormationClient, id: Omit<Identity,
   if (id.callAs === 'DELEGATED_ADMIN') {
     throw new XacctError('PRECONDITION', `trusted access between StackSets and Organizations is ${status} in ${id.organizationId}; from the management account (${id.managementAccountId}) run: aws cloudformation activate-organizations-access`);
   }
+  if (readOnly) {
+    throw new XacctError('PRECONDITION', `trusted access between StackSets and Organizations is ${status} in ${id.organizationId}; \`xacct deploy\` switches it on from the management account (this command changes nothing)`);
+  }
   io.info(`activating trusted access between StackSets and Organizations in ${id.organizationId}`);
   try {
     await cfn.send(new ActivateOrganizationsAccessCommand({}));
@@ -103,7 +107,7 @@ async function ensureTrustedAccess(cfn: CloudFormationClient, id: Omit<Identity,
  * GetCallerIdentity, DescribeOrganization, then StackSets' trusted access with the CallAs that fits
  * the account. `cfn` must be the client of the region the StackSets are administered from.
  */
-export async function preflight(clients: { sts: STSClient; org: OrganizationsClient; cfn: CloudFormationClient }, io: Io): Promise<Identity> {
+export async function preflight(clients: { sts: STSClient; org: OrganizationsClient; cfn: CloudFormationClient }, io: Io, options: { readOnly?: boolean } = {}): Promise<Identity> {
   const caller = await callerIdentity(clients.sts);
   const o = await organization(clients.org, caller.accountId);
   const callAs: CallAs = caller.accountId === o.managementAccountId ? 'SELF' : 'DELEGATED_ADMIN';
@@ -115,7 +119,7 @@ export async function preflight(clients: { sts: STSClient; org: OrganizationsCli
     managementAccountId: o.managementAccountId,
     callAs,
   };
-  await ensureTrustedAccess(clients.cfn, identity, io);
+  await ensureTrustedAccess(clients.cfn, identity, io, options.readOnly ?? false);
   io.debug(`caller ${identity.arn} in ${identity.organizationId}, StackSets as ${callAs}`);
   return identity;
 }
