@@ -13,6 +13,8 @@ import { loadSpec } from '../../deploy/lint/spec';
 import { applySuppressions, loadSuppressions, parseSuppressions } from '../../deploy/lint/suppressions';
 import { BROKEN, ROOT } from './support';
 
+jest.setTimeout(60_000);
+
 const broken = (name: string) => readTemplate(BROKEN, join(BROKEN, `${name}.template.json`));
 const dist = () => findTemplates(join(ROOT, 'dist'), false);
 
