@@ -5,11 +5,13 @@ import { stringify } from 'yaml';
 import type { Config } from './config';
 import { configJsonSchema } from './config';
 import { CfnTemplate, synth } from './cfn';
+import { MAX_INLINE_BYTES, templateDelivery } from './delivery';
 import { distTemplates, Placement, PLACEMENT_TEXT } from './index';
 import { names } from './names';
 import { renderReadme } from './readme';
 
-export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+/** CloudFormation's limit for a template body sent inline. */
+export const MAX_TEMPLATE_BODY_BYTES = MAX_INLINE_BYTES;
 
 export interface ManifestParameter {
   name: string;
@@ -34,6 +36,8 @@ export interface ManifestEntry {
   deployAs: string;
   files: { json: string; yaml: string };
   bytes: number;
+  /** `inline` when the minified body fits CloudFormation's 51,200 bytes, else through the templates bucket. */
+  delivery: 'inline' | 'templates-bucket';
   parameters: ManifestParameter[];
   outputs: Array<{ name: string; description: string; export?: string }>;
 }
@@ -93,6 +97,7 @@ function manifestEntry(config: Config, name: string, placement: Placement, order
     deployAs: placement === 'central' ? names.stack(config.prefix, name) : names.stackSet(config.prefix, name),
     files: { json: `${name}.template.json`, yaml: `${name}.template.yaml` },
     bytes,
+    delivery: templateDelivery(name, t).kind === 'inline' ? 'inline' : 'templates-bucket',
     parameters,
     outputs,
   };
@@ -104,7 +109,10 @@ export interface BuildResult {
   templates: Map<string, CfnTemplate>;
 }
 
-/** Every file of dist/ for a config. Throws if a template exceeds CloudFormation's inline body limit. */
+/**
+ * Every file of dist/ for a config. A template too large to send inline is still written; the
+ * manifest marks it `templates-bucket` and the README deploys it through the templates bucket.
+ */
 export function buildDist(config: Config): BuildResult {
   const files = new Map<string, string>();
   const templates = new Map<string, CfnTemplate>();
@@ -113,9 +121,6 @@ export function buildDist(config: Config): BuildResult {
     const t = synth(entry.build(config));
     const json = JSON.stringify(t, null, 2) + '\n';
     const bytes = Buffer.byteLength(json);
-    if (bytes > MAX_TEMPLATE_BODY_BYTES) {
-      throw new Error(`template '${entry.name}' is ${bytes} bytes; CloudFormation accepts at most ${MAX_TEMPLATE_BODY_BYTES} inline`);
-    }
     templates.set(entry.name, t);
     const m = manifestEntry(config, entry.name, entry.placement, entry.order, entry.summary, t, bytes);
     m.deployed = entry.enabled(config);

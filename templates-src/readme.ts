@@ -5,6 +5,7 @@
 import type { Config } from './config';
 import type { Manifest, ManifestEntry } from './build';
 import { mermaidDiagram } from './diagram';
+import { MAX_INLINE_BYTES } from './delivery';
 
 function paramArgs(entry: ManifestEntry, style: 'deploy' | 'stackset'): string {
   const required = entry.parameters.filter((p) => p.default === undefined);
@@ -16,13 +17,19 @@ function paramArgs(entry: ManifestEntry, style: 'deploy' | 'stackset'): string {
   return ` \\\n    --parameters ${required.map((p) => `ParameterKey=${p.name},ParameterValue=${placeholder(p.name)}`).join(' ')}`;
 }
 
+/** Over the inline limit: `aws cloudformation deploy` uploads the template to the templates bucket. */
+function bucketArgs(entry: ManifestEntry, config: Config): string {
+  if (entry.delivery === 'inline') return '';
+  return ` \\\n    --s3-bucket ${config.prefix}-templates-<ci-account-id>-${config.homeRegion} --s3-prefix xacct/templates --kms-key-id <artifact key ARN>`;
+}
+
 function centralCommands(entry: ManifestEntry, config: Config): string {
   return [
     '```sh',
     `aws cloudformation deploy --region ${entry.regions ? '<region>' : config.homeRegion} \\`,
     `    --stack-name ${entry.regions ? `${entry.deployAs}-<region>` : entry.deployAs} \\`,
     `    --template-file ${entry.files.yaml} \\`,
-    `    --capabilities CAPABILITY_NAMED_IAM${paramArgs(entry, 'deploy')}`,
+    `    --capabilities CAPABILITY_NAMED_IAM${paramArgs(entry, 'deploy')}${bucketArgs(entry, config)}`,
     `aws cloudformation update-termination-protection --enable-termination-protection --stack-name ${entry.deployAs} --region ${config.homeRegion}`,
     '```',
   ].join('\n');
@@ -68,6 +75,7 @@ export function renderReadme(config: Config, manifest: Manifest): string {
       '',
       `${t.summary}. Deploys to: **${t.deploysTo}**${t.placement === 'central' ? '' : ' (service-managed StackSet, home region only: IAM is global)'}.`,
       `Files: \`${t.files.json}\`, \`${t.files.yaml}\` (${t.bytes} bytes).`,
+      ...(t.delivery === 'inline' ? [] : ['', `Too large to send inline (CloudFormation accepts ${MAX_INLINE_BYTES} bytes): it goes through the templates bucket, encrypted with the artifact key.`]),
       '',
       parameterTable(t),
       '',

@@ -91,3 +91,20 @@ test('the default build equals the committed dist/', async () => {
     expect([f, readFileSync(join(r.dir, f), 'utf8')]).toEqual([f, readFileSync(join(committed, f), 'utf8')]);
   }
 });
+
+test('a template too large to send inline is still built, and the README deploys it through the templates bucket', async () => {
+  const r = await buildInto(['--config', join(FIXTURES, 'lint', 'largest.config.yml')]);
+  expect(r.code).toBe(0);
+  const m = JSON.parse(readFileSync(join(r.dir, 'manifest.json'), 'utf8'));
+  const pipeline = m.templates.find((t: any) => t.name === 'pipeline');
+  expect(pipeline.bytes).toBeGreaterThan(MAX_TEMPLATE_BODY_BYTES);
+  expect(pipeline.delivery).toBe('templates-bucket');
+  const readme = readFileSync(join(r.dir, 'README.md'), 'utf8');
+  expect(readme).toMatch(/--stack-name \S+-pipeline \\\n[^`]*--s3-bucket \S+-templates-<ci-account-id>-/);
+});
+
+test('every template of the default build is sent inline', async () => {
+  const r = await buildInto([]);
+  const m = JSON.parse(readFileSync(join(r.dir, 'manifest.json'), 'utf8'));
+  expect(m.templates.map((t: any) => t.delivery)).toEqual(m.templates.map(() => 'inline'));
+});
