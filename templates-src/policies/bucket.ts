@@ -10,23 +10,10 @@ export function bucketArns(name: string): { bucket: Value<string>; objects: Valu
 /** Deny plain HTTP and TLS older than 1.2, for the bucket and its objects. */
 export function transportDenies(name: string): Statement[] {
   const { bucket, objects } = bucketArns(name);
+  const deny = (Sid: string, Condition: Statement['Condition']): Statement => ({ Sid, Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucket, objects], Condition });
   return [
-    {
-      Sid: 'DenyInsecureTransport',
-      Effect: 'Deny',
-      Principal: '*',
-      Action: 's3:*',
-      Resource: [bucket, objects],
-      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-    },
-    {
-      Sid: 'DenyTlsBelow12',
-      Effect: 'Deny',
-      Principal: '*',
-      Action: 's3:*',
-      Resource: [bucket, objects],
-      Condition: { NumericLessThan: { 's3:TlsVersion': '1.2' } },
-    },
+    deny('DenyInsecureTransport', { Bool: { 'aws:SecureTransport': 'false' } }),
+    deny('DenyTlsBelow12', { NumericLessThan: { 's3:TlsVersion': '1.2' } }),
   ];
 }
 
