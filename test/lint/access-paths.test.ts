@@ -148,7 +148,9 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
 
   // The source pattern applies when a pipeline reads a repository in another account.
   const sourceEnabled = HAS_SOURCE && templates.has('codecommit-source') && config.pipelines.some((pl) => 'codecommit' in pl.source && pl.source.codecommit.account);
-  (sourceEnabled ? describe : describe.skip)('source pattern (a repository in a separate account)', () => {
+  // Declared only where it applies, so no config reports skipped tests; the test after this block
+  // checks that the second config does exercise it.
+  if (sourceEnabled) describe('source pattern (a repository in a separate account)', () => {
     const source = (): TemplateUnderCheck => get('codecommit-source');
     const inSource = (role: string, kind: 'inline' | 'trust') => policyOf(source(), role, kind, valuesIn(source(), SOURCE));
     const sourceAccess = arn(SOURCE, names.sourceAccessRole);
