@@ -5,11 +5,11 @@
  */
 import type { Config } from '../templates-src/config';
 import type { Clock } from './clock';
-import { formatDuration } from './clock';
 import { XacctError } from './errors';
 import type { Io } from './io';
-import type { OperationProgress } from './operation';
-import { AwsClients, centralSpecs, learnFromOutputs, prepare, StackSetItem } from './plan';
+import type { Activity } from './interrupt';
+import { AwsClients, centralSpecs, learnFromOutputs, prepare, Prepared, StackSetItem } from './plan';
+import { progressView, ProgressView } from './progress';
 import { deployStackSet, StackSetOutcome } from './stackset';
 import { deployStack, StackOutcome } from './stack';
 import { templateUploader } from './upload';
@@ -20,6 +20,8 @@ export interface DeployDeps {
   clock: Clock;
   /** Asked before anything destructive (deleting a ROLLBACK_COMPLETE stack). */
   confirm: (question: string) => Promise<boolean>;
+  /** Records what is being waited on, for the message an interrupt prints (interrupt.ts). */
+  activity?: Activity;
   /** Waiting limits; defaults suit real AWS. */
   timeouts?: { operationMs?: number; stackMs?: number; initialDelayMs?: number; maxDelayMs?: number; progressEveryMs?: number };
 }
@@ -32,10 +34,6 @@ export interface DeployResult {
   stacks: Array<{ name: string; region: string; action: string; status?: string }>;
 }
 
-function progressLine(p: OperationProgress): string {
-  const c = p.counts ? `: ${p.counts.succeeded} succeeded, ${p.counts.failed} failed, ${p.counts.pending} pending` : '';
-  return `${p.ref.stackSetName} ${p.ref.operationId} ${p.status}${c} (${formatDuration(p.elapsedMs)})`;
-}
 
 /** Groups of StackSets that may run together: consecutive items with the same placement and order. */
 function waves(items: StackSetItem[]): StackSetItem[][] {
@@ -67,13 +65,24 @@ export function summarize(r: DeployResult): string {
 }
 
 export async function runDeploy(config: Config, deps: DeployDeps): Promise<DeployResult> {
-  const { io, clock } = deps;
-  const t = deps.timeouts ?? {};
+  const { io } = deps;
   const prepared = await prepare(config, { clients: deps.clients, io });
   const { identity } = prepared;
-  const home = deps.clients.cfn(config.homeRegion);
   io.info(`deploying as ${identity.arn} (${identity.callAs === 'SELF' ? 'management account' : 'delegated administrator'}) in ${identity.organizationId}`);
 
+  const view = progressView(io);
+  try {
+    return await deployAll(config, deps, prepared, view);
+  } finally {
+    view.done();
+  }
+}
+
+async function deployAll(config: Config, deps: DeployDeps, prepared: Prepared, view: ProgressView): Promise<DeployResult> {
+  const { io, clock } = deps;
+  const t = deps.timeouts ?? {};
+  const { identity } = prepared;
+  const home = deps.clients.cfn(config.homeRegion);
   const stackSetOutcomes: StackSetOutcome[] = [];
   for (const wave of waves(prepared.stackSets)) {
     const settled = await Promise.allSettled(
@@ -85,8 +94,9 @@ export async function runDeploy(config: Config, deps: DeployDeps): Promise<Deplo
           initialDelayMs: t.initialDelayMs,
           maxDelayMs: t.maxDelayMs,
           progressEveryMs: t.progressEveryMs,
-          onProgress: (p) => io.info(progressLine(p)),
-          onStep: (e) => io.info(`${e.stackSet}: ${e.note} [${e.operationId}]`),
+          onProgress: (p) => view.operation(p),
+          onStep: (e) => view.note(`${e.stackSet}: ${e.note} [${e.operationId}]`),
+          onWait: (ref, waiting) => deps.activity?.operation(ref, waiting),
         }),
       ),
     );
@@ -106,15 +116,17 @@ export async function runDeploy(config: Config, deps: DeployDeps): Promise<Deplo
   const stackOutcomes: StackOutcome[] = [];
   for (const entry of prepared.central) {
     for (const spec of centralSpecs(entry, config, prepared.context)) {
+      deps.activity?.stack(spec.name, spec.region, true);
       const outcome = await deployStack(deps.clients.cfn(spec.region), spec, {
         clock,
         confirm: deps.confirm,
         timeoutMs: t.stackMs,
         initialDelayMs: t.initialDelayMs,
         maxDelayMs: t.maxDelayMs,
-        onEvent: (m) => io.info(m),
+        onEvent: (m) => view.note(m),
         uploadTemplate: uploader,
       });
+      deps.activity?.stack(spec.name, spec.region, false);
       learnFromOutputs(prepared.context, config, spec, outcome.outputs);
       stackOutcomes.push(outcome);
     }

@@ -12,8 +12,11 @@ export type ErrorCode =
   | 'THROTTLED'
   | 'INTERNAL';
 
-/** 0 success or nothing to do, 1 deployment failed, 2 bad input or unmet precondition. */
-export const EXIT = { OK: 0, FAILED: 1, BAD_INPUT: 2 } as const;
+/**
+ * 0 success or nothing to do, 1 deployment failed, 2 bad input or unmet precondition; 3 only from
+ * `xacct plan --detailed-exitcode`: changes are pending.
+ */
+export const EXIT = { OK: 0, FAILED: 1, BAD_INPUT: 2, CHANGES_PENDING: 3 } as const;
 
 export class XacctError extends Error {
   constructor(

@@ -12,6 +12,14 @@ export interface Io {
   debug(message: string): void;
   /** The command's result; in JSON mode the only thing written to stdout. */
   result(text: string, data: unknown): void;
+  /**
+   * Present only on a terminal in text mode: replace the block of lines last drawn with these
+   * (a live progress view). Lines from info/warn print above the block. `[]` ends the view, leaving
+   * its last state on screen.
+   */
+  live?(lines: string[]): void;
+  /** Colour may be used (TTY, no --no-color, no NO_COLOR). */
+  readonly color?: boolean;
 }
 
 export interface IoOptions {
@@ -19,7 +27,7 @@ export interface IoOptions {
   verbose: boolean;
   color: boolean;
   out?: NodeJS.WritableStream;
-  err?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 export function createIo(o: IoOptions): Io {
@@ -27,16 +35,39 @@ export function createIo(o: IoOptions): Io {
   const err = o.err ?? process.stderr;
   const yellow = (s: string) => (o.color ? `\x1b[33m${s}\x1b[0m` : s);
   const dim = (s: string) => (o.color ? `\x1b[2m${s}\x1b[0m` : s);
+  // The live block: how many lines are on screen now, and what they say (redrawn under new lines).
+  let block: string[] = [];
+  const erase = () => {
+    // Cursor up over the block, then clear to the end of the screen.
+    if (block.length > 0) err.write(`\x1b[${block.length}A\x1b[J`);
+  };
+  const line = (text: string) => {
+    erase();
+    err.write(`${text}\n`);
+    if (block.length > 0) err.write(`${block.join('\n')}\n`);
+  };
+  const live = o.mode === 'text' && Boolean(err.isTTY);
   return {
     mode: o.mode,
     verbose: o.verbose,
+    color: o.color,
     // Progress and notes go to stderr so stdout stays the result (and pure JSON with --output json).
-    info: (m) => err.write(`${m}\n`),
-    warn: (m) => err.write(`${yellow('warning:')} ${m}\n`),
+    info: (m) => line(m),
+    warn: (m) => line(`${yellow('warning:')} ${m}`),
     debug: (m) => {
-      if (o.verbose) err.write(`${dim(m)}\n`);
+      if (o.verbose) line(dim(m));
     },
     result: (text, data) => out.write(o.mode === 'json' ? `${JSON.stringify(data, null, 2)}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`),
+    ...(live
+      ? {
+          live: (lines: string[]) => {
+            // An empty block ends the view and leaves its last state on screen.
+            if (lines.length > 0) erase();
+            block = lines;
+            if (block.length > 0) err.write(`${block.join('\n')}\n`);
+          },
+        }
+      : {}),
   };
 }
 

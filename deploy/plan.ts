@@ -15,9 +15,9 @@ import { templateDelivery } from '../templates-src/delivery';
 import { XacctError } from './errors';
 import type { Io } from './io';
 import { Identity, OrgTree, preflight, resolveTargets } from './organizations';
-import { operationPreferences, planStackSet, readStackSet, StackSetPlan, StackSetSpec } from './stackset';
-import { planStack, readStack, StackPlan, StackSpec } from './stack';
-import { activeOperations } from './operation';
+import { operationPreferences, planStackSet, readStackSet, StackSetPlan, StackSetSpec, StackSetState } from './stackset';
+import { planStack, readStack, StackPlan, StackSpec, StackState } from './stack';
+import { activeOperations, pollOperation, WaitOptions } from './operation';
 
 /** The clients deploy/ needs; `deploy/aws.ts` makes them. */
 export interface AwsClients {
@@ -42,6 +42,8 @@ export interface Prepared {
   stackSets: StackSetItem[];
   /** Central entries in registry order; their stacks are built one entry at a time (see centralSpecs). */
   central: TemplateEntry[];
+  /** The organization tree as read so far (cached), for counting accounts under an OU. */
+  tree: OrgTree;
 }
 
 function body(entry: TemplateEntry, config: Config, ctx: DeployContext): { text: string; parameterNames: string[]; uploadKey?: string } {
@@ -159,12 +161,14 @@ export function learnFromOutputs(ctx: DeployContext, config: Config, spec: Stack
 export interface PrepareDeps {
   clients: AwsClients;
   io: Io;
+  /** plan and status: never switch on trusted access, say so instead. */
+  readOnly?: boolean;
 }
 
 /** Preflight, resolution and every spec. Makes no mutating call except switching on trusted access from the management account. */
 export async function prepare(config: Config, deps: PrepareDeps): Promise<Prepared> {
   const home = deps.clients.cfn(config.homeRegion);
-  const identity = await preflight({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io);
+  const identity = await preflight({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io, { readOnly: deps.readOnly });
   const tree = new OrgTree(deps.clients.org, identity.organizationId, identity.managementAccountId);
   const targets = await resolveTargets(config, tree);
   const context: DeployContext = { ciAccountId: identity.accountId, organizationId: identity.organizationId, targets };
@@ -179,35 +183,62 @@ export async function prepare(config: Config, deps: PrepareDeps): Promise<Prepar
     if (specs.length === 0) deps.io.debug(`${entry.name}: no source account outside the CI account; no StackSet`);
   }
   const central = entries.filter((e) => e.placement === 'central');
-  return { identity, context, stackSets, central };
+  return { identity, context, stackSets, central, tree };
 }
 
 export interface DeploymentPlan extends Prepared {
   stackSetPlans: Array<StackSetPlan & { runningOperations: string[] }>;
   stackPlans: StackPlan[];
+  /** What each plan was made from, in the same order as the plans. */
+  stackSetStates: Array<{ spec: StackSetSpec; state: StackSetState }>;
+  stackStates: Array<{ spec: StackSpec; state: StackState }>;
+  /** Running operations waited for before planning (attach), by StackSet. */
+  attached: Array<{ stackSet: string; operationId: string }>;
   /** True when deploy would make no mutating call. */
   noop: boolean;
 }
 
+export interface PlanDeps extends PrepareDeps {
+  /**
+   * Given: a StackSet operation still running (an interrupted deploy) is waited for, read-only,
+   * and the plan is made against what it leaves. Absent: the plan lists it as running.
+   */
+  attach?: WaitOptions;
+}
+
 /** Read-only: what `deploy` would do now. */
-export async function planDeployment(config: Config, deps: PrepareDeps): Promise<DeploymentPlan> {
-  const prepared = await prepare(config, deps);
+export async function planDeployment(config: Config, deps: PlanDeps): Promise<DeploymentPlan> {
+  const prepared = await prepare(config, { ...deps, readOnly: deps.readOnly ?? true });
   const home = deps.clients.cfn(config.homeRegion);
-  const stackSetPlans = await Promise.all(
+  const callAs = prepared.identity.callAs;
+  const attached: DeploymentPlan['attached'] = [];
+  const stackSetStates = await Promise.all(
     prepared.stackSets.map(async ({ spec }) => {
-      const state = await readStackSet(home, spec.name, prepared.identity.callAs);
-      const running = state.exists ? (await activeOperations(home, spec.name, prepared.identity.callAs)).active.map((o) => o.OperationId ?? '') : [];
-      return { ...planStackSet(spec, state), runningOperations: running };
+      let state = await readStackSet(home, spec.name, callAs);
+      let running = state.exists ? (await activeOperations(home, spec.name, callAs)).active.map((o) => o.OperationId ?? '') : [];
+      if (running.length > 0 && deps.attach) {
+        for (const operationId of running) {
+          attached.push({ stackSet: spec.name, operationId });
+          deps.io.info(`${spec.name}: attaching to running operation ${operationId}; the plan waits for it`);
+          await pollOperation(home, { stackSetName: spec.name, operationId, callAs }, deps.attach);
+        }
+        state = await readStackSet(home, spec.name, callAs);
+        running = (await activeOperations(home, spec.name, callAs)).active.map((o) => o.OperationId ?? '');
+      }
+      return { spec, state, running };
     }),
   );
+  const stackSetPlans = stackSetStates.map(({ spec, state, running }) => ({ ...planStackSet(spec, state), runningOperations: running }));
   const stackPlans: StackPlan[] = [];
+  const stackStates: DeploymentPlan['stackStates'] = [];
   for (const entry of prepared.central) {
     for (const spec of centralSpecs(entry, config, prepared.context)) {
       const state = await readStack(deps.clients.cfn(spec.region), spec.name, spec.region);
       if (state.exists) learnFromOutputs(prepared.context, config, spec, state.outputs);
       stackPlans.push(planStack(spec, state));
+      stackStates.push({ spec, state });
     }
   }
   const noop = stackSetPlans.every((p) => p.noop && p.runningOperations.length === 0) && stackPlans.every((p) => p.action === 'none');
-  return { ...prepared, stackSetPlans, stackPlans, noop };
+  return { ...prepared, stackSetPlans, stackPlans, stackSetStates: stackSetStates.map(({ spec, state }) => ({ spec, state })), stackStates, attached, noop };
 }

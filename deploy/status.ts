@@ -72,3 +72,18 @@ export function isChangeSetTerminal(status: string | undefined): boolean {
 export function isNoChangesReason(reason: string | undefined): boolean {
   return reason !== undefined && (/didn't contain changes/i.test(reason) || /No updates are to be performed/i.test(reason));
 }
+
+// Stack instances that did not reach CURRENT through the last operation.
+export function isInstanceFailed(status: string | undefined, detailedStatus: string | undefined): boolean {
+  return isInoperable(status) || detailedStatus === 'FAILED' || detailedStatus === 'CANCELLED' || detailedStatus === 'INOPERABLE';
+}
+
+// Drift: StackDriftStatus / StackInstance DriftStatus DRIFTED | IN_SYNC | UNKNOWN | NOT_CHECKED;
+// resources MODIFIED | DELETED | IN_SYNC | NOT_CHECKED.
+export function isDrifted(status: string | undefined): boolean {
+  return status === 'DRIFTED' || status === 'MODIFIED' || status === 'DELETED';
+}
+/** DescribeStackDriftDetectionStatus: DETECTION_IN_PROGRESS until COMPLETE or FAILED. */
+export function isDriftDetectionDone(status: string | undefined): boolean {
+  return status === 'DETECTION_COMPLETE' || status === 'DETECTION_FAILED';
+}

@@ -5,3 +5,6 @@ import { buildCommand } from './build';
 export const commands: Command[] = [buildCommand];
 import { lintCommand } from './lint'; commands.push(lintCommand);
 import { deployCommand } from './deploy'; commands.push(deployCommand);
+import { planCommand } from './plan'; commands.push(planCommand);
+import { statusCommand } from './status'; commands.push(statusCommand);
+import { destroyCommand } from './destroy'; commands.push(destroyCommand);

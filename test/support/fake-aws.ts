@@ -14,8 +14,18 @@
  * - A suspended account's instance gets OUTDATED / SKIPPED_SUSPENDED_ACCOUNT and no operation result row.
  * - Region concurrency, MaxConcurrent and RegionOrder are recorded, not simulated; instances are
  *   processed in account order.
- * - Stack instances have no real stacks behind them; drift, stack-instance parameter overrides,
+ * - Stack instances have no real stacks behind them; stack-instance parameter overrides,
  *   AccountsUrl, UNION/DIFFERENCE filters and self-managed StackSets are not modelled.
+ * - Drift is injected, not detected: driftInstance() / driftStack() name the resources that differ.
+ *   DetectStackSetDrift is an operation (action DETECT_DRIFT) like any other: it blocks other
+ *   operations while it runs and sets every instance's DriftStatus when it finishes.
+ *   DetectStackDrift completes after `stackPolls` DescribeStackDriftDetectionStatus calls.
+ *   Property differences are whatever the test injected; nothing is compared.
+ * - ListStackResources derives physical IDs from the deployed template: BucketName / LogGroupName
+ *   with `Fn::Sub` of parameters and AWS::AccountId / AWS::Region resolved, a made-up key ID for
+ *   KMS keys, `<stack>-<LogicalId>` otherwise. Retained resources leave nothing behind to inspect.
+ * - DeleteStack of a stack with termination protection fails with ValidationError, as AWS does;
+ *   a stack that is deleted keeps answering DescribeStacks by ID with DELETE_COMPLETE.
  * - Templates are not validated; change sets compare template text and parameters only.
  * - Error messages are close to AWS's wording but not verbatim; the exception names are AWS's.
  * - No eventual consistency: every read sees every write at once.
@@ -55,18 +65,20 @@ interface Instance {
   detailed: string;
   reason?: string;
   lastOperationId?: string;
+  drift?: 'DRIFTED' | 'IN_SYNC';
+  driftOperationId?: string;
 }
 
 interface WorkItem {
   account: string;
   region: string;
   ouId: string;
-  kind: 'create' | 'update' | 'delete';
+  kind: 'create' | 'update' | 'delete' | 'drift';
 }
 
 export interface FakeOperation {
   id: string;
-  action: 'CREATE' | 'UPDATE' | 'DELETE';
+  action: 'CREATE' | 'UPDATE' | 'DELETE' | 'DETECT_DRIFT';
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
   created: Date;
   ended?: Date;
@@ -121,6 +133,13 @@ export interface FakeStack {
   pending?: { kind: 'create' | 'update' | 'delete'; body: string; parameters: Record<string, string>; token?: string };
 }
 
+export interface FakeDriftedResource {
+  logicalId: string;
+  type: string;
+  status: 'MODIFIED' | 'DELETED';
+  differences?: Array<{ path: string; expected: string; actual: string }>;
+}
+
 /** Calls that change something; a no-op deploy makes none of them. */
 export const MUTATING = /^(Create|Update|Delete|Execute|Activate|Deactivate|Stop|Import|Register)/;
 
@@ -168,6 +187,11 @@ export class FakeAws {
   readonly instanceFailures = new Map<string, string>();
   /** stack name -> the resource that fails on the next execution. */
   readonly stackFailures = new Map<string, { logicalId: string; reason: string }>();
+  /** `stackSet/account/region` -> resources that differ from the template in that instance. */
+  readonly instanceDrift = new Map<string, FakeDriftedResource[]>();
+  /** `region/stack` -> resources that differ in that stack. */
+  readonly stackDrift = new Map<string, FakeDriftedResource[]>();
+  private readonly stackDriftDetections = new Map<string, { stack: FakeStack; polls: number; resources: FakeDriftedResource[] }>();
   private readonly throttles = new Map<string, number>();
   private readonly beforeMutation = new Map<string, () => void>();
   private seq = 0;
@@ -266,6 +290,16 @@ export class FakeAws {
     this.beforeMutation.set(stackSetName, () => this.startForeignOperation(stackSetName));
   }
 
+  /** The next drift detection on `stackSet` finds these resources changed in that instance. */
+  driftInstance(stackSet: string, account: string, region: string, resources: FakeDriftedResource[]): void {
+    this.instanceDrift.set(`${stackSet}/${account}/${region}`, resources);
+  }
+
+  /** The next drift detection on the stack finds these resources changed. */
+  driftStack(region: string, name: string, resources: FakeDriftedResource[]): void {
+    this.stackDrift.set(`${region}/${name}`, resources);
+  }
+
   count(op: string): number {
     return this.counts.get(op) ?? 0;
   }
@@ -327,6 +361,12 @@ export class FakeAws {
       [C.DeleteStackCommand, 'DeleteStack', (i, r) => this.deleteStack(i, r)],
       [C.UpdateTerminationProtectionCommand, 'UpdateTerminationProtection', (i, r) => this.updateTerminationProtection(i, r)],
       [C.DescribeStackEventsCommand, 'DescribeStackEvents', (i, r) => this.describeStackEvents(i, r)],
+      [C.ListStackResourcesCommand, 'ListStackResources', (i, r) => this.listStackResources(i, r)],
+      [C.DetectStackSetDriftCommand, 'DetectStackSetDrift', (i) => this.detectStackSetDrift(i)],
+      [C.ListStackInstanceResourceDriftsCommand, 'ListStackInstanceResourceDrifts', (i) => this.listStackInstanceResourceDrifts(i)],
+      [C.DetectStackDriftCommand, 'DetectStackDrift', (i, r) => this.detectStackDrift(i, r)],
+      [C.DescribeStackDriftDetectionStatusCommand, 'DescribeStackDriftDetectionStatus', (i) => this.describeStackDriftDetectionStatus(i)],
+      [C.DescribeStackResourceDriftsCommand, 'DescribeStackResourceDrifts', (i, r) => this.describeStackResourceDrifts(i, r)],
     ];
     for (const [Cmd, op, fn] of cfnOps) wire(cfn as never, 'cloudformation', Cmd as never, op, fn);
     const orgOps: Array<[unknown, string, (i: Input) => Out]> = [
@@ -641,6 +681,12 @@ export class FakeAws {
   private process(ss: FakeStackSet, op: FakeOperation, w: WorkItem): void {
     const key = `${w.account}/${w.region}`;
     const result = op.results.get(key);
+    if (w.kind === 'drift') {
+      const inst = ss.instances.get(key);
+      if (inst) Object.assign(inst, { drift: this.instanceDrift.has(`${ss.name}/${key}`) ? 'DRIFTED' : 'IN_SYNC', driftOperationId: op.id });
+      if (result) result.status = 'SUCCEEDED';
+      return;
+    }
     if (this.accounts.get(w.account)?.state === 'SUSPENDED') {
       if (w.kind === 'delete') ss.instances.delete(key);
       else ss.instances.set(key, { account: w.account, region: w.region, ouId: w.ouId, status: 'OUTDATED', detailed: 'SKIPPED_SUSPENDED_ACCOUNT', lastOperationId: op.id });
@@ -712,6 +758,7 @@ export class FakeAws {
     let rows = [...ss.instances.values()].sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region));
     for (const f of (i.Filters ?? []) as Input[]) {
       if (f.Name === 'DETAILED_STATUS') rows = rows.filter((r) => r.detailed === f.Values);
+      else if (f.Name === 'DRIFT_STATUS') rows = rows.filter((r) => (r.drift ?? 'NOT_CHECKED') === f.Values);
       else if (f.Name === 'LAST_OPERATION_ID') rows = rows.filter((r) => r.lastOperationId === f.Values);
     }
     if (i.StackInstanceAccount) rows = rows.filter((r) => r.account === i.StackInstanceAccount);
@@ -727,6 +774,7 @@ export class FakeAws {
         StatusReason: r.reason,
         StackInstanceStatus: { DetailedStatus: r.detailed },
         LastOperationId: r.lastOperationId,
+        DriftStatus: r.drift ?? 'NOT_CHECKED',
       })),
       NextToken: p.next,
     };
@@ -898,6 +946,116 @@ export class FakeAws {
     const s = this.mustStack(i.StackName, region);
     const p = pageOf(s.events, i, this.cfnPageSize);
     return { StackEvents: p.items, NextToken: p.next };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Stack resources and drift.
+
+  /** `Fn::Sub` with the stack's parameters and the pseudo parameters a name uses; other values as they are. */
+  private resolveName(value: unknown, s: FakeStack): string | undefined {
+    if (typeof value === 'string') return value;
+    const sub = (value as { 'Fn::Sub'?: unknown } | undefined)?.['Fn::Sub'];
+    if (typeof sub !== 'string') return undefined;
+    const vars: Record<string, string> = { ...s.parameters, 'AWS::AccountId': this.caller, 'AWS::Region': s.region, 'AWS::StackName': s.name };
+    return sub.replace(/\$\{([^}]+)\}/g, (m, k: string) => vars[k] ?? m);
+  }
+
+  private physicalId(s: FakeStack, logicalId: string, r: { Type?: string; Properties?: Record<string, unknown> }): string {
+    const named = r.Type === 'AWS::S3::Bucket' ? r.Properties?.BucketName : r.Type === 'AWS::Logs::LogGroup' ? r.Properties?.LogGroupName : undefined;
+    const name = this.resolveName(named, s);
+    if (name) return name;
+    if (r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey') {
+      const hex = [...`${s.id}/${logicalId}`].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, '0');
+      return `mrk-${hex}${'0'.repeat(24)}`;
+    }
+    return `${s.name}-${logicalId}`;
+  }
+
+  private listStackResources(i: Input, region: string): Out {
+    const s = this.mustStack(i.StackName, region);
+    let resources: Record<string, { Type?: string; Properties?: Record<string, unknown> }> = {};
+    try {
+      resources = (JSON.parse(s.body || '{}') as { Resources?: typeof resources }).Resources ?? {};
+    } catch {
+      resources = {};
+    }
+    const rows = Object.entries(resources).map(([logicalId, r]) => ({
+      LogicalResourceId: logicalId,
+      PhysicalResourceId: this.physicalId(s, logicalId, r),
+      ResourceType: r.Type,
+      ResourceStatus: 'CREATE_COMPLETE',
+      LastUpdatedTimestamp: new Date(1_700_000_000_000),
+    }));
+    const p = pageOf(rows, i, this.cfnPageSize);
+    return { StackResourceSummaries: p.items, NextToken: p.next };
+  }
+
+  private detectStackSetDrift(i: Input): Out {
+    const ss = this.stackSet(i);
+    const id = this.beforeMutating(ss, i);
+    const work: WorkItem[] = [...ss.instances.values()]
+      .filter((inst) => inst.status !== 'INOPERABLE')
+      .sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
+      .map((inst) => ({ account: inst.account, region: inst.region, ouId: inst.ouId, kind: 'drift' as const }));
+    this.startOperation(ss, 'DETECT_DRIFT', work, id, i);
+    return { OperationId: id };
+  }
+
+  private driftRows(resources: FakeDriftedResource[], filter: string[] | undefined, stackId: string, physical: (r: FakeDriftedResource) => string): Out[] {
+    return resources
+      .filter((r) => !filter || filter.includes(r.status))
+      .map((r) => ({
+        StackId: stackId,
+        LogicalResourceId: r.logicalId,
+        PhysicalResourceId: physical(r),
+        ResourceType: r.type,
+        StackResourceDriftStatus: r.status,
+        PropertyDifferences: (r.differences ?? []).map((d) => ({ PropertyPath: d.path, ExpectedValue: d.expected, ActualValue: d.actual, DifferenceType: 'NOT_EQUAL' })),
+        Timestamp: new Date(1_700_000_000_000),
+      }));
+  }
+
+  private listStackInstanceResourceDrifts(i: Input): Out {
+    const ss = this.stackSet(i);
+    this.operation(ss, i.OperationId);
+    const key = `${i.StackInstanceAccount}/${i.StackInstanceRegion}`;
+    const inst = ss.instances.get(key);
+    if (!inst) throw cfnError('StackInstanceNotFoundException', `Stack instance ${key} of StackSet ${ss.name} not found`);
+    const resources = inst.drift === 'DRIFTED' ? (this.instanceDrift.get(`${ss.name}/${key}`) ?? []) : [];
+    const rows = this.driftRows(resources, i.StackInstanceResourceDriftStatuses, `arn:aws:cloudformation:${inst.region}:${inst.account}:stack/StackSet-${ss.name}/fake`, (r) => `${r.logicalId}-${inst.account}`);
+    const p = pageOf(rows, i, Math.min(100, this.cfnPageSize));
+    return { Summaries: p.items, NextToken: p.next };
+  }
+
+  private readonly lastStackDrift = new Map<string, FakeDriftedResource[]>();
+
+  private detectStackDrift(i: Input, region: string): Out {
+    const s = this.mustStack(i.StackName, region);
+    if (s.pending) throw cfnError('ValidationError', `Drift detection cannot be performed on stack [${s.name}] in status ${s.status}`);
+    const id = `00000000-0000-0000-0000-${String(++this.seq).padStart(12, '0')}`;
+    this.stackDriftDetections.set(id, { stack: s, polls: 0, resources: this.stackDrift.get(`${region}/${s.name}`) ?? [] });
+    return { StackDriftDetectionId: id };
+  }
+
+  private describeStackDriftDetectionStatus(i: Input): Out {
+    const d = this.stackDriftDetections.get(i.StackDriftDetectionId);
+    if (!d) throw cfnError('ValidationError', `Drift detection ${i.StackDriftDetectionId} does not exist`);
+    const done = ++d.polls >= this.stackPolls;
+    if (done) this.lastStackDrift.set(d.stack.id, d.resources);
+    return {
+      StackId: d.stack.id,
+      StackDriftDetectionId: i.StackDriftDetectionId,
+      DetectionStatus: done ? 'DETECTION_COMPLETE' : 'DETECTION_IN_PROGRESS',
+      ...(done ? { StackDriftStatus: d.resources.length > 0 ? 'DRIFTED' : 'IN_SYNC', DriftedStackResourceCount: d.resources.length } : {}),
+      Timestamp: new Date(1_700_000_000_000),
+    };
+  }
+
+  private describeStackResourceDrifts(i: Input, region: string): Out {
+    const s = this.mustStack(i.StackName, region);
+    const rows = this.driftRows(this.lastStackDrift.get(s.id) ?? [], i.StackResourceDriftStatusFilters, s.id, (r) => `${s.name}-${r.logicalId}`);
+    const p = pageOf(rows, i, this.cfnPageSize);
+    return { StackResourceDrifts: p.items, NextToken: p.next };
   }
 }
 

@@ -1,0 +1,86 @@
+/** `plan`, `status` and `destroy` against the in-memory organization, with real SDK clients and a virtual clock. */
+import { Writable } from 'node:stream';
+import { createClients } from '../../deploy/aws';
+import { createIo, Io } from '../../deploy/io';
+import { runPlan, PlanReport } from '../../deploy/preview';
+import { runStatus, StatusReport } from '../../deploy/inspect';
+import { runDestroy, DestroyResult } from '../../deploy/destroy';
+import { main } from '../../deploy/cli';
+import type { Config } from '../../templates-src/config';
+import { FakeClock } from './clock';
+import { MemoryIo } from './io';
+
+export interface OpsRun<T> {
+  result?: T;
+  error?: unknown;
+  io: MemoryIo;
+  clock: FakeClock;
+}
+
+async function capture<T>(fn: (io: MemoryIo, clock: FakeClock) => Promise<T>, clock = new FakeClock()): Promise<OpsRun<T>> {
+  const io = new MemoryIo();
+  try {
+    return { result: await fn(io, clock), io, clock };
+  } catch (error) {
+    return { error, io, clock };
+  }
+}
+
+export const clientsFor = (config: Config) => createClients({ region: config.homeRegion });
+
+export function plan(config: Config, o: { attach?: boolean; clock?: FakeClock } = {}): Promise<OpsRun<PlanReport>> {
+  return capture((io, clock) => runPlan(config, { clients: clientsFor(config), io, clock, attach: o.attach ?? true }), o.clock);
+}
+
+export function status(config: Config, o: { drift?: boolean } = {}): Promise<OpsRun<StatusReport>> {
+  return capture((io, clock) => runStatus(config, { clients: clientsFor(config), io, clock, drift: o.drift }));
+}
+
+export function destroy(config: Config, o: { yes?: boolean; interactive?: boolean; answer?: boolean } = {}): Promise<OpsRun<DestroyResult>> {
+  const asked: string[] = [];
+  return capture((io, clock) =>
+    runDestroy(config, {
+      clients: clientsFor(config),
+      io,
+      clock,
+      confirm: {
+        yes: Boolean(o.yes),
+        interactive: Boolean(o.interactive),
+        ask: async (q) => {
+          asked.push(q);
+          return Boolean(o.answer);
+        },
+      },
+    }),
+  );
+}
+
+/** A text-mode Io writing to strings, as the CLI builds it (for rendering checks). */
+export function stringIo(mode: 'text' | 'json', tty = false): { io: Io; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        append(String(chunk));
+        cb();
+      },
+    });
+  const errStream = Object.assign(sink((s) => (err += s)), { isTTY: tty });
+  return { io: createIo({ mode, verbose: false, color: false, out: sink((s) => (out += s)), err: errStream }), out: () => out, err: () => err };
+}
+
+/** The CLI in-process: exit code, stdout and stderr. */
+export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
