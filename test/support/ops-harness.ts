@@ -1,4 +1,7 @@
 /** `plan`, `status` and `destroy` against the in-memory organization, with real SDK clients and a virtual clock. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createClients } from '../../deploy/aws';
 import { createIo, Io } from '../../deploy/io';
@@ -83,4 +86,11 @@ export async function cli(args: string[]): Promise<{ code: number; stdout: strin
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+/** A config file holding `config` (parsed configs are valid input), for driving the CLI. */
+export function configFile(config: Config): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'xacct-ops-')), 'xacct.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
 }
