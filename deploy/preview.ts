@@ -155,14 +155,14 @@ export function diffTemplates(deployed: string, wanted: string): TemplateDiffSum
     resources.push({ logicalId, type: change.newResourceType ?? change.oldResourceType ?? '?', change: CHANGE[impact] ?? 'modify', impact });
   });
   // Table cells: several actions or principals come one per line.
-  const cell = (v: string) => v.replace(ANSI, '').split('\n').map((l) => l.trim()).filter(Boolean).join(', ');
+  const cell = (v: string, sep = ', ') => v.replace(ANSI, '').split('\n').map((l) => l.trim()).filter(Boolean).join(sep);
   const iam = diff.iamChanges.summarizeStatements().slice(1).map(([change, resource, effect, action, principal, condition]) => ({
     change: (cell(change) === '-' ? '-' : '+') as IamChange['change'],
     resource: cell(resource),
     effect: cell(effect),
     action: cell(action),
     principal: cell(principal),
-    condition: cell(condition),
+    condition: cell(condition, ' '),
   }));
   const chunks: string[] = [];
   d.formatDifferences({ write: (c: unknown) => (chunks.push(String(c)), true), columns: 100 } as unknown as NodeJS.WritableStream, diff);
@@ -321,17 +321,16 @@ function renderIam(iam: IamChange[]): string[] {
   return iam.map((c) => `${c.change} ${c.effect} ${c.action} on ${c.resource}${c.principal ? ` for ${c.principal}` : ''}${c.condition ? ` when ${c.condition.replace(/\s+/g, ' ')}` : ''}`);
 }
 
+/** Updates get cloudformation-diff's full rendering (its IAM table included); creations a list of resources and statements. */
 function renderTemplate(t: TemplateDiffSummary | undefined, full: boolean): string[] {
   if (!t) return [];
   const out: string[] = [];
-  if (t.iam.length > 0) {
-    out.push(`  IAM changes${t.permissionsBroadened ? ' (permissions broadened)' : ''}:`);
-    out.push(...renderIam(t.iam).map((l) => `    ${l}`));
-  }
+  if (t.iam.length > 0) out.push(`  IAM changes: ${t.iam.length} statement${t.iam.length === 1 ? '' : 's'}${t.permissionsBroadened ? ', permissions broadened' : ''}`);
   if (full) {
     out.push('  template diff:');
     out.push(indent(t.text, '    '));
   } else {
+    out.push(...renderIam(t.iam).map((l) => `    ${l}`));
     for (const r of t.resources) out.push(`    ${r.change === 'add' ? '[+]' : r.change === 'remove' ? '[-]' : '[~]'} ${r.type} ${r.logicalId}${r.impact === 'WILL_REPLACE' || r.impact === 'MAY_REPLACE' ? ` (${r.impact === 'WILL_REPLACE' ? 'replacement' : 'may be replaced'})` : ''}`);
   }
   return out;

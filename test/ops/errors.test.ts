@@ -83,7 +83,7 @@ describe('AWS failures explained', () => {
     client.middlewareStack.add(
       () => async () => {
         sent++;
-        return { output: {}, response: {} };
+        return { output: {}, response: {} } as never;
       },
       { step: 'serialize', name: 'pretendService' },
     );

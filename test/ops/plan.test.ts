@@ -67,7 +67,8 @@ describe('plan', () => {
 
     const text = run.io.results[0].text;
     expect(text).toContain('StackSet xacct-cross-account-role: update (template changed)');
-    expect(text).toContain('IAM changes (permissions broadened):');
+    expect(text).toContain('IAM changes: 1 statement, permissions broadened');
+    expect(text).toContain('IAM Statement Changes');
     expect(text).toContain('[~] AWS::IAM::Role CrossAccountRole');
     expect(text).toContain('accounts affected: 40');
     expect(text).toMatch(/changes pending: 1 StackSet \(40 accounts affected, about 60 s at MaxConcurrentPercentage 100, regions SEQUENTIAL\), 0 stacks/);
