@@ -9,7 +9,7 @@ import { XacctError } from './errors';
 import type { Io } from './io';
 import type { Activity } from './interrupt';
 import { AwsClients, centralSpecs, learnFromOutputs, prepare, Prepared, StackSetItem } from './plan';
-import { progressView, ProgressView } from './progress';
+import { progressView, ProgressView, waitOptions } from './progress';
 import { deployStackSet, StackSetOutcome } from './stackset';
 import { deployStack, StackOutcome } from './stack';
 import { templateUploader } from './upload';
@@ -88,15 +88,9 @@ async function deployAll(config: Config, deps: DeployDeps, prepared: Prepared, v
     const settled = await Promise.allSettled(
       wave.map(({ spec }) =>
         deployStackSet(home, spec, {
+          ...waitOptions(deps, view),
           callAs: identity.callAs,
-          clock,
-          timeoutMs: t.operationMs,
-          initialDelayMs: t.initialDelayMs,
-          maxDelayMs: t.maxDelayMs,
-          progressEveryMs: t.progressEveryMs,
-          onProgress: (p) => view.operation(p),
           onStep: (e) => view.note(`${e.stackSet}: ${e.note} [${e.operationId}]`),
-          onWait: (ref, waiting) => deps.activity?.operation(ref, waiting),
         }),
       ),
     );

@@ -33,7 +33,7 @@ import { centralStacks, knownStackSets } from './inventory';
 import { InstanceInfo, readStackSet, StackSetState, waitForOthers } from './stackset';
 import { failureReasons, readStack, StackState } from './stack';
 import { DEFAULT_POLL, pollUntil, PollTimeout } from './poll';
-import { progressView, ProgressView } from './progress';
+import { progressView, ProgressView, waitOptions } from './progress';
 import { isInoperable, isStackGone, isStackInProgress } from './status';
 
 export interface RetainedResource {
@@ -320,16 +320,7 @@ export async function runDestroy(config: Config, deps: DestroyDeps): Promise<Des
 
   const view = progressView(io);
   try {
-    const t = deps.timeouts ?? {};
-    const wait: WaitOptions = {
-      clock: deps.clock,
-      timeoutMs: t.operationMs,
-      initialDelayMs: t.initialDelayMs,
-      maxDelayMs: t.maxDelayMs,
-      progressEveryMs: t.progressEveryMs,
-      onProgress: (p) => view.operation(p),
-      onWait: (ref, waiting) => deps.activity?.operation(ref, waiting),
-    };
+    const wait: WaitOptions = waitOptions(deps, view);
     const settled = await Promise.allSettled(sets.map((s) => destroyStackSet(home, s.name, { callAs, region: config.homeRegion, wait, view })));
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
     for (const s of settled) if (s.status === 'fulfilled' && s.value) result.stackSets.push(s.value);

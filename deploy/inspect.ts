@@ -28,7 +28,7 @@ import { centralStacks, knownStackSets } from './inventory';
 import { listInstances } from './stackset';
 import { readStack } from './stack';
 import { DEFAULT_POLL, pollUntil } from './poll';
-import { progressView, ProgressView } from './progress';
+import { progressView, ProgressView, waitOptions } from './progress';
 import { isDrifted, isDriftDetectionDone, isInstanceFailed } from './status';
 
 export interface DriftedResource {
@@ -147,18 +147,29 @@ async function instanceDrifts(cfn: CloudFormationClient, name: string, callAs: C
         NextToken: token,
       }),
     );
-    for (const r of page.Summaries ?? []) {
-      out.push({
-        logicalId: r.LogicalResourceId ?? '?',
-        type: r.ResourceType ?? '?',
-        physicalId: r.PhysicalResourceId ?? '?',
-        status: r.StackResourceDriftStatus ?? '?',
-        differences: (r.PropertyDifferences ?? []).map((d) => `${d.PropertyPath}: ${d.ExpectedValue} -> ${d.ActualValue}`),
-      });
-    }
+    for (const r of page.Summaries ?? []) out.push(driftedResource(r));
     token = page.NextToken;
   } while (token);
   return out;
+}
+
+/** Stack and stack-instance drift records share these fields. */
+interface DriftRecord {
+  LogicalResourceId?: string;
+  ResourceType?: string;
+  PhysicalResourceId?: string;
+  StackResourceDriftStatus?: string;
+  PropertyDifferences?: Array<{ PropertyPath?: string; ExpectedValue?: string; ActualValue?: string }>;
+}
+
+function driftedResource(r: DriftRecord): DriftedResource {
+  return {
+    logicalId: r.LogicalResourceId ?? '?',
+    type: r.ResourceType ?? '?',
+    physicalId: r.PhysicalResourceId ?? '?',
+    status: r.StackResourceDriftStatus ?? '?',
+    differences: (r.PropertyDifferences ?? []).map((d) => `${d.PropertyPath}: ${d.ExpectedValue} -> ${d.ActualValue}`),
+  };
 }
 
 async function detectStackSetDrift(cfn: CloudFormationClient, name: string, callAs: CallAs, wait: WaitOptions): Promise<NonNullable<StackSetStatus['drift']>> {
@@ -200,15 +211,7 @@ async function detectStackDrift(cfn: CloudFormationClient, stackName: string, o:
   let token: string | undefined;
   do {
     const page = await cfn.send(new DescribeStackResourceDriftsCommand({ StackName: stackName, StackResourceDriftStatusFilters: ['MODIFIED', 'DELETED'], NextToken: token }));
-    for (const r of page.StackResourceDrifts ?? []) {
-      resources.push({
-        logicalId: r.LogicalResourceId ?? '?',
-        type: r.ResourceType ?? '?',
-        physicalId: r.PhysicalResourceId ?? '?',
-        status: r.StackResourceDriftStatus ?? '?',
-        differences: (r.PropertyDifferences ?? []).map((d) => `${d.PropertyPath}: ${d.ExpectedValue} -> ${d.ActualValue}`),
-      });
-    }
+    for (const r of page.StackResourceDrifts ?? []) resources.push(driftedResource(r));
     token = page.NextToken;
   } while (token);
   return { status: done.StackDriftStatus ?? (done.DetectionStatus === 'DETECTION_FAILED' ? `DETECTION_FAILED: ${done.DetectionStatusReason ?? ''}` : '?'), resources };
@@ -227,16 +230,7 @@ async function stackSetStatus(cfn: CloudFormationClient, name: string, callAs: C
   const running = (await activeOperations(cfn, name, callAs)).active.map((o) => o.OperationId ?? '');
   const status: StackSetStatus = { name, exists: true, instances: instances.length, byStatus, groups: groupInstances(instances, names), lastOperation: await lastOperation(cfn, name, callAs), runningOperations: running };
   if (deps.drift) {
-    const t = deps.timeouts ?? {};
-    status.drift = await detectStackSetDrift(cfn, name, callAs, {
-      clock: deps.clock,
-      timeoutMs: t.operationMs,
-      initialDelayMs: t.initialDelayMs,
-      maxDelayMs: t.maxDelayMs,
-      progressEveryMs: t.progressEveryMs,
-      onProgress: (p) => view.operation(p),
-      onWait: (ref, waiting) => deps.activity?.operation(ref, waiting),
-    });
+    status.drift = await detectStackSetDrift(cfn, name, callAs, waitOptions(deps, view));
   }
   return status;
 }

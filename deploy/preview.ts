@@ -18,7 +18,7 @@ import { AwsClients, DeploymentPlan, planDeployment } from './plan';
 import type { Clock } from './clock';
 import type { Io } from './io';
 import type { Activity } from './interrupt';
-import { progressView } from './progress';
+import { progressView, waitOptions } from './progress';
 import type { OrgTree } from './organizations';
 import { describeStep, sameTemplate, StackSetSpec, StackSetState, StackSetStep } from './stackset';
 import type { StackSpec, StackState } from './stack';
@@ -397,22 +397,11 @@ export interface PlanRunDeps {
 /** `xacct plan`: the report, written through io (text, or one JSON document). */
 export async function runPlan(config: Config, deps: PlanRunDeps): Promise<PlanReport> {
   const view = progressView(deps.io);
-  const t = deps.timeouts ?? {};
   try {
     const plan = await planDeployment(config, {
       clients: deps.clients,
       io: deps.io,
-      attach: deps.attach
-        ? {
-            clock: deps.clock,
-            timeoutMs: t.operationMs,
-            initialDelayMs: t.initialDelayMs,
-            maxDelayMs: t.maxDelayMs,
-            progressEveryMs: t.progressEveryMs,
-            onProgress: (p) => view.operation(p),
-            onWait: (ref, waiting) => deps.activity?.operation(ref, waiting),
-          }
-        : undefined,
+      attach: deps.attach ? waitOptions(deps, view) : undefined,
     });
     const report = await buildReport(config, plan);
     deps.io.result(renderPlan(report), report);

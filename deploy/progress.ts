@@ -6,7 +6,9 @@
  */
 import { formatDuration } from './clock';
 import type { Io } from './io';
-import type { OperationProgress, ProgressCounts } from './operation';
+import type { OperationProgress, ProgressCounts, WaitOptions } from './operation';
+import type { Clock } from './clock';
+import type { Activity } from './interrupt';
 import { isOperationSuccess, isOperationTerminal } from './status';
 
 export interface ProgressView {
@@ -79,5 +81,26 @@ export function progressView(io: Io): ProgressView {
     },
     note: (m) => io.info(m),
     done: () => io.live!([]),
+  };
+}
+
+/** What a command knows about waiting: its clock, its limits, and where waits are recorded for Ctrl-C. */
+export interface WaitDeps {
+  clock: Clock;
+  activity?: Activity;
+  timeouts?: { operationMs?: number; initialDelayMs?: number; maxDelayMs?: number; progressEveryMs?: number };
+}
+
+/** The wait options every command shares: progress goes to the view, waits to the interrupt record. */
+export function waitOptions(deps: WaitDeps, view: ProgressView): WaitOptions {
+  const t = deps.timeouts ?? {};
+  return {
+    clock: deps.clock,
+    timeoutMs: t.operationMs,
+    initialDelayMs: t.initialDelayMs,
+    maxDelayMs: t.maxDelayMs,
+    progressEveryMs: t.progressEveryMs,
+    onProgress: (p) => view.operation(p),
+    onWait: (ref, waiting) => deps.activity?.operation(ref, waiting),
   };
 }

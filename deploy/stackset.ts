@@ -253,20 +253,24 @@ function deploymentTargets(step: Extract<StackSetStep, { kind: 'add' | 'remove' 
   return { OrganizationalUnitIds: step.ouIds };
 }
 
+/** What CreateStackSet and UpdateStackSet both say about a StackSet: body, parameters, deployment model. */
+function stackSetDefinition(spec: StackSetSpec) {
+  return {
+    Description: spec.description,
+    TemplateBody: spec.templateBody,
+    Parameters: Object.entries(spec.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+    Capabilities: spec.capabilities as CreateStackSetCommand['input']['Capabilities'],
+    PermissionModel: 'SERVICE_MANAGED' as const,
+    AutoDeployment: { Enabled: spec.autoDeployment.enabled, RetainStacksOnAccountRemoval: spec.autoDeployment.enabled ? spec.autoDeployment.retainStacksOnAccountRemoval : undefined },
+    ManagedExecution: { Active: true },
+  };
+}
+
 function stepCommand(spec: StackSetSpec, step: StackSetStep, callAs: CallAs, id: string) {
   const common = { StackSetName: spec.name, CallAs: callAs, OperationId: id, OperationPreferences: spec.preferences };
   switch (step.kind) {
     case 'update':
-      return new UpdateStackSetCommand({
-        ...common,
-        Description: spec.description,
-        TemplateBody: spec.templateBody,
-        Parameters: Object.entries(spec.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-        Capabilities: spec.capabilities as UpdateStackSetCommand['input']['Capabilities'],
-        PermissionModel: 'SERVICE_MANAGED',
-        AutoDeployment: { Enabled: spec.autoDeployment.enabled, RetainStacksOnAccountRemoval: spec.autoDeployment.enabled ? spec.autoDeployment.retainStacksOnAccountRemoval : undefined },
-        ManagedExecution: { Active: true },
-      });
+      return new UpdateStackSetCommand({ ...common, ...stackSetDefinition(spec) });
     case 'add':
       return new CreateStackInstancesCommand({ ...common, DeploymentTargets: deploymentTargets(step), Regions: step.regions });
     case 'remove':
@@ -291,13 +295,7 @@ async function createStackSet(cfn: CloudFormationClient, spec: StackSetSpec, cal
     await cfn.send(
       new CreateStackSetCommand({
         StackSetName: spec.name,
-        Description: spec.description,
-        TemplateBody: spec.templateBody,
-        Parameters: Object.entries(spec.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-        Capabilities: spec.capabilities as CreateStackSetCommand['input']['Capabilities'],
-        PermissionModel: 'SERVICE_MANAGED',
-        AutoDeployment: { Enabled: spec.autoDeployment.enabled, RetainStacksOnAccountRemoval: spec.autoDeployment.enabled ? spec.autoDeployment.retainStacksOnAccountRemoval : undefined },
-        ManagedExecution: { Active: true },
+        ...stackSetDefinition(spec),
         CallAs: callAs,
         ClientRequestToken: `xacct-${createHash('sha256').update(canonical({ name: spec.name, body: spec.templateBody, p: spec.parameters })).digest('hex').slice(0, 32)}`,
       }),
