@@ -30,7 +30,7 @@ export interface DeployResult {
   noChanges: boolean;
   account: string;
   callAs: string;
-  stackSets: Array<{ name: string; created: boolean; changed: boolean; operations: Array<{ kind: string; operationId: string; status: string }>; warnings: string[] }>;
+  stackSets: Array<{ name: string; created: boolean; changed: boolean; operations: Array<{ kind: string; operationId: string; status: string }>; warnings: string[]; waitedFor: string[] }>;
   stacks: Array<{ name: string; region: string; action: string; status?: string }>;
 }
 
@@ -56,11 +56,14 @@ function combine(errors: unknown[]): unknown {
 export function summarize(r: DeployResult): string {
   const lines: string[] = [];
   for (const s of r.stackSets) {
-    const what = s.changed ? `${s.created ? 'created' : 'updated'}: ${s.operations.map((o) => `${o.kind} ${o.operationId}`).join(', ')}` : 'no changes';
+    const waited = s.waitedFor.length > 0 ? ` (after waiting for running ${s.waitedFor.join(', ')})` : '';
+    const what = (s.changed ? `${s.created ? 'created' : 'updated'}: ${s.operations.map((o) => `${o.kind} ${o.operationId}`).join(', ')}` : 'no changes') + waited;
     lines.push(`  StackSet ${s.name.padEnd(32)} ${what}`);
   }
   for (const s of r.stacks) lines.push(`  stack    ${`${s.name} (${s.region})`.padEnd(32)} ${s.action === 'none' ? 'no changes' : `${s.action} ${s.status ?? ''}`.trim()}`);
-  const head = r.noChanges ? 'no changes' : 'deployed';
+  const waited = r.stackSets.filter((s) => s.waitedFor.length > 0).length;
+  // Finishing an operation an interrupted deploy left running is a change reaching the accounts.
+  const head = r.noChanges ? (waited > 0 ? `no further changes; ${waited} StackSet${waited === 1 ? '' : 's'} finished an operation already running` : 'no changes') : 'deployed';
   return `${head} (account ${r.account}, StackSets as ${r.callAs})\n${lines.join('\n')}`;
 }
 
@@ -136,6 +139,7 @@ async function deployAll(config: Config, deps: DeployDeps, prepared: Prepared, v
       changed: !o.noop,
       operations: o.steps.map((s) => ({ kind: s.step.kind, operationId: s.operationId, status: s.status })),
       warnings: o.warnings,
+      waitedFor: o.waitedFor,
     })),
     stacks: stackOutcomes.map((o) => ({ name: o.name, region: o.region, action: o.action, status: o.status })),
   };

@@ -346,6 +346,8 @@ export interface StackSetOutcome {
   noop: boolean;
   steps: StepOutcome[];
   warnings: string[];
+  /** Operations already running (an interrupted deploy) that this deploy waited for first. */
+  waitedFor: string[];
 }
 
 /**
@@ -356,16 +358,18 @@ export interface StackSetOutcome {
 export async function deployStackSet(cfn: CloudFormationClient, spec: StackSetSpec, o: ApplyOptions): Promise<StackSetOutcome> {
   let state = await readStackSet(cfn, spec.name, o.callAs);
   let previous: string | undefined;
+  const waitedFor: string[] = [];
   if (state.exists) {
     const { active, latest } = await activeOperations(cfn, spec.name, o.callAs);
     previous = latest;
+    waitedFor.push(...active.map((op) => op.OperationId ?? ''));
     if (active.length > 0) {
       previous = await waitForOthers(cfn, spec, o);
       state = await readStackSet(cfn, spec.name, o.callAs);
     }
   }
   const plan = planStackSet(spec, state);
-  if (plan.noop) return { name: spec.name, created: false, noop: true, steps: [], warnings: plan.warnings };
+  if (plan.noop) return { name: spec.name, created: false, noop: true, steps: [], warnings: plan.warnings, waitedFor };
   if (plan.create) await createStackSet(cfn, spec, o.callAs);
   const steps: StepOutcome[] = [];
   for (const step of plan.steps) {
@@ -374,5 +378,5 @@ export async function deployStackSet(cfn: CloudFormationClient, spec: StackSetSp
     steps.push(outcome);
   }
   const warnings = [...plan.warnings, ...steps.flatMap((s) => s.suspended.map((x) => `account ${x.account} ${x.region} skipped: account suspended`))];
-  return { name: spec.name, created: plan.create, noop: false, steps, warnings: [...new Set(warnings)] };
+  return { name: spec.name, created: plan.create, noop: false, steps, warnings: [...new Set(warnings)], waitedFor };
 }
