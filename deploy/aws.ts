@@ -78,28 +78,25 @@ export function guard<C extends MiddlewareClient>(client: C, signal?: AbortSigna
   return client;
 }
 
+/** One client per region, made on first use. */
+function perRegion<C>(make: (region: string) => C): (region: string) => C {
+  const made = new Map<string, C>();
+  return (region) => {
+    let client = made.get(region);
+    if (!client) {
+      client = make(region);
+      made.set(region, client);
+    }
+    return client;
+  };
+}
+
 export function createClients(o: AwsOptions): Clients {
-  const cfnByRegion = new Map<string, CloudFormationClient>();
-  const s3ByRegion = new Map<string, S3Client>();
   return {
     region: o.region,
     sts: guard(new STSClient(clientConfig(o)), o.signal),
     org: guard(new OrganizationsClient(clientConfig(o)), o.signal),
-    cfn(region: string) {
-      let client = cfnByRegion.get(region);
-      if (!client) {
-        client = guard(new CloudFormationClient(clientConfig(o, region)), o.signal);
-        cfnByRegion.set(region, client);
-      }
-      return client;
-    },
-    s3(region: string) {
-      let client = s3ByRegion.get(region);
-      if (!client) {
-        client = guard(new S3Client(clientConfig(o, region)), o.signal);
-        s3ByRegion.set(region, client);
-      }
-      return client;
-    },
+    cfn: perRegion((region) => guard(new CloudFormationClient(clientConfig(o, region)), o.signal)),
+    s3: perRegion((region) => guard(new S3Client(clientConfig(o, region)), o.signal)),
   };
 }
