@@ -3,9 +3,10 @@
  * deploy and a plan, at several organization sizes and OU depths. The counts are checked against
  * the formula below, which depends on OUs and pages, never on accounts x regions.
  */
+import { NEVER_CONFIRM } from '../deploy/deps';
 import { createClients } from '../deploy/aws';
 import { runDeploy } from '../deploy/deploy';
-import { planDeployment } from '../deploy/plan';
+import { planDeployment } from '../deploy/plan/model';
 import { parseConfig, Config } from '../templates-src/config';
 import { FakeAws, CI_ACCOUNT, MUTATING } from '../test/support/fake-aws';
 import { FakeClock } from '../test/support/clock';
@@ -51,7 +52,7 @@ async function measure(model: OrgModel, what: 'deploy' | 'plan'): Promise<Counts
   model.fake.resetCalls();
   const clients = createClients({ region: model.config.homeRegion });
   const io = new MemoryIo();
-  if (what === 'deploy') await runDeploy(model.config, { clients, io, clock: new FakeClock(), confirm: async () => false });
+  if (what === 'deploy') await runDeploy(model.config, { clients, io, clock: new FakeClock(), confirm: NEVER_CONFIRM });
   else await planDeployment(model.config, { clients, io });
   return model.fake.callCounts();
 }

@@ -1,5 +1,5 @@
 /** Rollout time per organization size: xacct's default preferences against StackSets' defaults. */
-import { AWS_DEFAULTS, estimateRollout, formatDuration, XACCT_DEFAULTS } from '../deploy/rollout';
+import { AWS_DEFAULTS, estimateRollout, formatDuration, XACCT_DEFAULTS } from '../deploy/estimate';
 
 export const SECONDS_PER_WAVE = 60;
 export const SIZES = [10, 100, 1000, 5000];

@@ -1,16 +1,19 @@
-/** Asking the operator: `--yes` answers for them; without a terminal nobody can answer, so the answer is no. */
+/** Asking the operator on a terminal: `--yes` answers for them; without a terminal nobody can. */
 import { createInterface } from 'node:readline/promises';
+import type { Confirm } from './deps';
 
-export function confirmer(yes: boolean, input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin, output: NodeJS.WritableStream = process.stderr): (question: string) => Promise<boolean> {
-  return async (question) => {
-    if (yes) return true;
-    if (!input.isTTY) return false;
-    const rl = createInterface({ input, output });
-    try {
-      const answer = await rl.question(`${question} [y/N] `);
-      return /^y(es)?$/i.test(answer.trim());
-    } finally {
-      rl.close();
-    }
+export function terminalConfirm(yes: boolean, input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin, output: NodeJS.WritableStream = process.stderr): Confirm {
+  return {
+    yes,
+    interactive: Boolean(input.isTTY),
+    ask: async (question) => {
+      const rl = createInterface({ input, output });
+      try {
+        const answer = await rl.question(`${question} [y/N] `);
+        return /^y(es)?$/i.test(answer.trim());
+      } finally {
+        rl.close();
+      }
+    },
   };
 }

@@ -1,29 +1,24 @@
 /**
- * `xacct deploy`: target StackSets, then the source StackSet, then the central stacks. StackSets of
- * the same placement and order run side by side; a failure stops before the central stacks, since
- * the pipeline needs the roles in the target accounts.
+ * `xacct deploy`: target StackSets, then source StackSets, then the central stacks, then whatever
+ * the config no longer deploys is removed. StackSets of the same placement and order run side by
+ * side, and so do central stacks of the same order (the regional stores and the buckets, once the
+ * key exists). A failure stops before the next wave: the pipeline needs the roles in the target
+ * accounts, and removals wait until nothing uses what they remove.
  */
 import type { Config } from '../templates-src/config';
-import type { Clock } from './clock';
-import { XacctError } from './errors';
-import type { Io } from './io';
-import type { Activity } from './interrupt';
-import { AwsClients, centralSpecs, learnFromOutputs, prepare, Prepared, StackSetItem } from './plan';
-import { progressView, ProgressView, waitOptions } from './progress';
-import { deployStackSet, StackSetOutcome } from './stackset';
-import { deployStack, StackOutcome } from './stack';
+import { combine, XacctError } from './errors';
+import { CommandDeps, Confirm, confirmed } from './deps';
+import { orphans, readInventory } from './inventory';
+import { prepare, Prepared, StackItem, stackWaves, StackSetItem, withOutputs } from './prepare';
+import { progressView, ProgressView, stackOptions, stackSetOptions } from './progress';
+import { deployStackSet, StackSetOutcome } from './stackset/lifecycle';
+import { removeStackSet } from './stackset/remove';
+import { deleteStack, deployStack, settle, StackOutcome } from './stack/lifecycle';
 import { templateUploader } from './upload';
 
-export interface DeployDeps {
-  clients: AwsClients;
-  io: Io;
-  clock: Clock;
-  /** Asked before anything destructive (deleting a ROLLBACK_COMPLETE stack). */
-  confirm: (question: string) => Promise<boolean>;
-  /** Records what is being waited on, for the message an interrupt prints (interrupt.ts). */
-  activity?: Activity;
-  /** Waiting limits; defaults suit real AWS. */
-  timeouts?: { operationMs?: number; stackMs?: number; initialDelayMs?: number; maxDelayMs?: number; progressEveryMs?: number };
+export interface DeployDeps extends CommandDeps {
+  /** Asked before anything is deleted (a ROLLBACK_COMPLETE stack, what left the config). */
+  confirm: Confirm;
 }
 
 export interface DeployResult {
@@ -32,11 +27,12 @@ export interface DeployResult {
   callAs: string;
   stackSets: Array<{ name: string; created: boolean; changed: boolean; operations: Array<{ kind: string; operationId: string; status: string }>; warnings: string[]; waitedFor: string[] }>;
   stacks: Array<{ name: string; region: string; action: string; status?: string }>;
+  /** What was no longer in the config and has been removed. */
+  removed: { stackSets: string[]; stacks: Array<{ name: string; region: string }> };
 }
 
-
 /** Groups of StackSets that may run together: consecutive items with the same placement and order. */
-function waves(items: StackSetItem[]): StackSetItem[][] {
+export function stackSetWaves(items: StackSetItem[]): StackSetItem[][] {
   const out: StackSetItem[][] = [];
   for (const item of items) {
     const last = out[out.length - 1];
@@ -46,11 +42,12 @@ function waves(items: StackSetItem[]): StackSetItem[][] {
   return out;
 }
 
-function combine(errors: unknown[]): unknown {
-  if (errors.length === 1) return errors[0];
-  const all = errors.map((e) => (e instanceof Error ? e.message : String(e)));
-  const precondition = errors.every((e) => e instanceof XacctError && e.exitCode === 2);
-  return new XacctError(precondition ? 'PRECONDITION' : 'DEPLOY_FAILED', `${errors.length} StackSets failed:\n${all.join('\n')}`);
+/** Run one wave side by side; every failure of the wave is reported, each with its own cause. */
+async function wave<T, R>(items: T[], run: (item: T) => Promise<R>, noun: string): Promise<R[]> {
+  const settled = await Promise.allSettled(items.map(run));
+  const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  if (errors.length > 0) throw combine(errors, noun);
+  return settled.map((s) => (s as PromiseFulfilledResult<R>).value);
 }
 
 export function summarize(r: DeployResult): string {
@@ -61,88 +58,92 @@ export function summarize(r: DeployResult): string {
     lines.push(`  StackSet ${s.name.padEnd(32)} ${what}`);
   }
   for (const s of r.stacks) lines.push(`  stack    ${`${s.name} (${s.region})`.padEnd(32)} ${s.action === 'none' ? 'no changes' : `${s.action} ${s.status ?? ''}`.trim()}`);
+  for (const name of r.removed.stackSets) lines.push(`  StackSet ${name.padEnd(32)} removed (no longer in the config)`);
+  for (const s of r.removed.stacks) lines.push(`  stack    ${`${s.name} (${s.region})`.padEnd(32)} removed (no longer in the config)`);
   const waited = r.stackSets.filter((s) => s.waitedFor.length > 0).length;
   // Finishing an operation an interrupted deploy left running is a change reaching the accounts.
   const head = r.noChanges ? (waited > 0 ? `no further changes; ${waited} StackSet${waited === 1 ? '' : 's'} finished an operation already running` : 'no changes') : 'deployed';
   return `${head} (account ${r.account}, StackSets as ${r.callAs})\n${lines.join('\n')}`;
 }
 
+/** What left the config, found before anything changes; removing it needs a yes, asked up front. */
+async function removalsAgreed(config: Config, deps: DeployDeps, prepared: Prepared) {
+  const inventory = await readInventory(deps.clients, config, prepared.identity);
+  const gone = orphans(inventory, config);
+  if (gone.stackSets.length === 0 && gone.stacks.length === 0) return gone;
+  const list = [...gone.stackSets.map((n) => `  StackSet ${n}: every instance, then the StackSet`), ...gone.stacks.map((s) => `  stack ${s.name} (${s.region})`)].join('\n');
+  const question = `No longer in the config, deploy removes (after everything else is deployed):\n${list}\nRemove them?`;
+  if (!deps.confirm.yes && !deps.confirm.interactive) {
+    throw new XacctError('PRECONDITION', `${question.replace(/\nRemove them\?$/, '')}\nrefusing to remove without confirmation: no terminal to ask on; run it on a terminal or pass --yes. Nothing was changed.`);
+  }
+  if (!(await confirmed(deps.confirm, question))) throw new XacctError('PRECONDITION', 'deploy cancelled: the removals were not agreed; nothing was changed');
+  return gone;
+}
+
+async function deployStacks(config: Config, deps: DeployDeps, prepared: Prepared, view: ProgressView): Promise<StackOutcome[]> {
+  const outputs = new Map<string, Record<string, string>>();
+  const keyIn = (region: string) => outputs.get('kms-key')?.ArtifactKeyArn?.replace(`:kms:${config.homeRegion}:`, `:kms:${region}:`);
+  // Large templates go through the templates bucket, encrypted with that region's artifact key
+  // (a replica outside the home region shares the key ID).
+  const uploader = templateUploader((r) => deps.clients.s3(r), keyIn);
+  const options = { ...stackOptions(deps, view, (q: string) => confirmed(deps.confirm, q)), uploadTemplate: uploader };
+  const outcomes: StackOutcome[] = [];
+  for (const items of stackWaves(prepared.stacks)) {
+    const done = await wave(
+      items,
+      async (item: StackItem) => {
+        const outcome = await deployStack(deps.clients.cfn(item.spec.region), withOutputs(item, outputs), options);
+        if (item.spec.region === config.homeRegion) outputs.set(item.entry.name, outcome.outputs);
+        return outcome;
+      },
+      'stacks',
+    );
+    outcomes.push(...done);
+  }
+  return outcomes;
+}
+
 export async function runDeploy(config: Config, deps: DeployDeps): Promise<DeployResult> {
   const { io } = deps;
   const prepared = await prepare(config, { clients: deps.clients, io });
   const { identity } = prepared;
+  const gone = await removalsAgreed(config, deps, prepared);
   io.info(`deploying as ${identity.arn} (${identity.callAs === 'SELF' ? 'management account' : 'delegated administrator'}) in ${identity.organizationId}`);
-
   const view = progressView(io);
   try {
-    return await deployAll(config, deps, prepared, view);
+    const home = deps.clients.cfn(config.homeRegion);
+    const setOptions = stackSetOptions(deps, view, identity.callAs);
+    const stackSetOutcomes: StackSetOutcome[] = [];
+    for (const items of stackSetWaves(prepared.stackSets)) stackSetOutcomes.push(...(await wave(items, (i) => deployStackSet(home, i.spec, setOptions), 'StackSets')));
+    for (const o of stackSetOutcomes) for (const w of o.warnings) io.warn(`StackSet '${o.name}': ${w}`);
+    const stackOutcomes = await deployStacks(config, deps, prepared, view);
+
+    // Removals last, stacks first (the pipeline no longer uses a dropped region), then StackSets.
+    const sOptions = stackOptions(deps, view, (q: string) => confirmed(deps.confirm, q));
+    await wave(gone.stacks, async (s) => {
+      const state = await settle(deps.clients.cfn(s.region), s, sOptions);
+      if (state.exists) await deleteStack(deps.clients.cfn(s.region), state, sOptions);
+    }, 'stacks');
+    await wave(gone.stackSets, (name) => removeStackSet(home, name, { ...setOptions, region: config.homeRegion }), 'StackSets');
+
+    const result: DeployResult = {
+      noChanges: stackSetOutcomes.every((o) => o.noop) && stackOutcomes.every((o) => !o.changed) && gone.stackSets.length === 0 && gone.stacks.length === 0,
+      account: identity.accountId,
+      callAs: identity.callAs,
+      stackSets: stackSetOutcomes.map((o) => ({
+        name: o.name,
+        created: o.created,
+        changed: !o.noop,
+        operations: o.steps.map((s) => ({ kind: s.step.kind, operationId: s.operationId, status: s.status })),
+        warnings: o.warnings,
+        waitedFor: o.waitedFor,
+      })),
+      stacks: stackOutcomes.map((o) => ({ name: o.name, region: o.region, action: o.action, status: o.status })),
+      removed: { stackSets: gone.stackSets, stacks: gone.stacks.map((s) => ({ name: s.name, region: s.region })) },
+    };
+    io.result(summarize(result), result);
+    return result;
   } finally {
     view.done();
   }
-}
-
-async function deployAll(config: Config, deps: DeployDeps, prepared: Prepared, view: ProgressView): Promise<DeployResult> {
-  const { io, clock } = deps;
-  const t = deps.timeouts ?? {};
-  const { identity } = prepared;
-  const home = deps.clients.cfn(config.homeRegion);
-  const stackSetOutcomes: StackSetOutcome[] = [];
-  for (const wave of waves(prepared.stackSets)) {
-    const settled = await Promise.allSettled(
-      wave.map(({ spec }) =>
-        deployStackSet(home, spec, {
-          ...waitOptions(deps, view),
-          callAs: identity.callAs,
-          onStep: (e) => view.note(`${e.stackSet}: ${e.note} [${e.operationId}]`),
-        }),
-      ),
-    );
-    const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
-    for (const s of settled) if (s.status === 'fulfilled') stackSetOutcomes.push(s.value);
-    if (errors.length > 0) throw combine(errors);
-  }
-  for (const o of stackSetOutcomes) for (const w of o.warnings) io.warn(`StackSet '${o.name}': ${w}`);
-
-  // Large templates go through the templates bucket, encrypted with that region's artifact key
-  // (a replica outside the home region shares the key ID).
-  const keyIn = (region: string) => prepared.context.artifactKeyArn?.replace(`:kms:${config.homeRegion}:`, `:kms:${region}:`);
-  const s3 = deps.clients.s3;
-  const uploader = s3 ? templateUploader((r) => s3(r), keyIn) : undefined;
-
-  // Central entries one at a time: a later builder may need an earlier stack's outputs (the key ARN).
-  const stackOutcomes: StackOutcome[] = [];
-  for (const entry of prepared.central) {
-    for (const spec of centralSpecs(entry, config, prepared.context)) {
-      deps.activity?.stack(spec.name, spec.region, true);
-      const outcome = await deployStack(deps.clients.cfn(spec.region), spec, {
-        clock,
-        confirm: deps.confirm,
-        timeoutMs: t.stackMs,
-        initialDelayMs: t.initialDelayMs,
-        maxDelayMs: t.maxDelayMs,
-        onEvent: (m) => view.note(m),
-        uploadTemplate: uploader,
-      });
-      deps.activity?.stack(spec.name, spec.region, false);
-      learnFromOutputs(prepared.context, config, spec, outcome.outputs);
-      stackOutcomes.push(outcome);
-    }
-  }
-
-  const result: DeployResult = {
-    noChanges: stackSetOutcomes.every((o) => o.noop) && stackOutcomes.every((o) => !o.changed),
-    account: identity.accountId,
-    callAs: identity.callAs,
-    stackSets: stackSetOutcomes.map((o) => ({
-      name: o.name,
-      created: o.created,
-      changed: !o.noop,
-      operations: o.steps.map((s) => ({ kind: s.step.kind, operationId: s.operationId, status: s.status })),
-      warnings: o.warnings,
-      waitedFor: o.waitedFor,
-    })),
-    stacks: stackOutcomes.map((o) => ({ name: o.name, region: o.region, action: o.action, status: o.status })),
-  };
-  io.result(summarize(result), result);
-  return result;
 }

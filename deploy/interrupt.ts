@@ -1,15 +1,17 @@
 /**
- * Ctrl-C during a wait. StackSet operations and stack updates run in AWS, not in this process: an
- * interrupt stops the watching, never the work. So the interrupt names every operation still in
- * flight, says that AWS carries on with it, and the command exits 1; the next deploy or plan
- * attaches to those operations (stackset.ts waits for running operations before planning).
+ * Ctrl-C. StackSet operations and stack changes run in AWS, not in this process: an interrupt stops
+ * the watching, never the work. So after Ctrl-C nothing more is sent (deploy/aws.ts refuses every
+ * call and ends every retry wait), the calls already on the wire are allowed to return (so a
+ * CreateStackInstances that AWS accepted is known to have started), the abandoned work unwinds at
+ * its next sleep or call, and only then is the message written: exactly the operations and stack
+ * changes AWS carries on with. The command exits 1; the next deploy or plan attaches to them.
  *
  * Library code never subscribes to signals itself. A command wraps its work in `withInterrupts`,
- * which hands the work a clock whose sleeps end at the interrupt and an Activity to record waits in.
+ * which hands the work a clock whose sleeps end at the interrupt and an Activity to record in.
  */
+import type { CallInFlight, InFlight } from './aws';
 import type { Clock } from './clock';
 import { XacctError } from './errors';
-import type { OperationRef } from './operation';
 
 /** Where interrupts come from: the process's SIGINT, or a test. Returns an unsubscribe. */
 export interface SignalSource {
@@ -27,42 +29,61 @@ export const processSignals: SignalSource = {
   },
 };
 
-/** What is being waited on right now. */
-export class Activity {
-  private readonly operations = new Map<string, OperationRef>();
-  private readonly stacks = new Map<string, { name: string; region: string }>();
+export interface RunningOperation {
+  stackSetName: string;
+  operationId: string;
+  callAs: string;
+}
 
-  operation(ref: OperationRef, waiting: boolean): void {
+/**
+ * What AWS is busy with on xacct's behalf: StackSet operations from the moment their start call
+ * returned (or xacct attached to them) until a poll saw them finish; stacks from the moment an
+ * ExecuteChangeSet or DeleteStack returned (or xacct found them in progress) until a poll saw them
+ * settle. A change set that was created but not executed is not here: nothing runs in AWS for it.
+ */
+export class Activity {
+  private readonly operations = new Map<string, RunningOperation>();
+  private readonly stacks = new Map<string, { name: string; region: string; doing: string }>();
+
+  operation(ref: RunningOperation, running: boolean): void {
     const key = `${ref.stackSetName}/${ref.operationId}`;
-    if (waiting) this.operations.set(key, ref);
+    if (running) this.operations.set(key, ref);
     else this.operations.delete(key);
   }
 
-  stack(name: string, region: string, busy: boolean): void {
+  stack(name: string, region: string, busy: boolean, doing = 'changing'): void {
     const key = `${region}/${name}`;
-    if (busy) this.stacks.set(key, { name, region });
+    if (busy) this.stacks.set(key, { name, region, doing });
     else this.stacks.delete(key);
   }
 
-  running(): { operations: OperationRef[]; stacks: Array<{ name: string; region: string }> } {
+  running(): { operations: RunningOperation[]; stacks: Array<{ name: string; region: string; doing: string }> } {
     return { operations: [...this.operations.values()], stacks: [...this.stacks.values()] };
   }
 }
 
 /** The message an interrupt prints: every operation ID, and how to watch it without xacct. */
-export function interruptMessage(activity: Activity, region: string): string {
+export function interruptMessage(activity: Activity, region: string, stillOut: CallInFlight[] = []): string {
   const { operations, stacks } = activity.running();
-  if (operations.length === 0 && stacks.length === 0) return 'interrupted; no StackSet operation or stack change was in progress';
-  const lines = ['interrupted; AWS carries on with what was started:'];
+  const lines: string[] = [];
+  if (operations.length === 0 && stacks.length === 0) lines.push('interrupted; AWS is not running anything xacct started or waited for');
+  else lines.push('interrupted; AWS carries on with what was started:');
   for (const op of operations) {
     lines.push(`  StackSet '${op.stackSetName}' operation ${op.operationId}`);
     lines.push(`    watch: aws cloudformation describe-stack-set-operation --stack-set-name ${op.stackSetName} --operation-id ${op.operationId} --call-as ${op.callAs} --region ${region}`);
   }
   for (const s of stacks) {
-    lines.push(`  stack '${s.name}' (${s.region})`);
+    lines.push(`  stack '${s.name}' (${s.region}): ${s.doing}`);
     lines.push(`    watch: aws cloudformation describe-stacks --stack-name ${s.name} --region ${s.region}`);
   }
-  lines.push('The next `xacct deploy` or `xacct plan` attaches to running StackSet operations instead of starting others.');
+  const sent = stillOut.filter((c) => c.sent);
+  if (sent.length > 0) {
+    lines.push('Calls sent but not answered before xacct stopped (AWS may or may not have acted on them):');
+    for (const c of sent) lines.push(`  ${c.operation}${c.subject ? ` for '${c.subject}'` : ''}`);
+  }
+  if (operations.length > 0 || stacks.length > 0 || sent.length > 0) {
+    lines.push('The next `xacct deploy` or `xacct plan` attaches to running StackSet operations instead of starting others.');
+  }
   return lines.join('\n');
 }
 
@@ -79,13 +100,20 @@ export interface InterruptOptions {
   source?: SignalSource;
   /** Aborted at the interrupt; pass the one the AWS clients were built with so they stop calling too. */
   controller?: AbortController;
+  /** The clients' record of calls not yet returned: awaited before the message is written. */
+  inFlight?: InFlight;
   /** Region the StackSets are administered from, for the "watch" commands. */
   region: string;
+  /** How long to let calls already sent finish (real time). */
+  settleMs?: number;
 }
 
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /**
- * Run `work`; on an interrupt reject at once with XacctError INTERRUPTED (exit 1) naming what AWS
- * carries on with. The abandoned work stops at its next sleep or AWS call.
+ * Run `work`; on an interrupt, stop every further call, let the work unwind, then reject with
+ * XacctError INTERRUPTED (exit 1) naming what AWS carries on with. Nothing the work prints can
+ * follow that message: the work has ended (or been given up on after `settleMs`) before it is made.
  */
 export async function withInterrupts<T>(o: InterruptOptions, work: (ctx: InterruptContext) => Promise<T>): Promise<T> {
   const controller = o.controller ?? new AbortController();
@@ -102,20 +130,28 @@ export async function withInterrupts<T>(o: InterruptOptions, work: (ctx: Interru
   };
   const running = work({ clock, activity, signal });
   if (!o.source) return running;
+  const outcome = running.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
   let unsubscribe = () => {};
-  const interrupted = new Promise<never>((_, reject) => {
+  const fired = new Promise<'fired'>((resolve) => {
     unsubscribe = o.source!.onInterrupt(() => {
-      // The message first: once aborted, waits unwind and leave the Activity.
-      const message = interruptMessage(activity, o.region);
       controller.abort();
-      reject(new XacctError('INTERRUPTED', message));
+      resolve('fired');
     });
   });
-  // The abandoned work ends in an INTERRUPTED error of its own; nobody is listening for it any more.
-  running.catch(() => undefined);
   try {
-    return await Promise.race([running, interrupted]);
+    const first = await Promise.race([outcome, fired]);
+    if (first !== 'fired') {
+      if (first.ok) return first.value;
+      throw first.error;
+    }
   } finally {
     unsubscribe();
   }
+  // Interrupted: the work ends at its next sleep or call; a call on the wire ends when AWS answers.
+  await Promise.race([outcome, realSleep(o.settleMs ?? 15_000)]);
+  const stillOut = o.inFlight?.list() ?? [];
+  throw new XacctError('INTERRUPTED', interruptMessage(activity, o.region, stillOut));
 }

@@ -1,31 +1,58 @@
 /**
- * What xacct owns in an organization, by name: the StackSets and central stacks a config deploys,
- * plus xacct StackSets found by listing (left by an earlier config, e.g. a source account since
- * removed). Used by status and destroy, which must not depend on the config's OUs still resolving.
+ * What xacct has deployed in an organization, found in AWS rather than derived from the config:
+ * StackSets and stacks carrying the tag `xacct:prefix` = prefix. Comparing it with what the config
+ * deploys gives what is no longer in the config (a dropped automation role, a removed pipeline
+ * region, a source account no pipeline reads any more), which `plan` shows, `deploy` removes after
+ * confirmation, and `status` and `destroy` see.
+ *
+ * Regions searched for stacks: the home region, the config's regions, and every region where the CI
+ * account holds an xacct artifact bucket (S3 ListBuckets is global, and each regional store makes
+ * one; the buckets outlive their stacks, so a removed region is still found).
  */
-import { CloudFormationClient, ListStackSetsCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStackSetCommand, paginateListStackSets } from '@aws-sdk/client-cloudformation';
+import { paginateListBuckets } from '@aws-sdk/client-s3';
 import type { Config } from '../templates-src/config';
 import { enabledTemplates, registry } from '../templates-src/index';
-import { names } from '../templates-src/names';
-import type { CallAs } from './organizations';
-import { centralStackName } from './plan';
+import { names, PREFIX_TAG } from '../templates-src/names';
+import { deploymentsOf } from '../templates-src/placement';
+import type { AwsClients } from './deps';
+import { call } from './errors';
+import { isNamed } from './aws-error';
+import type { CallAs, Identity } from './preflight';
+import { taggedStacks, tagsOf } from './stack/read';
 
-/** StackSet names this config deploys: target templates, then one per source instance. */
-export function configuredStackSets(config: Config): string[] {
-  const out: string[] = [];
-  for (const entry of enabledTemplates(config)) {
-    if (entry.placement === 'target') out.push(names.stackSet(config.prefix, entry.name));
-    if (entry.placement === 'source') {
-      const base = names.stackSet(config.prefix, entry.name);
-      if (entry.instances) for (const i of entry.instances(config)) out.push(`${base}-${i.suffix}`);
-      else out.push(base);
-    }
-  }
-  return out;
+export interface InventoryStack {
+  name: string;
+  region: string;
+  stackId: string;
+  status: string;
 }
 
-/** Whether a StackSet name is one xacct would make with this prefix (any registry entry, enabled or not). */
-export function isXacctStackSet(prefix: string, name: string): boolean {
+export interface Inventory {
+  /** xacct StackSets of this prefix administered from this account. */
+  stackSets: string[];
+  /** xacct stacks of this prefix in the CI account, every region searched. */
+  stacks: InventoryStack[];
+  /** Regions searched for stacks. */
+  regions: string[];
+}
+
+/** StackSet names this config deploys. */
+export function configuredStackSets(config: Config): string[] {
+  return enabledTemplates(config)
+    .filter((e) => e.placement !== 'central')
+    .flatMap((e) => deploymentsOf(e, config).map((d) => d.name));
+}
+
+/** Central stacks this config deploys, in deploy order. */
+export function configuredStacks(config: Config): Array<{ name: string; region: string }> {
+  return enabledTemplates(config)
+    .filter((e) => e.placement === 'central')
+    .flatMap((e) => deploymentsOf(e, config).map((d) => ({ name: d.name, region: d.region })));
+}
+
+/** A name xacct would give a StackSet with this prefix (any registry entry, enabled or not): StackSets made before they were tagged. */
+export function isXacctStackSetName(prefix: string, name: string): boolean {
   return registry.some((e) => {
     if (e.placement === 'central') return false;
     const base = names.stackSet(prefix, e.name);
@@ -33,24 +60,58 @@ export function isXacctStackSet(prefix: string, name: string): boolean {
   });
 }
 
-/** Configured StackSets first, then any other ACTIVE xacct StackSet the account administers. */
-export async function knownStackSets(cfn: CloudFormationClient, config: Config, callAs: CallAs): Promise<string[]> {
-  const out = configuredStackSets(config);
-  let token: string | undefined;
-  do {
-    const page = await cfn.send(new ListStackSetsCommand({ Status: 'ACTIVE', CallAs: callAs, MaxResults: 100, NextToken: token }));
-    for (const s of page.Summaries ?? []) {
-      const name = s.StackSetName ?? '';
-      if (isXacctStackSet(config.prefix, name) && !out.includes(name)) out.push(name);
+async function stackSetTagged(cfn: CloudFormationClient, name: string, callAs: CallAs, prefix: string): Promise<boolean> {
+  try {
+    const s = (await cfn.send(new DescribeStackSetCommand({ StackSetName: name, CallAs: callAs }))).StackSet;
+    const tag = tagsOf(s)[PREFIX_TAG];
+    return tag === prefix || (tag === undefined && isXacctStackSetName(prefix, name));
+  } catch (err) {
+    if (isNamed(err, 'StackSetNotFoundException')) return false;
+    throw err;
+  }
+}
+
+/** ACTIVE StackSets named `<prefix>-...` whose tag says they are this prefix's (or untagged with an xacct name). */
+export async function inventoryStackSets(cfn: CloudFormationClient, prefix: string, callAs: CallAs): Promise<string[]> {
+  const candidates: string[] = [];
+  await call('StackSets', 'ListStackSets', async () => {
+    for await (const page of paginateListStackSets({ client: cfn, pageSize: 100 }, { Status: 'ACTIVE', CallAs: callAs })) {
+      for (const s of page.Summaries ?? []) if (s.StackSetName?.startsWith(`${prefix}-`)) candidates.push(s.StackSetName);
     }
-    token = page.NextToken;
-  } while (token);
+  });
+  const tagged = await Promise.all(candidates.map(async (name) => ((await call(`StackSet '${name}'`, 'DescribeStackSet', () => stackSetTagged(cfn, name, callAs, prefix))) ? name : undefined)));
+  return tagged.filter((n): n is string => n !== undefined).sort();
+}
+
+/** Regions of the CI account's xacct artifact buckets (`<prefix>-artifacts-<account>-<region>`). */
+export async function bucketRegions(clients: AwsClients, prefix: string, ciAccountId: string, home: string): Promise<string[]> {
+  const start = `${prefix}-artifacts-${ciAccountId}-`;
+  const out: string[] = [];
+  await call('S3 buckets', 's3:ListBuckets', async () => {
+    for await (const page of paginateListBuckets({ client: clients.s3(home) }, {})) {
+      for (const b of page.Buckets ?? []) if (b.Name?.startsWith(start)) out.push(b.Name.slice(start.length));
+    }
+  });
   return out;
 }
 
-/** Central stacks in deploy order (key, regional stores, buckets, pipeline). */
-export function centralStacks(config: Config): Array<{ name: string; region: string }> {
-  return enabledTemplates(config)
-    .filter((e) => e.placement === 'central')
-    .flatMap((entry) => (entry.regions ? entry.regions(config) : [config.homeRegion]).map((region) => ({ name: centralStackName(config.prefix, entry, region), region })));
+export async function readInventory(clients: AwsClients, config: Config, identity: Identity, extraRegions: string[] = []): Promise<Inventory> {
+  const home = config.homeRegion;
+  const fromBuckets = await bucketRegions(clients, config.prefix, identity.accountId, home);
+  const regions = [...new Set([home, ...configuredStacks(config).map((s) => s.region), ...extraRegions, ...fromBuckets])].sort();
+  const [stackSets, stacks] = await Promise.all([
+    inventoryStackSets(clients.cfn(home), config.prefix, identity.callAs),
+    Promise.all(regions.map(async (region) => (await taggedStacks(clients.cfn(region), region, PREFIX_TAG, config.prefix)).map((s) => ({ name: s.StackName ?? '', region, stackId: s.StackId ?? '', status: s.StackStatus ?? '' })))),
+  ]);
+  return { stackSets, stacks: stacks.flat(), regions };
+}
+
+/** What the inventory holds that the config no longer deploys. */
+export function orphans(inventory: Inventory, config: Config): { stackSets: string[]; stacks: InventoryStack[] } {
+  const wantedSets = new Set(configuredStackSets(config));
+  const wantedStacks = new Set(configuredStacks(config).map((s) => `${s.region}/${s.name}`));
+  return {
+    stackSets: inventory.stackSets.filter((n) => !wantedSets.has(n)),
+    stacks: inventory.stacks.filter((s) => !wantedStacks.has(`${s.region}/${s.name}`)),
+  };
 }

@@ -4,7 +4,7 @@
  * rate limiting, so the poll tries again at its next tick.
  */
 import type { Clock } from './clock';
-import { isThrottling } from './aws-error';
+import { awsCause, isThrottling } from './aws-error';
 
 export interface PollOptions {
   clock: Clock;
@@ -42,7 +42,7 @@ export async function pollUntil<T>(fetch: () => Promise<T>, done: (value: T) => 
       value = await fetch();
       fetched = true;
     } catch (err) {
-      if (!isThrottling(err)) throw err;
+      if (!isThrottling(awsCause(err))) throw err;
     }
     if (fetched) {
       if (onTick) await onTick(value as T);

@@ -3,9 +3,8 @@
  * The bucket policy refuses puts that do not name SSE-KMS with the artifact key, so both are sent.
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { XacctError } from './errors';
-import { awsMessage } from './aws-error';
-import type { StackSpec } from './stack';
+import { awsFailure, XacctError } from './errors';
+import type { StackSpec } from './stack/spec';
 
 /** Virtual-hosted URL CloudFormation reads the template from. */
 export function templateUrl(bucket: string, region: string, key: string): string {
@@ -23,7 +22,7 @@ export function templateUploader(s3: (region: string) => S3Client, keyArn: (regi
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: spec.templateBody, ContentType: 'application/json', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKey }),
       );
     } catch (err) {
-      throw new XacctError('DEPLOY_FAILED', `stack '${spec.name}' (${spec.region}): uploading its template to s3://${bucket}/${key} failed: ${awsMessage(err)}`, { cause: err });
+      throw awsFailure(`stack '${spec.name}' (${spec.region}): uploading its template to s3://${bucket}/${key}`, 's3:PutObject', err);
     }
     return templateUrl(bucket, spec.region, key);
   };

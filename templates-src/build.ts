@@ -6,7 +6,8 @@ import type { Config } from './config';
 import { configJsonSchema } from './config';
 import { CfnTemplate, synth } from './cfn';
 import { MAX_INLINE_BYTES, templateDelivery } from './delivery';
-import { distTemplates, Placement, PLACEMENT_TEXT } from './index';
+import { distTemplates, Placement, TemplateEntry } from './index';
+import { Deployment, deploymentsOf, placements } from './placement';
 import { names } from './names';
 import { renderReadme } from './readme';
 
@@ -32,8 +33,10 @@ export interface ManifestEntry {
   regions?: string[];
   order: number;
   summary: string;
-  /** Stack name (central) or StackSet name (target, source). */
+  /** Stack name (central) or StackSet name (target, source); `<region>` / `<suffix>` where there is one per region or source. */
   deployAs: string;
+  /** Every stack or StackSet this config deploys it as (empty for a building block it does not deploy). */
+  deployments: Deployment[];
   files: { json: string; yaml: string };
   bytes: number;
   /** `inline` when the minified body fits CloudFormation's 51,200 bytes, else through the templates bucket. */
@@ -75,7 +78,14 @@ function subText(value: unknown): string | undefined {
   return undefined;
 }
 
-function manifestEntry(config: Config, name: string, placement: Placement, order: number, summary: string, t: CfnTemplate, bytes: number): ManifestEntry {
+function deployAsPattern(config: Config, entry: TemplateEntry): string {
+  if (entry.placement === 'central') return names.centralStack(config.prefix, entry.name, entry.regions ? '<region>' : undefined);
+  if (entry.placement === 'source') return names.sourceStackSet(config.prefix, entry.name, '<source>');
+  return names.stackSet(config.prefix, entry.name);
+}
+
+function manifestEntry(config: Config, entry: TemplateEntry, t: CfnTemplate, bytes: number): ManifestEntry {
+  const { name, placement, order, summary } = entry;
   const parameters = Object.entries(t.Parameters ?? {}).map(([pname, p]) => ({
     name: pname,
     type: String(p.Type),
@@ -90,11 +100,12 @@ function manifestEntry(config: Config, name: string, placement: Placement, order
   return {
     name,
     placement,
-    deploysTo: PLACEMENT_TEXT[placement],
+    deploysTo: placements[placement].text,
     deployed: true,
     order,
     summary,
-    deployAs: placement === 'central' ? names.stack(config.prefix, name) : names.stackSet(config.prefix, name),
+    deployAs: deployAsPattern(config, entry),
+    deployments: entry.enabled(config) ? deploymentsOf(entry, config) : [],
     files: { json: `${name}.template.json`, yaml: `${name}.template.yaml` },
     bytes,
     delivery: templateDelivery(name, t).kind === 'inline' ? 'inline' : 'templates-bucket',
@@ -122,7 +133,7 @@ export function buildDist(config: Config): BuildResult {
     const json = JSON.stringify(t, null, 2) + '\n';
     const bytes = Buffer.byteLength(json);
     templates.set(entry.name, t);
-    const m = manifestEntry(config, entry.name, entry.placement, entry.order, entry.summary, t, bytes);
+    const m = manifestEntry(config, entry, t, bytes);
     m.deployed = entry.enabled(config);
     if (entry.regions) m.regions = entry.regions(config);
     files.set(m.files.json, json);

@@ -6,7 +6,7 @@
 import { IntrinsicFunction, Template, Value, StringParameter, CommaDelimitedListParameter, ResourceTag, DeletionPolicy } from './cfn-types';
 import type Resource from 'cloudform-types/types/resource';
 import type Parameter from 'cloudform-types/types/parameter';
-import { maxPrefixLength } from './names';
+import { maxPrefixLength, PREFIX_TAG } from './names';
 
 /** `{"Fn::Sub": "..."}` in the one-argument form (cloudform always emits the two-argument form). */
 export function sub(text: string): IntrinsicFunction {
@@ -87,7 +87,7 @@ export function retain<R extends Resource>(resource: R): Retained<R> {
 }
 
 export function tags(prefix: Value<string>, extra: Record<string, string> = {}): ResourceTag[] {
-  return [new ResourceTag('xacct:prefix', prefix), ...Object.entries(extra).map(([k, v]) => new ResourceTag(k, v))];
+  return [new ResourceTag(PREFIX_TAG, prefix), ...Object.entries(extra).map(([k, v]) => new ResourceTag(k, v))];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,12 +19,6 @@ import { codecommitSource } from './source/codecommit-source';
 /** central: an ordinary stack in the CI account; target: a StackSet to every account in the target OUs; source: a StackSet to the source account. */
 export type Placement = 'central' | 'target' | 'source';
 
-export const PLACEMENT_TEXT: Record<Placement, string> = {
-  central: 'CI account',
-  target: 'every target account',
-  source: 'source account',
-};
-
 /**
  * What the deployer learns from AWS before it builds anything: who the CI account is, which
  * organization, and each target group resolved to OU IDs, ID paths and ACTIVE accounts.
@@ -36,6 +30,8 @@ export interface DeployContext {
   targets: Record<string, ResolvedTarget>;
   /** ARN of the home-region artifact key (output ArtifactKeyArn of the kms-key stack), once it exists. */
   artifactKeyArn?: string;
+  /** The OU (or root) each source account sits in: source StackSets reach their one account through it. */
+  accountOus?: Record<string, string>;
 }
 
 export interface ResolvedTarget {
@@ -99,7 +95,7 @@ export const registry: TemplateEntry[] = [
   { name: 'codecommit-source', placement: 'source', order: 15, summary: 'Source-access role and event forwarding in the repository account', build: codecommitSource, enabled: (c) => sourceInstances(c).length > 0, inDist: true, instances: sourceInstances },
   { name: 'kms-key', placement: 'central', order: 20, summary: 'Customer-managed key for pipeline artifacts', build: kmsKey, enabled: always },
   { name: 'regional-store', placement: 'central', order: 25, summary: 'Artifact key replica and buckets for each extra pipeline region', build: regionalStore, enabled: (c) => extraRegions(c).length > 0, inDist: true, regions: extraRegions },
-  { name: 'buckets', placement: 'central', order: 30, summary: 'Artifact, templates and access-log buckets', build: buckets, enabled: always },
+  { name: 'buckets', placement: 'central', order: 25, summary: 'Artifact, templates and access-log buckets', build: buckets, enabled: always },
   { name: 'pipeline', placement: 'central', order: 40, summary: 'Pipelines, build projects, their roles and triggers', build: pipelineTemplate, enabled: (c) => c.pipelines.length > 0 },
 ];
 

@@ -19,6 +19,9 @@ export function maxPrefixLength(): number {
 
 export type BucketKind = 'artifacts' | 'templates' | 'logs';
 
+/** The tag on everything xacct deploys (stacks, StackSets, their resources): how inventory finds it. */
+export const PREFIX_TAG = 'xacct:prefix';
+
 export const names = {
   // IAM roles (global, fixed names so policies in other accounts can name them before they exist).
   pipelineRole: (p: string) => `${p}-pipeline`,
@@ -40,9 +43,11 @@ export const names = {
 
   // Stacks and StackSets.
   stack: (p: string, template: string) => `${p}-${template}`,
-  regionalStack: (p: string, region: string) => `${p}-regional-store-${region}`,
-  pipelineStack: (p: string, pipeline: string) => `${p}-pipeline-${pipeline}`,
+  /** A CI-account stack; templates deployed once per extra region carry the region. */
+  centralStack: (p: string, template: string, region?: string) => (region ? `${p}-${template}-${region}` : `${p}-${template}`),
   stackSet: (p: string, template: string) => `${p}-${template}`,
+  /** A StackSet aimed at one source account (one instance of a source template). */
+  sourceStackSet: (p: string, template: string, suffix: string) => `${p}-${template}-${suffix}`,
   pipelineName: (p: string, pipeline: string) => `${p}-${pipeline}`,
   buildProject: (p: string, pipeline: string) => `${p}-${pipeline}-build`,
 

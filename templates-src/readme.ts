@@ -27,10 +27,10 @@ function centralCommands(entry: ManifestEntry, config: Config): string {
   return [
     '```sh',
     `aws cloudformation deploy --region ${entry.regions ? '<region>' : config.homeRegion} \\`,
-    `    --stack-name ${entry.regions ? `${entry.deployAs}-<region>` : entry.deployAs} \\`,
+    `    --stack-name ${entry.deployAs} \\`,
     `    --template-file ${entry.files.yaml} \\`,
     `    --capabilities CAPABILITY_NAMED_IAM${paramArgs(entry, 'deploy')}${bucketArgs(entry, config)}`,
-    `aws cloudformation update-termination-protection --enable-termination-protection --stack-name ${entry.deployAs} --region ${config.homeRegion}`,
+    `aws cloudformation update-termination-protection --enable-termination-protection --stack-name ${entry.deployAs} --region ${entry.regions ? '<region>' : config.homeRegion}`,
     '```',
   ].join('\n');
 }

@@ -24,7 +24,7 @@ export async function withAws<T>(argv: GlobalArgs, work: (ctx: AwsContext) => Pr
   const config = loadConfig(argv.config as string | undefined);
   const controller = new AbortController();
   const clients = createClients({ region: argv.region ?? config.homeRegion, profile: argv.profile, endpointUrl: argv.endpointUrl, signal: controller.signal });
-  return withInterrupts({ clock: systemClock, source: processSignals, controller, region: config.homeRegion }, ({ clock, activity }) => work({ config, clients, clock, activity }));
+  return withInterrupts({ clock: systemClock, source: processSignals, controller, inFlight: clients.inFlight, region: config.homeRegion }, ({ clock, activity }) => work({ config, clients, clock, activity }));
 }
 
 export const CONFIG_OPTION = { type: 'string', describe: 'Config file (YAML or JSON); default: the embedded three-account baseline' } as const;

@@ -9,9 +9,8 @@ export const destroyCommand: Command = (y, run) =>
     run(async (argv, io) => {
       const { withAws } = await import('./aws-context');
       const { runDestroy } = await import('../destroy');
-      const { confirmer } = await import('../confirm');
-      const yes = Boolean(argv.yes);
-      const confirm = { yes, interactive: Boolean(process.stdin.isTTY), ask: confirmer(yes) };
+      const { terminalConfirm } = await import('../confirm');
+      const confirm = terminalConfirm(Boolean(argv.yes));
       await withAws(argv, ({ config, clients, clock, activity }) => runDestroy(config, { clients, io, clock, activity, confirm }));
     }),
   );

@@ -12,7 +12,7 @@ export const planCommand: Command = (y, run) =>
         .option('wait', { type: 'boolean', default: true, describe: 'Attach to a running StackSet operation and plan against what it leaves (--no-wait: list it and plan now)' }),
     run(async (argv, io) => {
       const { withAws } = await import('./aws-context');
-      const { runPlan } = await import('../preview');
+      const { runPlan } = await import('../plan');
       const { EXIT } = await import('../errors');
       const report = await withAws(argv, ({ config, clients, clock, activity }) => runPlan(config, { clients, io, clock, activity, attach: argv.wait !== false }));
       return argv.detailedExitcode && !report.noChanges ? EXIT.CHANGES_PENDING : EXIT.OK;

@@ -2,6 +2,7 @@
  * Every template invariant xacct holds, one file each. `runChecks` applies them all to a set of
  * templates that deploy together; it is pure, the registry data arrives in the context.
  */
+import { codepipelineLimits } from './codepipeline-limits';
 import { conditionNames } from './condition-names';
 import { dependsOnTargets } from './depends-on-targets';
 import { getAttTargets } from './getatt-targets';
@@ -30,7 +31,14 @@ export const checks: readonly Check[] = [
   iamNoWildcardAllow,
   iamNoOpenPrincipal,
   iamPolicySize,
+  codepipelineLimits,
 ];
+
+/**
+ * The checks that need no registry data (resource-schema needs the CloudFormation registry,
+ * iam-actions-exist the IAM action catalogue): what `deploy` runs on every body it sends.
+ */
+export const selfContainedChecks: readonly Check[] = checks.filter((c) => c.rule !== 'resource-schema' && c.rule !== 'iam-actions-exist');
 
 export function runChecks(templates: readonly TemplateUnderCheck[], ctx: Omit<CheckContext, 'all'>, only: readonly Check[] = checks): Finding[] {
   const full: CheckContext = { ...ctx, all: templates };

@@ -16,10 +16,13 @@ import { ListOrganizationalUnitsForParentCommand, ListRootsCommand, Organization
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { clientConfig, createClients } from '../../deploy/aws';
 import { backoffDelay } from '../../deploy/poll';
-import { verdict, waitForOperation } from '../../deploy/operation';
-import { deployStackSet, planStackSet, StackSetSpec, operationId } from '../../deploy/stackset';
-import { deployStack, planStack, StackSpec } from '../../deploy/stack';
-import { OrgTree, preflight } from '../../deploy/organizations';
+import { verdict, waitForOperation } from '../../deploy/stackset/operation';
+import { planStackSet, StackSetSpec, operationId } from '../../deploy/stackset/spec';
+import { deployStackSet } from '../../deploy/stackset/lifecycle';
+import { deployStack } from '../../deploy/stack/lifecycle';
+import { planStack, StackSpec } from '../../deploy/stack/spec';
+import { OrgTree } from '../../deploy/org-tree';
+import { preflight } from '../../deploy/preflight';
 import { XacctError } from '../../deploy/errors';
 import { FakeClock } from '../support/clock';
 import { MemoryIo } from '../support/io';
@@ -38,7 +41,7 @@ const cfn = () => new CloudFormationClient({ region: 'eu-west-1' });
 describe('aws', () => {
   test('clients retry adaptively about ten times and honour profile and endpoint', async () => {
     expect(clientConfig({ region: 'eu-west-1', profile: 'ci', endpointUrl: 'http://localhost:4566' })).toEqual({
-      region: 'eu-west-1', profile: 'ci', endpoint: 'http://localhost:4566', maxAttempts: 10, retryMode: 'adaptive',
+      region: 'eu-west-1', profile: 'ci', endpoint: 'http://localhost:4566', maxAttempts: 10, retryMode: 'adaptive', requestHandler: expect.objectContaining({ handle: expect.any(Function) }),
     });
     const clients = createClients({ region: 'eu-west-1' });
     expect(clients.cfn('us-east-1')).toBe(clients.cfn('us-east-1'));
@@ -89,10 +92,10 @@ describe('operation waiter', () => {
       ],
     });
     const clock = new FakeClock();
-    const e = await waitForOperation(cfn(), ref, { clock, progressEveryMs: 1e12 }).catch((x) => x);
+    const e = await waitForOperation(cfn(), ref, { clock }).catch((x) => x);
     expect(e).toBeInstanceOf(XacctError);
     expect(e.exitCode).toBe(1);
-    expect(e.message).toContain("StackSet 'xacct-x' operation op-1 ended FAILED: 1 of 3 instances failed");
+    expect(e.message).toContain("StackSet 'xacct-x' operation op-1 ended FAILED: 1 instance failed, 1 cancelled");
     expect(e.message).toContain('444444444444 eu-west-1 FAILED: Role already exists');
     expect(e.message).toContain('555555555555 eu-west-1 CANCELLED: Cancelled');
     expect(clock.sleeps).toHaveLength(2);
@@ -100,7 +103,7 @@ describe('operation waiter', () => {
 
   test('gives up at the overall timeout, saying AWS carries on', async () => {
     cfnMock.on(DescribeStackSetOperationCommand).resolves({ StackSetOperation: { Status: 'RUNNING' } });
-    const e = await waitForOperation(cfn(), ref, { clock: new FakeClock(), timeoutMs: 60_000, progressEveryMs: 1e12 }).catch((x) => x);
+    const e = await waitForOperation(cfn(), ref, { clock: new FakeClock(), timeoutMs: 60_000 }).catch((x) => x);
     expect(e.message).toMatch(/still running after .*AWS carries on/);
   });
 
@@ -122,6 +125,7 @@ const spec: StackSetSpec = {
   regions: ['eu-west-1'],
   targets: { kind: 'ous', ouIds: ['ou-a', 'ou-b'] },
   preferences: {},
+  tags: { 'xacct:prefix': 'xacct' },
 };
 const existing = {
   exists: true as const,
@@ -134,7 +138,9 @@ const existing = {
   managedExecution: true,
   ouIds: ['ou-a', 'ou-c'],
   regions: ['eu-west-1'],
+  tags: { 'xacct:prefix': 'xacct' },
   instances: [{ account: '1', region: 'eu-west-1', ouId: 'ou-a', status: 'CURRENT' }],
+  complete: true,
 };
 
 describe('StackSet plan', () => {
@@ -164,7 +170,7 @@ describe('StackSet plan', () => {
     cfnMock.on(ListStackInstancesCommand).resolves({ Summaries: [] });
     cfnMock.on(ListStackSetOperationsCommand).resolves({ Summaries: [] });
     cfnMock.on(UpdateStackSetCommand).rejects(err('OperationIdAlreadyExistsException', 'exists'));
-    cfnMock.on(DescribeStackSetOperationCommand).resolves({ StackSetOperation: { Status: 'SUCCEEDED', StatusDetails: { FailedStackInstancesCount: 0 } } });
+    cfnMock.on(DescribeStackSetOperationCommand).resolves({ StackSetOperation: { Action: 'UPDATE', Status: 'SUCCEEDED', StatusDetails: { FailedStackInstancesCount: 0 } } });
     const out = await deployStackSet(cfn(), spec, { callAs: 'SELF', clock: new FakeClock() });
     const sent = cfnMock.commandCalls(UpdateStackSetCommand)[0].args[0].input;
     expect(out.steps[0].operationId).toBe(sent.OperationId);
@@ -174,7 +180,7 @@ describe('StackSet plan', () => {
 
 describe('stacks', () => {
   const stackSpec: StackSpec = { name: 'xacct-kms-key', region: 'eu-west-1', templateBody: '{"a":1}', parameters: { Prefix: 'xacct' }, capabilities: [], tags: {} };
-  const base = { exists: true as const, name: 'xacct-kms-key', region: 'eu-west-1', stackId: 'id', parameters: { Prefix: 'xacct' }, terminationProtection: true, templateBody: '{"a":1}', outputs: {} };
+  const base = { exists: true as const, name: 'xacct-kms-key', region: 'eu-west-1', stackId: 'id', parameters: { Prefix: 'xacct' }, terminationProtection: true, templateBody: '{"a":1}', outputs: {}, tags: {} };
 
   test('plan: unchanged is none; ROLLBACK_COMPLETE is recreate; protection off is protect; changed template is update', () => {
     expect(planStack(stackSpec, { ...base, status: 'UPDATE_COMPLETE' }).action).toBe('none');

@@ -8,7 +8,8 @@ import {
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { deployStack, StackSpec } from '../../deploy/stack';
+import { deployStack } from '../../deploy/stack/lifecycle';
+import type { StackSpec } from '../../deploy/stack/spec';
 import { templateUploader, templateUrl } from '../../deploy/upload';
 import { FakeClock } from '../support/clock';
 
@@ -73,7 +74,10 @@ describe('templates over the inline limit go through the templates bucket', () =
     const s3 = mockClient(S3Client);
     s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
     const upload = templateUploader(() => new S3Client({ region: 'eu-west-1' }), () => KEY);
-    await expect(upload(spec)).rejects.toThrow("stack 'xacct-pipeline' (eu-west-1): uploading its template to s3://xacct-templates-111111111111-eu-west-1/xacct/templates/pipeline/0123456789abcdef.json failed: Access Denied");
+    await expect(upload(spec)).rejects.toThrow(
+      "stack 'xacct-pipeline' (eu-west-1): uploading its template to s3://xacct-templates-111111111111-eu-west-1/xacct/templates/pipeline/0123456789abcdef.json: access denied: the caller may not call s3:PutObject",
+    );
+    await expect(upload(spec)).rejects.toThrow('(AWS: Access Denied)');
     s3.restore();
   });
 

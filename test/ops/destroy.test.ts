@@ -57,7 +57,7 @@ describe('destroy', () => {
     const text = run.io.results[0].text;
     expect(text).toContain('aws s3api delete-bucket --bucket xacct-artifacts-222222222222-eu-west-1 --region eu-west-1');
     expect(text).toContain(`aws kms schedule-key-deletion --key-id ${retained[4].physicalId} --pending-window-in-days 30 --region eu-west-1`);
-    expect(text).toMatch(/StackSet xacct-cross-account-role: 16 instances deleted \[xacct-destroy-[0-9a-f]{32}\], StackSet deleted/);
+    expect(text).toMatch(/StackSet xacct-cross-account-role: 16 instances deleted \[xacct-remove-[0-9a-f]{32}\], StackSet deleted/);
 
     fake.resetCalls();
     const again = await destroy(testConfig(), { yes: true });

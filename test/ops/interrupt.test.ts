@@ -2,6 +2,7 @@
  * Ctrl-C during a wait: the operation IDs are printed, AWS carries on, the command exits 1, and
  * the next deploy or plan attaches to the running operation instead of starting another.
  */
+import { NEVER_CONFIRM } from '../../deploy/deps';
 import { createClients } from '../../deploy/aws';
 import { runDeploy } from '../../deploy/deploy';
 import { XacctError } from '../../deploy/errors';
@@ -55,7 +56,7 @@ async function interruptedDeploy(): Promise<{ error: unknown; io: MemoryIo; sign
   const clock = new InterruptingClock(signals, () => running().length === 3);
   const io = new MemoryIo();
   const error = await withInterrupts({ clock, source: signals, region: config.homeRegion }, (ctx) =>
-    runDeploy(config, { clients: createClients({ region: config.homeRegion }), io, clock: ctx.clock, activity: ctx.activity, confirm: async () => false }),
+    runDeploy(config, { clients: createClients({ region: config.homeRegion }), io, clock: ctx.clock, activity: ctx.activity, confirm: NEVER_CONFIRM }),
   ).then(
     () => undefined,
     (e) => e,

@@ -6,7 +6,7 @@ import { FakeAws, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
 import { cli, configFile, plan } from '../support/ops-harness';
 import { XacctError } from '../../deploy/errors';
-import type { PlanReport } from '../../deploy/preview';
+import type { PlanReport } from '../../deploy/plan';
 
 let fake: FakeAws;
 afterEach(() => fake?.restore());
@@ -56,7 +56,9 @@ describe('plan', () => {
     const s = stackSet(r, 'xacct-cross-account-role');
     expect(s.action).toBe('update');
     expect(s.reasons).toEqual(['template changed']);
-    expect(s.template!.resources).toEqual([{ logicalId: 'CrossAccountRole', type: 'AWS::IAM::Role', change: 'modify', impact: 'WILL_UPDATE' }]);
+    expect(s.template!.resources).toEqual([expect.objectContaining({ logicalId: 'CrossAccountRole', type: 'AWS::IAM::Role', change: 'modify', impact: 'WILL_UPDATE' })]);
+    // The property diff names the statement that changed, not the whole policy list.
+    expect(s.template!.resources[0].properties.map((p) => p.path)).toEqual([expect.stringMatching(/^Policies\[0\]\.PolicyDocument\.Statement\[\d+\]/)]);
     expect(s.template!.iam.map((c) => c.change)).toEqual(['+']);
     expect(s.template!.permissionsBroadened).toBe(true);
     const expected = [...fake.accountsUnder(fake.ou('Root/Workloads/NonProd')), ...fake.accountsUnder(fake.ou('Root/Workloads/Prod'))].sort();
@@ -68,7 +70,7 @@ describe('plan', () => {
     const text = run.io.results[0].text;
     expect(text).toContain('StackSet xacct-cross-account-role: update (template changed)');
     expect(text).toContain('IAM changes: 1 statement, permissions broadened');
-    expect(text).toContain('IAM Statement Changes');
+    expect(text).toMatch(/^    \+ Allow kms:Decrypt, kms:DescribeKey, kms:GenerateDataKey\* on /m);
     expect(text).toContain('[~] AWS::IAM::Role CrossAccountRole');
     expect(text).toContain('accounts affected: 40');
     expect(text).toMatch(/changes pending: 1 StackSet \(40 accounts affected, about 60 s at MaxConcurrentPercentage 100, regions SEQUENTIAL\), 0 stacks/);

@@ -2,7 +2,7 @@
 import { FakeAws, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
 import { cli, configFile, status } from '../support/ops-harness';
-import type { StatusReport } from '../../deploy/inspect';
+import type { StatusReport } from '../../deploy/status';
 
 let fake: FakeAws;
 afterEach(() => fake?.restore());

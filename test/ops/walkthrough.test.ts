@@ -3,12 +3,13 @@
  * against the in-memory organization. `WALKTHROUGH=path` writes it there; the test checks that
  * every transcript in the README's "Operating" section is what the commands print today.
  */
+import { NEVER_CONFIRM } from '../../deploy/deps';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClients } from '../../deploy/aws';
 import { runDeploy } from '../../deploy/deploy';
-import { runPlan } from '../../deploy/preview';
-import { runStatus } from '../../deploy/inspect';
+import { runPlan } from '../../deploy/plan';
+import { runStatus } from '../../deploy/status';
 import { runDestroy } from '../../deploy/destroy';
 import { report } from '../../deploy/cli';
 import { EXIT } from '../../deploy/errors';
@@ -45,7 +46,7 @@ async function walkthrough(): Promise<string[]> {
   const clock = new FakeClock();
   const deps = (io: Io) => ({ clients, io, clock });
   const blocks: string[] = [];
-  await runDeploy(config, { ...deps(stringIo('text').io), confirm: async () => false });
+  await runDeploy(config, { ...deps(stringIo('text').io), confirm: NEVER_CONFIRM });
 
   // An upgrade of xacct changed the cross-account role: what the deployed StackSet has is one permission short.
   const olderRole = () => {
@@ -59,7 +60,7 @@ async function walkthrough(): Promise<string[]> {
   // What `plan --detailed-exitcode` exits with (deploy/commands/plan.ts).
   const detailed = (io: Io) => runPlan(config, { ...deps(io), attach: true }).then((r) => (r.noChanges ? EXIT.OK : EXIT.CHANGES_PENDING));
   blocks.push(await transcript('xacct plan --config xacct.yaml --detailed-exitcode', detailed, true));
-  blocks.push(await transcript('xacct deploy --config xacct.yaml', (io) => runDeploy(config, { ...deps(io), confirm: async () => false }).then(() => undefined)));
+  blocks.push(await transcript('xacct deploy --config xacct.yaml', (io) => runDeploy(config, { ...deps(io), confirm: NEVER_CONFIRM }).then(() => undefined)));
   blocks.push(await transcript('xacct plan --config xacct.yaml --detailed-exitcode', detailed, true));
 
   const drifted = fake.accountsUnder(fake.ou('Root/Workloads/Prod'))[0];
@@ -73,10 +74,10 @@ async function walkthrough(): Promise<string[]> {
   const pressing: Clock = { now: () => clock.now(), random: () => clock.random(), sleep: async (ms) => (await clock.sleep(ms), press()) };
   blocks.push(
     await transcript('xacct deploy --config xacct.yaml    # Ctrl-C while it waits', (io) =>
-      withInterrupts({ clock: pressing, source: signals, region: config.homeRegion }, (ctx) => runDeploy(config, { clients, io, clock: ctx.clock, activity: ctx.activity, confirm: async () => false })).then(() => undefined),
+      withInterrupts({ clock: pressing, source: signals, region: config.homeRegion }, (ctx) => runDeploy(config, { clients, io, clock: ctx.clock, activity: ctx.activity, confirm: NEVER_CONFIRM })).then(() => undefined),
     true),
   );
-  blocks.push(await transcript('xacct deploy --config xacct.yaml', (io) => runDeploy(config, { ...deps(io), confirm: async () => false }).then(() => undefined)));
+  blocks.push(await transcript('xacct deploy --config xacct.yaml', (io) => runDeploy(config, { ...deps(io), confirm: NEVER_CONFIRM }).then(() => undefined)));
 
   blocks.push(await transcript('xacct destroy --config xacct.yaml    # in CI: no terminal, no --yes', (io) => runDestroy(config, { ...deps(io), confirm: { yes: false, interactive: false, ask: async () => false } }), true));
   blocks.push(await transcript('xacct destroy --config xacct.yaml --yes', (io) => runDestroy(config, { ...deps(io), confirm: { yes: true, interactive: false, ask: async () => false } })));

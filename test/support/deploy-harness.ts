@@ -37,7 +37,7 @@ export async function deploy(config: Config, o: { yes?: boolean; clock?: FakeClo
   const clock = o.clock ?? new FakeClock();
   const clients = createClients({ region: config.homeRegion });
   try {
-    const result = await runDeploy(config, { clients, io, clock, confirm: async () => Boolean(o.yes) });
+    const result = await runDeploy(config, { clients, io, clock, confirm: { yes: Boolean(o.yes), interactive: false, ask: async () => false } });
     return { result, io, clock };
   } catch (error) {
     return { error, io, clock };

@@ -35,6 +35,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import * as C from '@aws-sdk/client-cloudformation';
 import * as O from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import * as S3 from '@aws-sdk/client-s3';
 
 type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Out = Record<string, unknown>;
@@ -105,6 +106,7 @@ export interface FakeStackSet {
   regions: Set<string>;
   instances: Map<string, Instance>;
   operations: FakeOperation[];
+  tags?: Record<string, string>;
 }
 
 interface ChangeSet {
@@ -115,6 +117,7 @@ interface ChangeSet {
   reason?: string;
   body: string;
   parameters: Record<string, string>;
+  tags?: Record<string, string>;
   polls: number;
 }
 
@@ -131,6 +134,7 @@ export interface FakeStack {
   changeSets: Map<string, ChangeSet>;
   polls: number;
   pending?: { kind: 'create' | 'update' | 'delete'; body: string; parameters: Record<string, string>; token?: string };
+  tags?: Record<string, string>;
 }
 
 export interface FakeDriftedResource {
@@ -329,7 +333,8 @@ export class FakeAws {
     const cfn = mockClient(C.CloudFormationClient);
     const org = mockClient(O.OrganizationsClient);
     const sts = mockClient(STSClient);
-    this.stubs = [cfn, org, sts];
+    const s3 = mockClient(S3.S3Client);
+    this.stubs = [cfn, org, sts, s3];
     const wire = <I extends object, R extends object>(stub: ReturnType<typeof mockClient>, service: string, Cmd: new (input: I) => C.CloudFormationClient extends never ? never : { input: I } & R, op: string, fn: (input: Input, region: string) => Out) => {
       (stub as unknown as { on(c: unknown): { callsFake(f: (input: Input, getClient: () => { config: { region: () => Promise<string> } }) => Promise<Out>): void } })
         .on(Cmd)
@@ -375,8 +380,10 @@ export class FakeAws {
       [O.ListOrganizationalUnitsForParentCommand, 'ListOrganizationalUnitsForParent', (i) => this.listOus(i)],
       [O.ListAccountsForParentCommand, 'ListAccountsForParent', (i) => this.listAccounts(i)],
       [O.ListParentsCommand, 'ListParents', (i) => this.listParents(i)],
+      [O.ListDelegatedAdministratorsCommand, 'ListDelegatedAdministrators', () => ({ DelegatedAdministrators: [...this.delegatedAdmins].map((Id) => ({ Id })) })],
     ];
     for (const [Cmd, op, fn] of orgOps) wire(org as never, 'organizations', Cmd as never, op, fn);
+    wire(s3 as never, 's3', S3.ListBucketsCommand as never, 'ListBuckets', () => ({ Buckets: [...this.buckets].sort().map((Name) => ({ Name })) }));
     wire(sts as never, 'sts', GetCallerIdentityCommand as never, 'GetCallerIdentity', () => ({
       Account: this.caller,
       Arn: `arn:aws:sts::${this.caller}:assumed-role/deployer/session`,
@@ -524,6 +531,7 @@ export class FakeAws {
         ManagedExecution: { Active: ss.managedExecution },
         OrganizationalUnitIds: [...ss.ous].sort(),
         Regions: [...ss.regions].sort(),
+        Tags: Object.entries(ss.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
       },
     };
   }
@@ -542,6 +550,7 @@ export class FakeAws {
     if (i.Capabilities !== undefined) ss.capabilities = [...i.Capabilities].sort();
     if (i.AutoDeployment !== undefined) ss.autoDeployment = { enabled: Boolean(i.AutoDeployment.Enabled), retain: Boolean(i.AutoDeployment.RetainStacksOnAccountRemoval) };
     if (i.ManagedExecution !== undefined) ss.managedExecution = Boolean(i.ManagedExecution.Active);
+    if (i.Tags !== undefined) ss.tags = Object.fromEntries(i.Tags.map((t: Input) => [t.Key, t.Value]));
   }
 
   private createStackSet(i: Input): Out {
@@ -832,16 +841,30 @@ export class FakeAws {
     s.body = p.body;
     s.parameters = p.parameters;
     s.status = p.kind === 'create' ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE';
+    for (const [logicalId, r] of Object.entries((JSON.parse(s.body || '{}') as { Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }> }).Resources ?? {})) {
+      if (r.Type === 'AWS::S3::Bucket') this.buckets.add(this.physicalId(s, logicalId, r));
+    }
     s.reason = undefined;
     this.event(s, s.name, s.status, undefined, p.token);
   }
 
   private describeStacks(i: Input, region: string): Out {
+    // "if no stack name was specified, then it returns the description for all the stacks created" (API reference, DescribeStacks).
+    if (!i.StackName) {
+      const all = [...this.stacks.values()].filter((x) => x.region === region);
+      const p = pageOf(all, i, this.cfnPageSize);
+      return { Stacks: p.items.map((x) => this.stackRow(x)), NextToken: p.next };
+    }
     const s = this.mustStack(i.StackName, region);
     this.advanceStack(s);
+    return { Stacks: [this.stackRow(s)] };
+  }
+
+  /** The buckets the CI account holds: every BucketName in any stack ever created (buckets are retained). */
+  readonly buckets = new Set<string>();
+
+  private stackRow(s: FakeStack): Out {
     return {
-      Stacks: [
-        {
           StackId: s.id,
           StackName: s.name,
           StackStatus: s.status,
@@ -850,9 +873,8 @@ export class FakeAws {
           EnableTerminationProtection: s.protection,
           CreationTime: new Date(1_700_000_000_000),
           Outputs: this.outputs(s),
-        },
-      ],
-    };
+          Tags: Object.entries(s.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+        };
   }
 
   /** Outputs named in the deployed template, with made-up ARN-like values. */
@@ -886,7 +908,7 @@ export class FakeAws {
       throw cfnError('ValidationError', `Stack [${i.StackName}] does not exist`);
     }
     if (s.changeSets.has(i.ChangeSetName)) throw cfnError('AlreadyExistsException', `ChangeSet ${i.ChangeSetName} already exists`);
-    const cs: ChangeSet = { name: i.ChangeSetName, id: `${s.id}/changeSet/${i.ChangeSetName}`, type: i.ChangeSetType ?? 'UPDATE', status: 'CREATE_PENDING', body: i.TemplateBody, parameters: params(i.Parameters), polls: 0 };
+    const cs: ChangeSet = { name: i.ChangeSetName, id: `${s.id}/changeSet/${i.ChangeSetName}`, type: i.ChangeSetType ?? 'UPDATE', status: 'CREATE_PENDING', body: i.TemplateBody, parameters: params(i.Parameters), tags: Object.fromEntries((i.Tags ?? []).map((t: Input) => [t.Key, t.Value])), polls: 0 };
     s.changeSets.set(cs.name, cs);
     return { Id: cs.id, StackId: s.id };
   }
@@ -920,6 +942,8 @@ export class FakeAws {
     const kind = cs.type === 'CREATE' ? 'create' : 'update';
     s.status = kind === 'create' ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS';
     s.pending = { kind, body: cs.body, parameters: cs.parameters, token: i.ClientRequestToken };
+    // CreateChangeSet Tags: "Key-value pairs to associate with this stack" (API reference, CreateChangeSet).
+    s.tags = cs.tags;
     s.polls = 0;
     s.changeSets.clear();
     this.event(s, s.name, s.status, 'User Initiated', i.ClientRequestToken);

@@ -1,4 +1,4 @@
-import { AWS_DEFAULTS, estimateRollout, formatDuration, XACCT_DEFAULTS } from '../../deploy/rollout';
+import { AWS_DEFAULTS, estimateRollout, formatDuration, XACCT_DEFAULTS } from '../../deploy/estimate';
 
 describe('rollout arithmetic', () => {
   test("AWS's defaults deploy one account at a time: 500 accounts x 3 regions at 60 s is 25 hours", () => {

@@ -1,0 +1,215 @@
+/**
+ * What a deploy works from, gathered without changing anything: preflight, the target groups
+ * resolved through Organizations, and every registry entry built with that context into the exact
+ * StackSet and stack specs deploy will send. Before anything is returned, every body and its
+ * parameter values are checked the way CloudFormation and CodePipeline would (template invariants,
+ * CodePipeline quotas, sizes, required and unknown Parameters): a finding is exit 2 before the first
+ * mutating call.
+ */
+import type { Config } from '../templates-src/config';
+import { allTargetOus, DeployContext, enabledTemplates, parameterValues, TemplateEntry } from '../templates-src/index';
+import { PREFIX_TAG, names } from '../templates-src/names';
+import { deploymentsOf, strategyOf } from '../templates-src/placement';
+import { CfnTemplate, synth } from '../templates-src/cfn';
+import { templateDelivery } from '../templates-src/delivery';
+import { runChecks, selfContainedChecks } from '../templates-src/checks';
+import { formatFinding, JsonObject, TemplateUnderCheck } from '../templates-src/checks/types';
+import { XacctError } from './errors';
+import type { AwsClients } from './deps';
+import type { Io } from './io';
+import { Identity, preflight } from './preflight';
+import { OrgTree, resolveTargets } from './org-tree';
+import { operationPreferences, StackSetSpec } from './stackset/spec';
+import type { StackSpec } from './stack/spec';
+
+export const CAPABILITIES = ['CAPABILITY_NAMED_IAM'];
+
+export interface StackSetItem {
+  entry: TemplateEntry;
+  spec: StackSetSpec;
+}
+
+export interface StackItem {
+  entry: TemplateEntry;
+  spec: StackSpec;
+  /** Parameters whose values come from an earlier stack's outputs (FROM_OUTPUTS), not known yet. */
+  deferred: string[];
+}
+
+export interface Prepared {
+  identity: Identity;
+  context: DeployContext;
+  /** Target StackSets, then source StackSets: the order deploy takes. Same placement and `order` run together. */
+  stackSets: StackSetItem[];
+  /**
+   * Central stacks in deploy order. Parameters that come from an earlier stack's outputs (the key
+   * ARN on a first deploy) are filled in by `withOutputs` once that stack exists.
+   */
+  stacks: StackItem[];
+  /** The organization tree as read so far (cached), for counting accounts under an OU. */
+  tree: OrgTree;
+}
+
+/** Parameters whose value comes from an earlier stack's outputs, and that output. */
+export const FROM_OUTPUTS: Record<string, { template: string; output: string }> = {
+  PrimaryKeyArn: { template: 'kms-key', output: 'ArtifactKeyArn' },
+};
+
+function body(entry: TemplateEntry, config: Config, ctx: DeployContext): { template: CfnTemplate; text: string; uploadKey?: string } {
+  const template = synth(entry.build(config, ctx));
+  const delivery = templateDelivery(entry.name, template);
+  if (delivery.kind === 's3' && entry.placement !== 'central') {
+    throw new XacctError('PRECONDITION', `${delivery.reason.replace(/; it is uploaded.*$/, '')}; StackSet templates must fit inline`);
+  }
+  return { template, text: delivery.body, ...(delivery.kind === 's3' ? { uploadKey: delivery.key } : {}) };
+}
+
+const tagsFor = (config: Config) => ({ [PREFIX_TAG]: config.prefix });
+
+function stackSetSpecs(entry: TemplateEntry, config: Config, ctx: DeployContext, sent: SentBody[]): StackSetSpec[] {
+  const { template, text } = body(entry, config, ctx);
+  const strategy = strategyOf(entry);
+  const parameterNames = Object.keys(template.Parameters ?? {});
+  const regions = [config.homeRegion];
+  return deploymentsOf(entry, config).map((d) => {
+    const parameters = { ...parameterValues(parameterNames, config, ctx), ...Object.fromEntries(Object.entries(d.parameters ?? {}).filter(([k]) => parameterNames.includes(k))) };
+    sent.push({ what: `StackSet '${d.name}'`, name: entry.name, template, parameters });
+    const targets: StackSetSpec['targets'] = d.account
+      ? { kind: 'accounts', accounts: [{ account: d.account, ouId: ctx.accountOus?.[d.account] ?? '' }] }
+      : { kind: 'ous', ouIds: allTargetOus(ctx).ouIds };
+    return {
+      name: d.name,
+      description: `xacct ${config.prefix}: ${entry.summary}`,
+      templateBody: text,
+      parameters,
+      capabilities: CAPABILITIES,
+      regions,
+      preferences: operationPreferences(config.rollout, regions),
+      autoDeployment: strategy.autoDeployment(config)!,
+      targets,
+      tags: tagsFor(config),
+    };
+  });
+}
+
+function stackItems(entry: TemplateEntry, config: Config, ctx: DeployContext, sent: SentBody[]): StackItem[] {
+  const { template, text, uploadKey } = body(entry, config, ctx);
+  const parameterNames = Object.keys(template.Parameters ?? {});
+  return deploymentsOf(entry, config).map((d) => {
+    const parameters = parameterValues(parameterNames, config, ctx);
+    const deferred = parameterNames.filter((p) => p in FROM_OUTPUTS && !(p in parameters));
+    sent.push({ what: `stack '${d.name}' (${d.region})`, name: entry.name, template, parameters, deferred });
+    const spec: StackSpec = {
+      name: d.name,
+      region: d.region,
+      templateBody: text,
+      parameters,
+      capabilities: CAPABILITIES,
+      tags: tagsFor(config),
+      // Over the inline limit: through the CI account's templates bucket in the stack's region.
+      ...(uploadKey ? { upload: { bucket: names.bucket(config.prefix, 'templates', ctx.ciAccountId, d.region), key: uploadKey } } : {}),
+    };
+    return { entry, spec, deferred };
+  });
+}
+
+/** A body deploy will send and the Parameter values that go with it. */
+export interface SentBody {
+  what: string;
+  name: string;
+  template: CfnTemplate;
+  parameters: Record<string, string>;
+  /** Parameters supplied later from an earlier stack's outputs. */
+  deferred?: string[];
+}
+
+/** Required Parameters (no Default) all given, and no value for a Parameter the template does not declare. */
+export function parameterProblems(b: SentBody): string[] {
+  const declared = b.template.Parameters ?? {};
+  const problems: string[] = [];
+  const missing = Object.entries(declared).filter(([k, p]) => p.Default === undefined && !(k in b.parameters) && !(b.deferred ?? []).includes(k)).map(([k]) => k);
+  if (missing.length > 0) problems.push(`${b.what}: Parameters [${missing.join(', ')}] must have values`);
+  const unknown = Object.keys(b.parameters).filter((k) => !(k in declared));
+  if (unknown.length > 0) problems.push(`${b.what}: Parameters [${unknown.join(', ')}] do not exist in the template`);
+  return problems;
+}
+
+/**
+ * The pure template checks (references, Sub variables, conditions, exports, IAM shape and size,
+ * CodePipeline quotas) on every body deploy will send, and its parameter values against its
+ * Parameters. Throws BAD_INPUT listing every finding.
+ */
+export function checkWhatIsSent(sent: SentBody[]): void {
+  const unique = new Map<string, TemplateUnderCheck>();
+  for (const b of sent) unique.set(b.name, { name: b.name, template: b.template as unknown as JsonObject });
+  const findings = runChecks([...unique.values()], {}, selfContainedChecks).map(formatFinding);
+  const problems = [...findings, ...sent.flatMap(parameterProblems)];
+  if (problems.length > 0) {
+    throw new XacctError('BAD_INPUT', `what deploy would send fails ${problems.length} check${problems.length === 1 ? '' : 's'}; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+export interface PrepareDeps {
+  clients: AwsClients;
+  io: Io;
+  /** plan and status: never switch on trusted access, say so instead. */
+  readOnly?: boolean;
+}
+
+/** The OU each source account sits in: source StackSets reach their one account through it. */
+async function sourceAccountOus(config: Config, tree: OrgTree, identity: Identity): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of enabledTemplates(config).filter((e) => e.placement === 'source')) {
+    for (const d of deploymentsOf(entry, config)) {
+      if (!d.account || d.account in out) continue;
+      if (d.account === identity.managementAccountId) {
+        throw new XacctError('BAD_INPUT', `source account ${d.account} is the management account of ${identity.organizationId}; service-managed StackSets never deploy there ("DeploymentTargets - AWS CloudFormation")`);
+      }
+      out[d.account] = await tree.parentOf(d.account);
+    }
+  }
+  return out;
+}
+
+/** Preflight, resolution and every spec, checked. Makes no mutating call except switching on trusted access from the management account. */
+export async function prepare(config: Config, deps: PrepareDeps): Promise<Prepared> {
+  const home = deps.clients.cfn(config.homeRegion);
+  const identity = await preflight({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io, { readOnly: deps.readOnly });
+  const tree = new OrgTree(deps.clients.org, identity.organizationId, identity.managementAccountId);
+  const targets = await resolveTargets(config, tree);
+  const context: DeployContext = { ciAccountId: identity.accountId, organizationId: identity.organizationId, targets, accountOus: await sourceAccountOus(config, tree, identity) };
+  for (const [name, t] of Object.entries(targets)) deps.io.debug(`target ${name}: ${t.ouIds.join(', ')} (${t.accounts.length} active accounts)`);
+
+  const entries = enabledTemplates(config);
+  const sent: SentBody[] = [];
+  const rank = { target: 0, source: 1, central: 2 } as const;
+  const stackSets: StackSetItem[] = [];
+  for (const entry of entries.filter((e) => e.placement !== 'central').sort((a, b) => rank[a.placement] - rank[b.placement] || a.order - b.order)) {
+    for (const spec of stackSetSpecs(entry, config, context, sent)) stackSets.push({ entry, spec });
+  }
+  const stacks: StackItem[] = [];
+  for (const entry of entries.filter((e) => e.placement === 'central')) stacks.push(...stackItems(entry, config, context, sent));
+  checkWhatIsSent(sent);
+  return { identity, context, stackSets, stacks, tree };
+}
+
+/**
+ * The spec with the parameters that come from earlier stacks' outputs filled in (the home-region key
+ * ARN for the regional key replicas). `outputs` maps template name to its home-region stack's outputs.
+ */
+export function withOutputs(item: StackItem, outputs: Map<string, Record<string, string>>): StackSpec {
+  const filled = { ...item.spec.parameters };
+  for (const param of item.deferred) {
+    const from = FROM_OUTPUTS[param];
+    const value = outputs.get(from.template)?.[from.output];
+    if (value !== undefined) filled[param] = value;
+  }
+  return { ...item.spec, parameters: filled };
+}
+
+/** Groups of central stacks that may run together: the same registry `order`, in ascending order. */
+export function stackWaves(stacks: StackItem[]): StackItem[][] {
+  const byOrder = new Map<number, StackItem[]>();
+  for (const s of stacks) byOrder.set(s.entry.order, [...(byOrder.get(s.entry.order) ?? []), s]);
+  return [...byOrder].sort(([a], [b]) => a - b).map(([, items]) => items);
+}

@@ -1,0 +1,186 @@
+/**
+ * The StackSet lifecycle every command uses: attach to operations already running, start one
+ * operation and wait for its verdict (riding out OperationInProgress and recognising a resent call
+ * by its OperationId), and bring a StackSet to its spec by re-reading and re-planning whenever
+ * another operation got in the way. Nothing is called when nothing differs.
+ */
+import {
+  CloudFormationClient,
+  CreateStackInstancesCommand,
+  CreateStackSetCommand,
+  DeleteStackInstancesCommand,
+  DeploymentTargets,
+  UpdateStackSetCommand,
+} from '@aws-sdk/client-cloudformation';
+import { awsFailure, XacctError } from '../errors';
+import { isNamed } from '../aws-error';
+import { backoffDelay } from '../poll';
+import type { CallAs } from '../preflight';
+import { describeOperation, OperationOutcome, OperationRef, pollOperation, waitForOperation, WaitOptions } from './operation';
+import { activeOperations, readStackSet } from './read';
+import { canonical, describeStep, operationId, planStackSet, sha256, stateFingerprint, STEP_ACTION, StackSetSpec, StackSetStep } from './spec';
+
+export interface StackSetOptions extends WaitOptions {
+  callAs: CallAs;
+  /** A line for the operator: a step starting, a wait on someone else's operation. */
+  onStep?: (e: { stackSet: string; operationId?: string; note: string }) => void;
+  /** How many times to re-read and re-plan after another operation got in the way (default 6). */
+  maxRounds?: number;
+}
+
+export interface StepOutcome extends OperationOutcome {
+  step: StackSetStep;
+}
+
+export interface StackSetOutcome {
+  name: string;
+  created: boolean;
+  noop: boolean;
+  steps: StepOutcome[];
+  warnings: string[];
+  /** Operations already running (an interrupted deploy, someone else) that this one waited for first. */
+  waitedFor: string[];
+}
+
+const what = (name: string) => `StackSet '${name}'`;
+
+/** Wait, without judging, for every operation of the StackSet that has not finished. Returns their IDs. */
+export async function attachToRunning(cfn: CloudFormationClient, name: string, o: StackSetOptions): Promise<string[]> {
+  const ids: string[] = [];
+  for (const op of await activeOperations(cfn, name, o.callAs)) {
+    const id = op.OperationId ?? '';
+    o.onStep?.({ stackSet: name, operationId: id, note: `waiting for ${op.Status === 'QUEUED' ? 'queued' : 'running'} ${op.Action ?? ''} operation ${id}`.replace('  ', ' ') });
+    await pollOperation(cfn, { stackSetName: name, operationId: id, callAs: o.callAs }, o);
+    ids.push(id);
+  }
+  return ids;
+}
+
+export type Started = { busy: true } | { busy: false; outcome: OperationOutcome };
+
+/**
+ * Send one mutating call that starts operation `ref.operationId`, then wait for it and judge it.
+ * - OperationIdAlreadyExists: an earlier attempt of this very call reached AWS (the ID is derived
+ *   from the spec, the step and the state); checked with DescribeStackSetOperation to be the same
+ *   action, then waited on.
+ * - OperationInProgress (another operation without managed execution): `{ busy: true }`, so the
+ *   caller re-reads and re-plans instead of replaying a plan made from an older state.
+ */
+export async function startAndWait(cfn: CloudFormationClient, ref: OperationRef & { action: string }, api: string, send: () => Promise<unknown>, o: StackSetOptions): Promise<Started> {
+  try {
+    await send();
+  } catch (err) {
+    if (isNamed(err, 'OperationInProgressException')) return { busy: true };
+    if (!isNamed(err, 'OperationIdAlreadyExistsException')) throw awsFailure(what(ref.stackSetName), api, err);
+    const existing = await describeOperation(cfn, ref);
+    if (existing.Action !== ref.action) {
+      throw new XacctError('PRECONDITION', `${what(ref.stackSetName)}: operation ID ${ref.operationId} already belongs to a ${existing.Action ?? 'different'} operation, not ${ref.action}; it was not started by this xacct`, { cause: err });
+    }
+    o.onStep?.({ stackSet: ref.stackSetName, operationId: ref.operationId, note: `operation ${ref.operationId} was already started by an earlier attempt; waiting on it` });
+  }
+  return { busy: false, outcome: await waitForOperation(cfn, ref, o, ref.action) };
+}
+
+/** After OperationInProgress with nothing listed yet (ListStackSetOperations is eventually consistent): back off with jitter and say so. */
+export async function backOffBusy(name: string, round: number, o: StackSetOptions): Promise<void> {
+  const delay = backoffDelay(round, o.clock.random(), o.initialDelayMs, o.maxDelayMs);
+  o.onStep?.({ stackSet: name, note: `busy with another operation (OperationInProgressException); trying again in ${Math.round(delay / 1000)} s (attempt ${round + 2} of ${(o.maxRounds ?? 6) + 1})` });
+  await o.clock.sleep(delay);
+}
+
+function deploymentTargets(step: Extract<StackSetStep, { kind: 'add' | 'remove' }>): DeploymentTargets {
+  if (step.accounts) return { OrganizationalUnitIds: step.ouIds, Accounts: step.accounts, AccountFilterType: 'INTERSECTION' };
+  return { OrganizationalUnitIds: step.ouIds };
+}
+
+/** What CreateStackSet and UpdateStackSet both say about a StackSet: body, parameters, deployment model, tags. */
+function stackSetDefinition(spec: StackSetSpec) {
+  return {
+    Description: spec.description,
+    TemplateBody: spec.templateBody,
+    Parameters: Object.entries(spec.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+    Capabilities: spec.capabilities as CreateStackSetCommand['input']['Capabilities'],
+    PermissionModel: 'SERVICE_MANAGED' as const,
+    AutoDeployment: { Enabled: spec.autoDeployment.enabled, RetainStacksOnAccountRemoval: spec.autoDeployment.enabled ? spec.autoDeployment.retainStacksOnAccountRemoval : undefined },
+    ManagedExecution: { Active: true },
+    Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
+  };
+}
+
+const API: Record<StackSetStep['kind'], string> = { update: 'UpdateStackSet', add: 'CreateStackInstances', remove: 'DeleteStackInstances' };
+
+function stepCommand(spec: StackSetSpec, step: StackSetStep, callAs: CallAs, id: string) {
+  const common = { StackSetName: spec.name, CallAs: callAs, OperationId: id, OperationPreferences: spec.preferences };
+  switch (step.kind) {
+    case 'update':
+      return new UpdateStackSetCommand({ ...common, ...stackSetDefinition(spec) });
+    case 'add':
+      return new CreateStackInstancesCommand({ ...common, DeploymentTargets: deploymentTargets(step), Regions: step.regions });
+    case 'remove':
+      return new DeleteStackInstancesCommand({ ...common, DeploymentTargets: deploymentTargets(step), Regions: step.regions, RetainStacks: false });
+  }
+}
+
+/** CreateStackSet; false when it exists already (created meanwhile by someone else: the caller re-plans). */
+async function createStackSet(cfn: CloudFormationClient, spec: StackSetSpec, callAs: CallAs): Promise<boolean> {
+  try {
+    await cfn.send(
+      new CreateStackSetCommand({
+        StackSetName: spec.name,
+        ...stackSetDefinition(spec),
+        CallAs: callAs,
+        // Lets a resent request be recognised ("CreateStackSet - AWS CloudFormation", ClientRequestToken).
+        ClientRequestToken: `xacct-${sha256(canonical({ name: spec.name, body: sha256(spec.templateBody), p: spec.parameters })).slice(0, 32)}`,
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isNamed(err, 'NameAlreadyExistsException')) return false;
+    throw awsFailure(what(spec.name), 'CreateStackSet', err);
+  }
+}
+
+/** One round: read, plan, carry the plan out. `busy` when another operation got in the way. */
+async function round(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetOptions, outcome: StackSetOutcome): Promise<'done' | 'busy'> {
+  const state = await readStackSet(cfn, spec.name, o.callAs, { instances: spec.targets.kind === 'accounts' ? 'all' : 'problems' });
+  const plan = planStackSet(spec, state);
+  outcome.warnings.push(...plan.warnings);
+  if (plan.noop) return 'done';
+  if (plan.create) {
+    if (!(await createStackSet(cfn, spec, o.callAs))) return 'busy';
+    outcome.created = true;
+  }
+  outcome.noop = false;
+  const fingerprint = stateFingerprint(state);
+  for (const step of plan.steps) {
+    const id = operationId(spec, step, fingerprint);
+    o.onStep?.({ stackSet: spec.name, operationId: id, note: describeStep(step) });
+    const ref = { stackSetName: spec.name, operationId: id, callAs: o.callAs, action: STEP_ACTION[step.kind] };
+    const started = await startAndWait(cfn, ref, API[step.kind], () => cfn.send(stepCommand(spec, step, o.callAs, id) as UpdateStackSetCommand), o);
+    if (started.busy) return 'busy';
+    outcome.steps.push({ ...started.outcome, step });
+  }
+  return 'done';
+}
+
+/**
+ * Bring one StackSet to `spec`: attach to operations already running, plan against what they leave,
+ * and run the steps in order. Throws XacctError DEPLOY_FAILED at the first step that does not fully
+ * succeed, naming every failed account.
+ */
+export async function deployStackSet(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetOptions): Promise<StackSetOutcome> {
+  const outcome: StackSetOutcome = { name: spec.name, created: false, noop: true, steps: [], warnings: [], waitedFor: [] };
+  const rounds = o.maxRounds ?? 6;
+  for (let r = 0; r <= rounds; r++) {
+    const waited = await attachToRunning(cfn, spec.name, o);
+    outcome.waitedFor.push(...waited);
+    // Busy last round, yet nothing listed now: the other operation is not visible yet.
+    if (r > 0 && waited.length === 0) await backOffBusy(spec.name, r - 1, o);
+    if ((await round(cfn, spec, o, outcome)) === 'done') {
+      const suspended = outcome.steps.flatMap((s) => s.suspended.map((x) => `account ${x.account} ${x.region} skipped: account suspended`));
+      outcome.warnings = [...new Set([...outcome.warnings, ...suspended])];
+      return outcome;
+    }
+  }
+  throw new XacctError('DEPLOY_FAILED', `${what(spec.name)} stayed busy with other operations through ${rounds + 1} attempts; run again once they finish (aws cloudformation list-stack-set-operations --stack-set-name ${spec.name} --call-as ${o.callAs})`);
+}
