@@ -160,3 +160,22 @@ export function explainAwsFailure(err: unknown): { code: 'ACCESS_DENIED' | 'NO_C
   }
   return undefined;
 }
+
+/** Node's codes for a connection that could not be made or was cut before AWS answered. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** The network error inside `err` (its cause chain), when the request never reached AWS. */
+export function connectionFailure(err: unknown): (Error & { code?: string; hostname?: string; address?: string; port?: number }) | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current; depth++) {
+    const e = current as { code?: unknown; name?: unknown; cause?: unknown };
+    // The SDK's connection timeout names its error TimeoutError and sets no code.
+    if ((typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) || (e.name === 'TimeoutError' && /connection/i.test(awsMessage(e)))) return current as Error;
+    current = e.cause;
+  }
+  return undefined;
+}
+
+export function isConnectionFailure(err: unknown): boolean {
+  return connectionFailure(err) !== undefined;
+}
