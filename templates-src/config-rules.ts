@@ -5,8 +5,9 @@
  */
 import type { z } from 'zod';
 import { pascal } from './central/pipeline-plan';
-import { names } from './names';
+import { maxPrefixLength, names } from './names';
 import { partitionOf } from './regions';
+import { didYouMean } from './suggest';
 
 interface RuleStage {
   name: string;
@@ -82,11 +83,14 @@ function stageTargets(cfg: RuleConfig, ctx: Ctx): void {
     p.stages.forEach((s, j) => {
       const t = cfg.targets[s.target];
       if (!t) {
-        issue(ctx, ['pipelines', i, 'stages', j, 'target'], `unknown target "${s.target}"; defined targets: ${Object.keys(cfg.targets).join(', ') || '(none)'}`);
+        const known = Object.keys(cfg.targets);
+        issue(ctx, ['pipelines', i, 'stages', j, 'target'], `unknown target "${s.target}"${didYouMean(s.target, known)}${didYouMean(s.target, known) ? '' : `; defined targets: ${known.join(', ') || '(none)'}`}`);
         return;
       }
+      // Regions that do not exist are reported by their own fields.
+      if (!(t.regions ?? []).every((r) => partitionOf(r))) return;
       (s.regions ?? []).forEach((r, k) => {
-        if (t.regions && !t.regions.includes(r)) {
+        if (t.regions && partitionOf(r) && !t.regions.includes(r)) {
           issue(ctx, ['pipelines', i, 'stages', j, 'regions', k], `${r} is not among the regions of target "${s.target}" (${t.regions.join(', ')}); add it there or deploy this stage elsewhere`);
         }
       });
@@ -99,7 +103,8 @@ function partitions(cfg: RuleConfig, ctx: Ctx): void {
   const home = partitionOf(cfg.homeRegion);
   const check = (r: string, path: PropertyKey[]) => {
     const p = partitionOf(r);
-    if (p !== home) issue(ctx, path, `${r} is in partition ${p}, homeRegion ${cfg.homeRegion} in ${home}; one config deploys within one partition`);
+    // An unknown region is reported by its own field.
+    if (p && home && p !== home) issue(ctx, path, `${r} is in partition ${p}, homeRegion ${cfg.homeRegion} in ${home}; one config deploys within one partition`);
   };
   for (const [name, t] of Object.entries(cfg.targets)) (t.regions ?? []).forEach((r, k) => check(r, ['targets', name, 'regions', k]));
   cfg.pipelines.forEach((p, i) => p.stages.forEach((s, j) => (s.regions ?? []).forEach((r, k) => check(r, ['pipelines', i, 'stages', j, 'regions', k]))));
@@ -107,8 +112,10 @@ function partitions(cfg: RuleConfig, ctx: Ctx): void {
 
 /** Buckets are `<prefix>-<kind>-<account>-<region>` in every region with an artifact store: at most 63 characters. */
 function bucketNames(cfg: RuleConfig, ctx: Ctx): void {
+  // A prefix already refused, or a region that does not exist, is reported by its own field.
+  if (!/^[a-z][a-z0-9-]*$/.test(cfg.prefix) || cfg.prefix.length > maxPrefixLength()) return;
   const regions = new Set([cfg.homeRegion, ...cfg.pipelines.flatMap((p) => p.stages.flatMap((s) => s.regions ?? []))]);
-  for (const r of regions) {
+  for (const r of [...regions].filter((x) => partitionOf(x))) {
     const longest = names.bucket(cfg.prefix, 'templates', '000000000000', r);
     if (longest.length > 63) issue(ctx, ['prefix'], `"${cfg.prefix}" is too long for region ${r}: bucket ${longest} would be ${longest.length} characters, S3 allows 63`);
   }

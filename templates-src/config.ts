@@ -214,7 +214,8 @@ const target = z
   })
   .describe('a named group of OUs');
 
-export const configSchema = z
+/** The config's shape, field by field, before the rules across fields (config-rules.ts). */
+export const configShape = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema for editors (ignored by xacct)'),
     prefix: prefix.default('xacct').describe('lowercase letters, digits, single hyphens; at most 25 characters (bucket names append account and region)'),
@@ -256,8 +257,9 @@ export const configSchema = z
       .prefault({})
       .describe('how StackSet operations roll out'),
   })
-  .superRefine(crossFieldRules)
   .describe('xacct configuration');
+
+export const configSchema = configShape.superRefine(crossFieldRules);
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
