@@ -183,6 +183,8 @@ export async function main(args: string[]): Promise<number> {
       .demandCommand(1, `name a command: ${commands.map((c) => c.name).join(', ')}`)
       .strict()
       .recommendCommands()
+      // --help and --version print and return: main() decides the exit code (and tests stay alive).
+      .exitProcess(false)
       .fail((msg, err) => {
         // Handlers catch their own errors (run above): anything here is the parser refusing the command line.
         throw new UsageError(usageMessage(msg ?? err?.message ?? 'invalid command line', args));

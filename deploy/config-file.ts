@@ -9,22 +9,23 @@ import { XacctError } from './errors';
 /** Config files looked for in the current directory when no --config is given, in this order. */
 export const DISCOVERED_NAMES = ['xacct.yaml', 'xacct.yml', 'xacct.json'] as const;
 
-export interface LoadedConfig {
-  config: Config;
+export interface ChosenConfig {
+  /** Reads and validates it (throws ConfigError naming it). */
+  load(): Config;
   /** How errors and messages name it: the file as given, or `embedded default config`. */
   name: string;
   /** One line for the operator: which config and why that one. */
   description: string;
 }
 
-/** Load and validate a YAML or JSON config file, CodePipeline's rules included. */
-export function loadConfig(file: string): Config {
+/** Load and validate a YAML or JSON config file, CodePipeline's rules included; errors call it `name`. */
+export function loadConfig(file: string, name = file): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${reason}` }]);
+    throw new ConfigError(name, [{ path: '(file)', message: `cannot read: ${reason}` }]);
   }
   let raw: unknown;
   try {
@@ -33,12 +34,12 @@ export function loadConfig(file: string): Config {
   } catch (err) {
     const e = err as YAMLParseError;
     const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)';
-    throw new ConfigError(file, [{ path: where, message: e.message.split('\n')[0] }]);
+    throw new ConfigError(name, [{ path: where, message: e.message.split('\n')[0] }]);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(file, [{ path: '(top level)', message: 'expected a mapping of settings (prefix, homeRegion, targets, pipelines, ...)' }]);
+    throw new ConfigError(name, [{ path: '(top level)', message: 'expected a mapping of settings (prefix, homeRegion, targets, pipelines, ...)' }]);
   }
-  return checkPipelines(parseConfig(raw, file), file);
+  return checkPipelines(parseConfig(raw, name), name);
 }
 
 /** CodePipeline's cross-account rules on the dist/ shape of every pipeline, reported under the config's name. */
@@ -61,14 +62,14 @@ export function discoverConfig(dir: string): string | undefined {
  * baseline. Commands that call AWS never fall back to the embedded default: its OU names exist in
  * many real organizations.
  */
-export function resolveConfig(explicit: string | undefined, o: { embedded: boolean; cwd?: string }): LoadedConfig {
-  if (explicit !== undefined) return { config: loadConfig(explicit), name: explicit, description: `config: ${explicit} (--config)` };
+export function resolveConfig(explicit: string | undefined, o: { embedded: boolean; cwd?: string }): ChosenConfig {
+  if (explicit !== undefined) return { load: () => loadConfig(explicit), name: explicit, description: `config: ${explicit} (--config)` };
   const cwd = o.cwd ?? process.cwd();
   const found = discoverConfig(cwd);
-  if (found) return { config: loadConfig(join(cwd, found)), name: found, description: `config: ${found} (found in the current directory)` };
+  if (found) return { load: () => loadConfig(join(cwd, found), found), name: found, description: `config: ${found} (found in the current directory)` };
   if (o.embedded) {
     return {
-      config: defaultConfig(),
+      load: defaultConfig,
       name: 'embedded default config',
       description: `config: the embedded default (three-account baseline); pass --config FILE or add ${DISCOVERED_NAMES[0]} to use your own`,
     };

@@ -76,9 +76,10 @@ async function checkRegion(region: string | undefined): Promise<void> {
 
 export async function withAws<T>(argv: GlobalArgs, io: Io, session: Session, work: (ctx: AwsContext) => Promise<T>): Promise<T> {
   const { resolveConfig } = await import('../config-file');
-  const loaded = resolveConfig(argv.config as string | undefined, { embedded: false });
-  session.configName = loaded.name;
-  io.info(loaded.description);
+  const chosen = resolveConfig(argv.config as string | undefined, { embedded: false });
+  session.configName = chosen.name;
+  io.info(chosen.description);
+  const config = chosen.load();
   await checkRegion(argv.region);
   await checkProfile(argv);
   // The SDK's notice that it will drop Node 20 (a process warning on every run) only with --verbose.
@@ -87,7 +88,6 @@ export async function withAws<T>(argv: GlobalArgs, io: Io, session: Session, wor
   const { createClients } = await import('../aws');
   const { systemClock } = await import('../clock');
   const { processSignals, withInterrupts } = await import('../interrupt');
-  const config = loaded.config;
   const controller = new AbortController();
   const clients = createClients({ region: argv.region ?? config.homeRegion, profile: argv.profile, endpointUrl: argv.endpointUrl, signal: controller.signal });
   try {
@@ -99,10 +99,19 @@ export async function withAws<T>(argv: GlobalArgs, io: Io, session: Session, wor
 
 /** A request that never reached AWS becomes one message naming the endpoint; anything else passes. */
 async function unreachable(err: unknown, argv: GlobalArgs): Promise<unknown> {
-  const { connectionFailure, operationOf } = await import('../aws-error');
-  const failure = connectionFailure(err);
-  if (!failure) return err;
+  const { awsCause, connectionFailure, operationOf } = await import('../aws-error');
   const { XacctError } = await import('../errors');
+  const failure = connectionFailure(err);
+  if (!failure) {
+    // An answer without an AWS request ID and error code came from something that is not an AWS API.
+    const cause = awsCause(err) as { message?: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
+    const status = cause?.$metadata?.httpStatusCode;
+    if (status !== undefined && !cause.$metadata?.requestId && cause.message === 'Unknown') {
+      const op = operationOf(cause);
+      return new XacctError('PRECONDITION', `${op ?? 'an AWS call'} got HTTP ${status} with no AWS error from ${endpointOrigin(argv)}: is that an AWS API?`, { cause: err });
+    }
+    return err;
+  }
   const at = failure.address ? `${failure.address}${failure.port ? `:${failure.port}` : ''}` : failure.hostname;
   const op = operationOf(err) ?? operationOf(failure);
   const fix = argv.endpointUrl !== undefined || process.env.AWS_ENDPOINT_URL ? 'check the URL and that the service is running' : 'check the network, proxy and region';

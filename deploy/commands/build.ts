@@ -30,9 +30,9 @@ export const buildCommand: CommandSpec = {
   handler: async (argv, io, session) => {
     const { resolveConfig } = await import('../config-file');
     const { runBuild } = await import('./build-run');
-    const loaded = resolveConfig(argv.config as string | undefined, { embedded: true });
-    session.configName = loaded.name;
-    io.info(loaded.description);
-    runBuild(loaded.config, argv.out as string, io, { force: Boolean(argv.force) });
+    const chosen = resolveConfig(argv.config as string | undefined, { embedded: true });
+    session.configName = chosen.name;
+    io.info(chosen.description);
+    runBuild(chosen.load(), argv.out as string, io, { force: Boolean(argv.force) });
   },
 };
