@@ -120,3 +120,26 @@ test('an endpoint that answers, but not as AWS does, is named', async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }, 30_000);
+
+describe('retries', () => {
+  const { connectionAwareRetry } = jest.requireActual('../../deploy/aws') as typeof import('../../deploy/aws');
+  type Info = Parameters<ReturnType<typeof connectionAwareRetry>['refreshRetryTokenForRetry']>[1];
+  const refused = { error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), errorType: 'TRANSIENT' } as Info;
+  const throttled = { error: Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }), errorType: 'THROTTLING' } as Info;
+
+  type Token = Parameters<ReturnType<typeof connectionAwareRetry>['refreshRetryTokenForRetry']>[0];
+
+  test('a connection that cannot be made is given up after two attempts', async () => {
+    const s = connectionAwareRetry(10);
+    const token = (await s.acquireInitialRetryToken('')) as Token;
+    const second = (await s.refreshRetryTokenForRetry(token, refused)) as Token;
+    await expect(s.refreshRetryTokenForRetry(second, refused)).rejects.toBe(refused.error);
+  });
+
+  test('throttling keeps its retries', async () => {
+    const s = connectionAwareRetry(3);
+    let token = (await s.acquireInitialRetryToken('')) as Token;
+    for (let i = 0; i < 2; i++) token = (await s.refreshRetryTokenForRetry(token, throttled)) as Token;
+    expect(token.getRetryCount()).toBe(2);
+  }, 60_000);
+});
