@@ -160,3 +160,38 @@ export function explainAwsFailure(err: unknown): { code: 'ACCESS_DENIED' | 'NO_C
   }
   return undefined;
 }
+
+/** Node's codes for a connection that could not be made or was cut before AWS answered. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+const CONNECTION_TEXT = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE|ECONNABORTED)\b(?: ([\w.:-]+:\d+|[\w.-]+))?/;
+
+export type ConnectionFailure = Error & { code?: string; hostname?: string; address?: string; port?: number };
+
+/**
+ * The network error inside `err` (its cause chain), when the request never reached AWS. Read from
+ * Node's `code`, or from the message when the SDK wrapped an error it could not recognise as one
+ * (it does so for errors of another realm) and kept only the text.
+ */
+export function connectionFailure(err: unknown): ConnectionFailure | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current; depth++) {
+    const e = current as ConnectionFailure & { cause?: unknown };
+    if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return e;
+    // The SDK's connection timeout names its error TimeoutError and sets no code.
+    if (e.name === 'TimeoutError' && /connection/i.test(awsMessage(e))) return e;
+    const text = typeof e.message === 'string' ? CONNECTION_TEXT.exec(e.message) : null;
+    if (text && e.cause === undefined) return Object.assign(new Error(e.message), { code: text[1], ...(text[2] ? { address: text[2] } : {}), ...operationMark(e) });
+    current = e.cause;
+  }
+  return undefined;
+}
+
+function operationMark(e: object): Record<string, unknown> {
+  const op = operationOf(e);
+  return op ? { [OPERATION_KEY]: op } : {};
+}
+
+export function isConnectionFailure(err: unknown): boolean {
+  return connectionFailure(err) !== undefined;
+}

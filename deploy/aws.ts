@@ -17,7 +17,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpHandlerOptions } from '@smithy/types';
-import { annotateOperation } from './aws-error';
+import { AdaptiveRetryStrategy } from '@smithy/core/retry';
+import { annotateOperation, isConnectionFailure } from './aws-error';
 import { XacctError } from './errors';
 
 /** What the SDK sends requests through: the Node HTTP handler, or anything with its `handle`. */
@@ -95,12 +96,41 @@ export class InFlight {
   }
 }
 
+/**
+ * A TCP connection that is not up within 3 s will not come: AWS endpoints answer in milliseconds.
+ * Without it the SDK waits for the operating system's timeout.
+ */
+export const CONNECT_TIMEOUT_MS = 3_000;
+/** Attempts for a request whose connection fails (refused, unresolvable, timed out), instead of MAX_ATTEMPTS. */
+export const CONNECT_ATTEMPTS = 2;
+
+type Strategy = AdaptiveRetryStrategy;
+
+/**
+ * Adaptive retries, except that a connection that cannot be made is tried only CONNECT_ATTEMPTS
+ * times: a wrong --endpoint-url or a network without a route fails in seconds, while throttling
+ * still gets every retry.
+ */
+export function connectionAwareRetry(maxAttempts: number): Pick<Strategy, 'acquireInitialRetryToken' | 'refreshRetryTokenForRetry' | 'recordSuccess'> & { mode: string } {
+  const inner = new AdaptiveRetryStrategy(maxAttempts);
+  return {
+    mode: inner.mode,
+    acquireInitialRetryToken: (scope) => inner.acquireInitialRetryToken(scope),
+    refreshRetryTokenForRetry: async (token, info) => {
+      // Throwing here makes the SDK give up and report the last error, with its attempt count.
+      if (isConnectionFailure(info.error) && token.getRetryCount() + 1 >= CONNECT_ATTEMPTS) throw info.error;
+      return inner.refreshRetryTokenForRetry(token, info);
+    },
+    recordSuccess: (token) => inner.recordSuccess(token),
+  };
+}
+
 export interface SharedClientConfig {
   region: string;
   profile?: string;
   endpoint?: string;
   maxAttempts: number;
-  retryMode: 'adaptive';
+  retryStrategy: ReturnType<typeof connectionAwareRetry>;
   requestHandler: Handler;
   credentials?: AwsOptions['credentials'];
 }
@@ -126,8 +156,8 @@ export function clientConfig(o: AwsOptions, region: string = o.region): SharedCl
     maxAttempts: o.maxAttempts ?? MAX_ATTEMPTS,
     // Adaptive mode adds client-side rate limiting on top of standard retries: it slows the whole
     // client after throttling instead of letting parallel waits hammer the API.
-    retryMode: 'adaptive',
-    requestHandler: finishSentRequests(o.requestHandler ?? new NodeHttpHandler()),
+    retryStrategy: connectionAwareRetry(o.maxAttempts ?? MAX_ATTEMPTS),
+    requestHandler: finishSentRequests(o.requestHandler ?? new NodeHttpHandler({ connectionTimeout: CONNECT_TIMEOUT_MS })),
     ...(o.credentials ? { credentials: o.credentials } : {}),
   };
 }

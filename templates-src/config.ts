@@ -1,204 +1,265 @@
 /**
  * The xacct configuration: schema, defaults and validation.
  *
- * One schema serves three readers: the loader (readable errors with field paths), the JSON Schema
- * written for editors, and the builders (which receive the parsed, defaulted `Config`).
+ * One schema serves four readers: the loader (readable errors with field paths), the JSON Schema
+ * written for editors (descriptions, patterns and limits come from here), the README's Config
+ * reference (rendered from the same descriptions by config-reference.ts), and the builders (which
+ * receive the parsed, defaulted `Config`).
  */
 import { z } from 'zod';
+import { ConfigError, issueMessage, problemsOf } from './config-errors';
+import { crossFieldRules } from './config-rules';
 import { maxPrefixLength } from './names';
+import { partitionOf, regionNames } from './regions';
+import { didYouMean } from './suggest';
+
+export { ConfigError, formatPath } from './config-errors';
+export type { ConfigProblem } from './config-errors';
 
 const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 /** An OU path starts at the root: `Root/Workloads/Prod`. Segment names follow the OU name rules. */
 const OU_PATH = /^Root(\/[^/]{1,128})*$/;
 const NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+/** Lowercase letters, digits and single inner hyphens: it forms S3 bucket and IAM role names. */
+const PREFIX = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 
+/**
+ * A 12-digit account ID. YAML reads an unquoted 123456789012 as a number (and drops a leading zero),
+ * so a number gets its own message: quote it.
+ */
 const accountId = z
+  .string({
+    error: (iss) => {
+      if (typeof iss.input !== 'number') return undefined;
+      const digits = String(iss.input);
+      const lost = digits.length === 11 ? ' (11 digits: if it began with 0, YAML dropped the 0)' : '';
+      return `expected a 12-digit AWS account ID as text; YAML read ${digits} as a number${lost}: quote it ("${digits.padStart(12, '0')}")`;
+    },
+  })
+  .regex(ACCOUNT_ID, { message: 'expected a 12-digit AWS account ID' })
+  .describe('12-digit AWS account ID, quoted');
+
+/** A region AWS has, by the SDK's partition data: a typo gets the nearest names. */
+const region = z
   .string()
-  .regex(ACCOUNT_ID, { message: 'expected a 12-digit AWS account ID' });
-const region = z.string().regex(REGION, { message: 'expected an AWS region such as eu-west-1' });
+  .superRefine((value, ctx) => {
+    if (partitionOf(value)) return;
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not an AWS region${didYouMean(value, regionNames()) || ' (see aws ec2 describe-regions)'}` });
+  })
+  .meta({ description: 'an AWS region, such as eu-west-1', enum: regionNames() });
 
 /** An OU reference: a path from the root, an `ou-` ID or an `r-` root ID. */
-export const ouRef = z.string().superRefine((value, ctx) => {
-  if (value !== value.trim()) {
-    const where = value.startsWith(' ') || value.startsWith('\t') ? 'leading' : 'trailing';
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} has ${where} space` });
-    return;
-  }
-  if (OU_ID.test(value) || ROOT_ID.test(value)) return;
-  if (value.startsWith('ou-') || value.startsWith('r-')) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a valid OU or root ID` });
-    return;
-  }
-  if (!OU_PATH.test(value) || value.split('/').some((s) => s.length === 0 || s !== s.trim())) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `${JSON.stringify(value)} is neither an OU path from the root (Root/Workloads/Prod) nor an ou-/r- ID`,
-    });
-  }
-});
+export const ouRef = z
+  .string()
+  .superRefine((value, ctx) => {
+    if (value !== value.trim()) {
+      const where = value.startsWith(' ') || value.startsWith('\t') ? 'leading' : 'trailing';
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} has ${where} space` });
+      return;
+    }
+    if (OU_ID.test(value) || ROOT_ID.test(value)) return;
+    if (value.startsWith('ou-') || value.startsWith('r-')) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a valid OU or root ID` });
+      return;
+    }
+    if (!OU_PATH.test(value) || value.split('/').some((s) => s.length === 0 || s !== s.trim())) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is neither an OU path from the root (Root/Workloads/Prod) nor an ou-/r- ID` });
+    }
+  })
+  .meta({
+    description: 'an OU path from the root (Root/Workloads/Prod) or an ou-/r- ID',
+    pattern: '^(Root(/[^/\\s]([^/]{0,126}[^/\\s])?)*|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$',
+  });
 
-const prefix = z.string().superRefine((value, ctx) => {
-  const max = maxPrefixLength();
-  if (!/^[a-z][a-z0-9-]*$/.test(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `${JSON.stringify(value)} must start with a lowercase letter and hold only lowercase letters, digits and hyphens (it forms S3 bucket and IAM role names)`,
-    });
-  } else if (value.endsWith('-') || value.includes('--')) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} may not end with a hyphen or hold two in a row` });
-  } else if (value.length > max) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `${JSON.stringify(value)} is ${value.length} characters; at most ${max} fit S3's 63-character bucket names once account ID and region are appended`,
-    });
-  }
-});
+const prefix = z
+  .string()
+  .superRefine((value, ctx) => {
+    const max = maxPrefixLength();
+    if (!/^[a-z][a-z0-9-]*$/.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(value)} must start with a lowercase letter and hold only lowercase letters, digits and hyphens (it forms S3 bucket and IAM role names)`,
+      });
+    } else if (value.endsWith('-') || value.includes('--')) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} may not end with a hyphen or hold two in a row` });
+    } else if (value.length > max) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is ${value.length} characters; at most ${max} fit S3's 63-character bucket names once account ID and region are appended` });
+    }
+  })
+  .meta({ pattern: PREFIX.source, maxLength: maxPrefixLength() });
 
-const parameterValue = z.union([z.string(), z.number(), z.boolean()]);
+const parameterValue = z.union([z.string(), z.number(), z.boolean()]).describe('text, a number or true/false');
+const ARTIFACT_FILE = /^[A-Za-z0-9_-]+::.+$/;
 
-const cloudformationAction = z.strictObject({
-  stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { message: 'expected a CloudFormation stack name' }),
-  /** `ArtifactName::path/in/artifact.yml` */
-  template: z.string().regex(/^[A-Za-z0-9_-]+::.+$/, { message: 'expected ArtifactName::path/to/template' }),
-  templateConfiguration: z.string().regex(/^[A-Za-z0-9_-]+::.+$/).optional(),
-  parameters: z.record(z.string(), parameterValue).optional(),
-  /** Write the stack outputs to this file in an output artifact named `<Stage>Output`. */
-  outputFileName: z.string().regex(/^[\w./-]+$/).optional(),
-});
+const cloudformationAction = z
+  .strictObject({
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { message: 'expected a CloudFormation stack name' })
+      .describe('the application stack created or updated in each target account and region'),
+    template: z.string().regex(ARTIFACT_FILE, { message: 'expected ArtifactName::path/to/template' }).describe('the template, as ArtifactName::path/in/artifact.yml'),
+    templateConfiguration: z
+      .string()
+      .regex(ARTIFACT_FILE, { message: 'expected ArtifactName::path/to/config.json' })
+      .optional()
+      .describe('a template configuration file (parameters, tags), as ArtifactName::path'),
+    parameters: z.record(z.string(), parameterValue).optional().describe('parameter overrides, by parameter name'),
+    outputFileName: z
+      .string()
+      .regex(/^[\w./-]+$/, { message: 'expected a file name' })
+      .optional()
+      .describe('write the stack outputs to this file in an output artifact named <Stage>Output'),
+  })
+  .describe('deploy a CloudFormation stack through a change set (replace, then execute) in each account and region');
 
-const codedeployAction = z.strictObject({
-  application: z.string().min(1).max(100),
-  deploymentGroup: z.string().min(1).max(100),
-  /** Name of the EC2 instance role in the target accounts that reads the artifacts. */
-  instanceRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/).optional(),
-});
+const codedeployAction = z
+  .strictObject({
+    application: z.string().min(1).max(100).describe('CodeDeploy application name in the target accounts'),
+    deploymentGroup: z.string().min(1).max(100).describe('deployment group of that application'),
+    instanceRoleName: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, { message: 'expected an IAM role name' })
+      .optional()
+      .describe('EC2 instance role in the target accounts that reads the artifacts'),
+  })
+  .describe('deploy with CodeDeploy in each target account');
+
+const approval = z
+  .union([z.boolean(), z.strictObject({ snsTopicArn: z.string().optional().describe('SNS topic to notify'), comment: z.string().optional().describe('text shown to the approver') })])
+  .describe('true, false, or { snsTopicArn, comment }: a manual approval before the stage');
 
 const stage = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9.@_-]{1,100}$/, { message: 'expected a CodePipeline stage name' }),
-    target: z.string(),
-    /** Input artifact: BuildOutput (default), SourceOutput, or `<Stage>Output` of an earlier stage. */
-    input: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional(),
-    approval: z.union([z.boolean(), z.strictObject({ snsTopicArn: z.string().optional(), comment: z.string().optional() })]).optional(),
-    regions: z.array(region).min(1).optional(),
+    name: z.string().regex(/^[A-Za-z0-9.@_-]{1,100}$/, { message: 'expected a CodePipeline stage name (letters, digits, . @ _ -)' }).describe('stage name, unique in the pipeline'),
+    target: z.string().describe('the target group (a key of targets) whose accounts the stage deploys to'),
+    input: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/, { message: 'expected an artifact name' })
+      .optional()
+      .describe('input artifact: BuildOutput (default), SourceOutput, or <Stage>Output of an earlier stage'),
+    approval: approval.optional(),
+    regions: z.array(region).min(1).optional().describe("regions to deploy to; default: the target's regions, else homeRegion; must be within the target's regions"),
     cloudformation: cloudformationAction.optional(),
     codedeploy: codedeployAction.optional(),
     /** Jenkins-style custom actions cannot run cross-account; accepted only to be rejected clearly. */
-    custom: z.strictObject({ provider: z.string(), category: z.string().optional() }).optional(),
+    custom: z
+      .strictObject({ provider: z.string().describe('custom action provider'), category: z.string().optional().describe('action category') })
+      .optional()
+      .describe('a custom (Jenkins-style) action; refused for target accounts, since CodePipeline runs them only in its own account'),
   })
   .superRefine((s, ctx) => {
-    const kinds = [s.cloudformation, s.codedeploy, s.custom].filter(Boolean).length;
-    if (kinds !== 1) {
-      ctx.addIssue({ code: 'custom', message: 'a stage needs exactly one of cloudformation, codedeploy or custom' });
+    const kinds = (['cloudformation', 'codedeploy', 'custom'] as const).filter((k) => s[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `a stage needs exactly one of cloudformation, codedeploy or custom${kinds.length > 1 ? `; it has ${kinds.join(' and ')}` : ''}` });
     }
-  });
+  })
+  .describe('one deploy stage: name, target, and exactly one of cloudformation, codedeploy or custom');
 
-const source = z.union([
-  z.strictObject({
-    codecommit: z.strictObject({
-      repository: z.string().regex(/^[\w.-]{1,100}$/, { message: 'expected a CodeCommit repository name' }),
-      branch: z.string().min(1).default('main'),
-      account: accountId.optional(),
+const branch = z.string().min(1).default('main').describe('branch that starts the pipeline');
+const source = z
+  .union([
+    z.strictObject({
+      codecommit: z
+        .strictObject({
+          repository: z.string().regex(/^[\w.-]{1,100}$/, { message: 'expected a CodeCommit repository name' }).describe('CodeCommit repository name'),
+          branch,
+          account: accountId.optional().describe('account holding the repository, when not the CI account (quoted)'),
+        })
+        .describe('a CodeCommit repository, in the CI account or another one'),
     }),
-  }),
-  z.strictObject({ s3: z.strictObject({ bucket: z.string().min(3).max(63), key: z.string().min(1) }) }),
-  z.strictObject({
-    connection: z.strictObject({
-      arn: z.string().regex(/^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/, {
-        message: 'expected a CodeConnections connection ARN',
-      }),
-      repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { message: 'expected owner/repository' }),
-      branch: z.string().min(1).default('main'),
+    z.strictObject({
+      s3: z.strictObject({ bucket: z.string().min(3).max(63).describe('source bucket (EventBridge notifications on)'), key: z.string().min(1).describe('object key of the source zip') }).describe('a zip in an S3 bucket'),
     }),
-  }),
-]);
+    z.strictObject({
+      connection: z
+        .strictObject({
+          arn: z
+            .string()
+            .regex(/^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/, { message: 'expected a CodeConnections connection ARN' })
+            .describe('CodeConnections connection ARN'),
+          repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { message: 'expected owner/repository' }).describe('owner/repository'),
+          branch,
+        })
+        .describe('a GitHub, GitLab or Bitbucket repository through a CodeConnections connection'),
+    }),
+  ])
+  .describe('exactly one of codecommit: { repository, branch, account }, s3: { bucket, key }, connection: { arn, repository, branch }');
 
-const pipeline = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'expected a lowercase name (letters, digits, hyphens; up to 31)' }),
-  source,
-  build: z
-    .strictObject({
-      buildspec: z.string().min(1).default('buildspec.yml'),
-      image: z.string().default('aws/codebuild/amazonlinux-x86_64-standard:5.0'),
-      computeType: z.enum(['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE']).default('BUILD_GENERAL1_SMALL'),
-    })
-    .prefault({}),
-  stages: z.array(stage).min(1),
-});
-
-const target = z.strictObject({
-  ous: z.array(ouRef).min(1),
-  /** Regions where regional stacks of this group go; IAM roles always go to the home region only. */
-  regions: z.array(region).optional(),
-});
-
-export const configSchema = z
+const pipeline = z
   .strictObject({
-    $schema: z.string().optional(),
-    prefix: prefix.default('xacct'),
-    homeRegion: region.default('eu-west-1'),
-    targets: z.record(z.string().regex(NAME, { message: 'expected a target name (letters, digits, hyphens)' }), target),
-    pipelines: z.array(pipeline).default([]),
-    /** CloudFormation stacks the cross-account role may manage, as name patterns (`*` allowed). */
-    stackNamePatterns: z.array(z.string().regex(/^[A-Za-z*][A-Za-z0-9*-]{0,127}$/)).optional(),
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'expected a lowercase name (letters, digits, hyphens; up to 31)' }).describe('lowercase name; the pipeline is <prefix>-<name>'),
+    source,
+    build: z
+      .strictObject({
+        buildspec: z.string().min(1).default('buildspec.yml').describe('buildspec file in the source'),
+        image: z.string().default('aws/codebuild/amazonlinux-x86_64-standard:5.0').describe('CodeBuild image'),
+        computeType: z.enum(['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE']).default('BUILD_GENERAL1_SMALL').describe('CodeBuild compute type'),
+      })
+      .prefault({})
+      .describe('the CodeBuild step between source and the deploy stages'),
+    stages: z.array(stage).min(1).describe('deploy stages, in order'),
+  })
+  .describe('one pipeline in the CI account');
+
+const target = z
+  .strictObject({
+    ous: z.array(ouRef).min(1).describe('OU paths from the root (Root/Workloads/Prod) or ou-/r- IDs; every account below them is a target'),
+    regions: z
+      .array(region)
+      .min(1)
+      .optional()
+      .describe("regions this group's stages deploy to: the default for a stage without regions, and the limit for one with them (roles always go to homeRegion only)"),
+  })
+  .describe('a named group of OUs');
+
+/** The config's shape, field by field, before the rules across fields (config-rules.ts). */
+export const configShape = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema for editors (ignored by xacct)'),
+    prefix: prefix.default('xacct').describe('lowercase letters, digits, single hyphens; at most 25 characters (bucket names append account and region)'),
+    homeRegion: region.default('eu-west-1').describe('region of the CI stacks and of every role StackSet instance (IAM is global)'),
+    targets: z
+      .record(z.string().regex(NAME, { message: 'expected a target name (a letter, then letters, digits, hyphens)' }), target)
+      .describe('target groups by name, each a list of OUs'),
+    pipelines: z.array(pipeline).default([]).describe('the pipelines in the CI account'),
+    stackNamePatterns: z
+      .array(z.string().regex(/^[A-Za-z*][A-Za-z0-9*-]{0,127}$/, { message: 'expected a stack name pattern (letters, digits, hyphens, *)' }))
+      .optional()
+      .describe("stacks the cross-account role may manage, as name patterns with *; default: the stages' stack names"),
     cloudformationRole: z
       .strictObject({
-        managedPolicyArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/)).default(['arn:aws:iam::aws:policy/AdministratorAccess']),
-        permissionsBoundary: z.boolean().default(true),
+        managedPolicyArns: z
+          .array(z.string().regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/.+$/, { message: 'expected an IAM managed policy ARN' }))
+          .default(['arn:aws:iam::aws:policy/AdministratorAccess'])
+          .describe('managed policies of <prefix>-cfn-exec'),
+        permissionsBoundary: z.boolean().default(true).describe('put the escalation-closing permissions boundary on <prefix>-cfn-exec'),
       })
-      .prefault({}),
-    automationRole: z.boolean().default(false),
+      .prefault({})
+      .describe('the CloudFormation execution role in target accounts'),
+    automationRole: z.boolean().default(false).describe('add <prefix>-automation (artifact reader for CodeBuild/Lambda) to target accounts'),
     artifacts: z
       .strictObject({
-        expireDays: z.number().int().min(1).max(3650).default(90),
-        noncurrentVersionDays: z.number().int().min(1).max(3650).default(30),
-        logRetentionDays: z.number().int().min(1).max(3650).default(365),
+        expireDays: z.number().int().min(1).max(3650).default(90).describe('days before artifacts expire'),
+        noncurrentVersionDays: z.number().int().min(1).max(3650).default(30).describe('days noncurrent versions are kept'),
+        logRetentionDays: z.number().int().min(1).max(3650).default(365).describe('days access logs are kept'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('lifecycle of the artifact, templates and access-log buckets'),
     rollout: z
       .strictObject({
-        failureTolerancePercentage: z.number().int().min(0).max(100).default(10),
-        maxConcurrentPercentage: z.number().int().min(1).max(100).default(100),
-        regionConcurrency: z.enum(['SEQUENTIAL', 'PARALLEL']).default('SEQUENTIAL'),
-        retainStacksOnAccountRemoval: z.boolean().default(false),
+        failureTolerancePercentage: z.number().int().min(0).max(100).default(10).describe('StackSet failure tolerance per region, in percent of accounts'),
+        maxConcurrentPercentage: z.number().int().min(1).max(100).default(100).describe('StackSet accounts deployed at once, in percent'),
+        regionConcurrency: z.enum(['SEQUENTIAL', 'PARALLEL']).default('SEQUENTIAL').describe('StackSet regions one after another or in parallel'),
+        retainStacksOnAccountRemoval: z.boolean().default(false).describe('keep the stacks of an account that leaves the target OUs'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('how StackSet operations roll out'),
   })
-  .superRefine((cfg, ctx) => {
-    const seen = new Map<string, string>();
-    for (const name of Object.keys(cfg.targets)) {
-      const key = name.toLowerCase();
-      const other = seen.get(key);
-      if (other !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['targets', name], message: `duplicate target name: "${name}" and "${other}" differ only in case` });
-      }
-      seen.set(key, name);
-    }
-    const pipelineNames = new Set<string>();
-    cfg.pipelines.forEach((p, i) => {
-      if (pipelineNames.has(p.name)) {
-        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: `duplicate pipeline name "${p.name}"` });
-      }
-      pipelineNames.add(p.name);
-      const stageNames = new Set<string>();
-      p.stages.forEach((s, j) => {
-        if (!(s.target in cfg.targets)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['pipelines', i, 'stages', j, 'target'],
-            message: `unknown target "${s.target}"; defined targets: ${Object.keys(cfg.targets).join(', ') || '(none)'}`,
-          });
-        }
-        if (stageNames.has(s.name)) {
-          ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'stages', j, 'name'], message: `duplicate stage name "${s.name}"` });
-        }
-        stageNames.add(s.name);
-      });
-    });
-  });
+  .describe('xacct configuration');
+
+export const configSchema = configShape.superRefine(crossFieldRules);
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
@@ -227,61 +288,46 @@ export const defaultConfigInput: ConfigInput = {
   ],
 };
 
-/** One problem found in a config: where, and what was expected. */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: ConfigProblem[],
-  ) {
-    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** `targets.prod.ous[0]` from `['targets', 'prod', 'ous', 0]`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(top level)' : out;
-}
-
-function problemsOf(error: z.ZodError): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        problems.push({ path: formatPath([...issue.path, key]), message: 'unknown key' });
-      }
-    } else if (issue.code === 'invalid_union') {
-      // A source is one of several shapes: name the shapes rather than every branch's complaint.
-      problems.push({ path: formatPath(issue.path), message: 'expected exactly one of: codecommit, s3, connection' });
-    } else {
-      problems.push({ path: formatPath(issue.path), message: issue.message });
+/** A stage without regions deploys to its target's regions, when the target names them. */
+function withTargetRegions(config: Config): Config {
+  for (const p of config.pipelines) {
+    for (const s of p.stages) {
+      const regions = config.targets[s.target]?.regions;
+      if (s.regions === undefined && regions) s.regions = [...regions];
     }
   }
-  return problems;
+  return config;
 }
 
 /** Validate raw input (already parsed from YAML/JSON). Throws ConfigError listing every problem. */
 export function parseConfig(input: unknown, source = 'config'): Config {
-  const result = configSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(source, problemsOf(result.error));
-  return result.data;
+  const result = configSchema.safeParse(input, { error: issueMessage as never, reportInput: true });
+  if (!result.success) throw new ConfigError(source, problemsOf(configSchema, result.error.issues));
+  return withTargetRegions(result.data);
 }
 
 export function defaultConfig(): Config {
   return parseConfig(defaultConfigInput, 'embedded default config');
 }
 
-/** JSON Schema for editors (`$schema` in a config file). */
+/**
+ * JSON Schema for editors (`# yaml-language-server: $schema=...` or `$schema` in a config file):
+ * draft 2020-12, every field described, the one-of choices of a stage and a source encoded.
+ */
 export function configJsonSchema(): object {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+  return z.toJSONSchema(configSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const json = ctx.jsonSchema as Record<string, unknown>;
+      if (ctx.zodSchema === stage) {
+        // Exactly one deploy kind: the properties are all listed, so one `required` per branch says it.
+        json.oneOf = ['cloudformation', 'codedeploy', 'custom'].map((k) => ({ required: [k] }));
+      }
+      if (ctx.zodSchema === source && Array.isArray(json.anyOf)) {
+        json.oneOf = json.anyOf;
+        delete json.anyOf;
+      }
+    },
+  });
 }

@@ -1,16 +1,38 @@
-import type { Command } from './types';
+import type { CommandSpec } from './types';
 
-export const buildCommand: Command = (y, run) =>
-  y.command(
-    'build',
-    'Write templates, manifest and README into dist/ (or --out)',
-    (c) =>
-      c
-        .option('config', { type: 'string', describe: 'Config file (YAML or JSON); default: the embedded three-account baseline' })
-        .option('out', { type: 'string', default: 'dist', describe: 'Output directory' }),
-    run(async (argv, io) => {
-      const { loadConfig } = await import('../config-file');
-      const { runBuild } = await import('./build-run');
-      runBuild(loadConfig(argv.config as string | undefined), argv.out as string, io);
-    }),
-  );
+export const buildCommand: CommandSpec = {
+  name: 'build',
+  describe: 'Write templates, manifest and README into dist/ (or --out)',
+  aws: false,
+  options: {
+    config: {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Config file (YAML or JSON); default: xacct.yaml, xacct.yml or xacct.json in the current directory, else the embedded three-account baseline',
+    },
+    out: {
+      type: 'string',
+      requiresArg: true,
+      default: 'dist',
+      describe:
+        "Output directory. xacct removes only files that DIR's manifest.json lists as written by an earlier build and this one no longer writes, naming each; a non-empty DIR without such a manifest is refused",
+    },
+    force: { type: 'boolean', default: false, describe: 'Write into a non-empty DIR that has no manifest.json of xacct (replaces same-named files, removes nothing)' },
+  },
+  examples: [
+    ['$0 build', 'the config in ./xacct.yaml (or the embedded baseline) into dist/'],
+    ['$0 build --config acme.yaml --out infra/xacct', 'a config of your own into a directory of its own'],
+  ],
+  exitCodes: [
+    [0, 'written'],
+    [2, 'bad config or arguments, or --out holds files xacct did not write (nothing written)'],
+  ],
+  handler: async (argv, io, session) => {
+    const { resolveConfig } = await import('../config-file');
+    const { runBuild } = await import('./build-run');
+    const chosen = resolveConfig(argv.config as string | undefined, { embedded: true });
+    session.configName = chosen.name;
+    io.info(chosen.description);
+    runBuild(chosen.load(), argv.out as string, io, { force: Boolean(argv.force) });
+  },
+};

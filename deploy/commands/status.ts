@@ -1,14 +1,23 @@
 import { CONFIG_OPTION } from './aws-context';
-import type { Command } from './types';
+import { AWS_EXIT_CODES } from './exit-codes';
+import type { CommandSpec } from './types';
 
-export const statusCommand: Command = (y, run) =>
-  y.command(
-    'status',
-    'Instances by status per OU and region, failures with reasons, last operations, central stacks',
-    (c) => c.option('config', CONFIG_OPTION).option('drift', { type: 'boolean', default: false, describe: 'Run drift detection on every StackSet and stack and list drifted accounts and resources' }),
-    run(async (argv, io) => {
-      const { withAws } = await import('./aws-context');
-      const { runStatus } = await import('../status');
-      await withAws(argv, ({ config, clients, clock, activity }) => runStatus(config, { clients, io, clock, activity, drift: Boolean(argv.drift) }));
-    }),
-  );
+export const statusCommand: CommandSpec = {
+  name: 'status',
+  describe: 'Instances by status per OU and region, failures with reasons, last operations, central stacks',
+  aws: true,
+  options: {
+    config: CONFIG_OPTION,
+    drift: { type: 'boolean', default: false, describe: 'Run drift detection on every StackSet and stack and list drifted accounts and resources' },
+  },
+  examples: [
+    ['$0 status --config acme.yaml', 'instances by status, failures with their reasons'],
+    ['$0 status --drift', 'also detect drift (starts drift detection operations)'],
+  ],
+  exitCodes: [[0, 'status shown'], [1, 'a call failed'], ...AWS_EXIT_CODES],
+  handler: async (argv, io, session) => {
+    const { withAws } = await import('./aws-context');
+    const { runStatus } = await import('../status');
+    await withAws(argv, io, session, ({ config, clients, clock, activity }) => runStatus(config, { clients, io, clock, activity, drift: Boolean(argv.drift) }));
+  },
+};

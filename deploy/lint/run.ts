@@ -10,7 +10,8 @@ import { runGuard } from './cfn-guard';
 import { findTemplates, TemplateFile } from './files';
 import { loadActionCatalog } from './iam-catalog';
 import { loadSpec } from './spec';
-import { applySuppressions, loadSuppressions, Suppressed, SUPPRESSIONS_FILE } from './suppressions';
+import type { Io } from '../io';
+import { applySuppressions, findSuppressions, loadSuppressions, Suppressed } from './suppressions';
 
 export interface LintOptions {
   dir: string;
@@ -37,6 +38,8 @@ export interface LintReport {
   rejected: Map<string, Finding[]>;
   waivers: Waiver[];
   suppressed: Suppressed[];
+  /** The suppressions file used. */
+  suppressionsFile: string;
 }
 
 /** Our own checks run per directory: the templates of one directory deploy together. */
@@ -58,13 +61,16 @@ function fixtureProblems(t: TemplateFile, found: Finding[]): FixtureProblem[] {
     .map((rule) => ({ file: t.file, message: `was not rejected by ${rule}${found.length ? ` (only by ${[...new Set(found.map((f) => f.rule))].join(', ')})` : ''}` }));
 }
 
-export async function runLint(o: LintOptions): Promise<LintReport> {
+export async function runLint(o: LintOptions, io?: Pick<Io, 'info'>): Promise<LintReport> {
   const files = findTemplates(o.dir, o.fixtures);
+  const found = findSuppressions(o.dir, o.suppressionsFile);
+  const suppressions = loadSuppressions(found.file);
+  io?.info(`suppressions: ${found.file} (${found.how}; ${suppressions.length} entr${suppressions.length === 1 ? 'y' : 'ies'})`);
   const spec = loadSpec();
   const iam = await loadActionCatalog(servicesUsed(files));
   const own = ownChecks(files, { spec, iam });
   const [guard, lint] = await Promise.all([runGuard(files), runCfnLint(files, spec, o.cfnLint)]);
-  const { failing, suppressed } = applySuppressions(guard, loadSuppressions(o.suppressionsFile ?? SUPPRESSIONS_FILE));
+  const { failing, suppressed } = applySuppressions(guard, suppressions);
   const all: Finding[] = [...own, ...failing, ...lint.findings];
   const report: LintReport = {
     templates: files.length,
@@ -75,6 +81,7 @@ export async function runLint(o: LintOptions): Promise<LintReport> {
     rejected: new Map(),
     waivers: lint.waivers,
     suppressed,
+    suppressionsFile: found.file,
   };
   for (const t of files) {
     const found = all.filter((f) => f.template === t.name);

@@ -2,10 +2,12 @@
  * Security-rule findings xacct accepts on purpose. Each entry names the rule, the resources it
  * applies to and the reason; `xacct lint` prints every suppression it applies.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Finding } from '../../templates-src/checks/types';
 import { XacctError } from '../errors';
+import { packageRoot } from '../package-info';
 
 export const SUPPRESSIONS_FILE = '.lint-suppressions.yaml';
 
@@ -31,14 +33,28 @@ export function parseSuppressions(text: string, file = SUPPRESSIONS_FILE): Suppr
   });
 }
 
+/** Read a suppressions file; a file that cannot be read is bad input (a typo must not pass silently). */
 export function loadSuppressions(file = SUPPRESSIONS_FILE): Suppression[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    return [];
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new XacctError('BAD_INPUT', `suppressions file ${file}: cannot read: ${reason}`);
   }
   return parseSuppressions(text, file);
+}
+
+/**
+ * The suppressions a lint run uses, independent of the current directory: `--suppressions FILE`,
+ * else .lint-suppressions.yaml beside the templates (in DIR), else the file xacct ships, which
+ * accepts the findings on xacct's own templates with their reasons.
+ */
+export function findSuppressions(dir: string, explicit?: string): { file: string; how: string } {
+  if (explicit !== undefined) return { file: explicit, how: '--suppressions' };
+  const beside = join(dir, SUPPRESSIONS_FILE);
+  if (existsSync(beside)) return { file: beside, how: `found in ${dir}` };
+  return { file: join(packageRoot(), SUPPRESSIONS_FILE), how: "xacct's own, for its templates" };
 }
 
 export interface Suppressed {

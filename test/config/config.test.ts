@@ -24,13 +24,16 @@ describe('config validation names the bad field', () => {
   });
 
   test('unknown keys, at any depth', () => {
-    expect(problems({ ...base, colour: 'blue' })).toEqual(['colour: unknown key']);
-    expect(problems({ targets: { prod: { ous: ['Root/Prod'], accounts: [] } } })).toEqual(['targets.prod.accounts: unknown key']);
+    expect(problems({ ...base, colour: 'blue' })).toEqual([
+      'colour: unknown key (known here: prefix, homeRegion, targets, pipelines, stackNamePatterns, cloudformationRole, automationRole, artifacts, rollout)',
+    ]);
+    expect(problems({ targets: { prod: { ous: ['Root/Prod'], accounts: [] } } })).toEqual(['targets.prod.accounts: unknown key (known here: ous, regions)']);
+    expect(problems({ ...base, homeregion: 'eu-west-1' })).toEqual(['homeregion: unknown key; did you mean "homeRegion"?']);
   });
 
   test('wrong types', () => {
-    expect(problems({ ...base, automationRole: 'yes' })[0]).toMatch(/^automationRole: .*boolean/i);
-    expect(problems({ targets: { prod: { ous: 'Root/Prod' } } })[0]).toMatch(/^targets\.prod\.ous: .*array/i);
+    expect(problems({ ...base, automationRole: 'yes' })).toEqual(['automationRole: expected true or false, got the text "yes" (YAML 1.2 reads yes as text: write true or false)']);
+    expect(problems({ targets: { prod: { ous: 'Root/Prod' } } })).toEqual(['targets.prod.ous: expected a list, got the text "Root/Prod"']);
   });
 
   test('account IDs that are not 12 digits', () => {

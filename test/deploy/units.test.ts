@@ -41,7 +41,8 @@ const cfn = () => new CloudFormationClient({ region: 'eu-west-1' });
 describe('aws', () => {
   test('clients retry adaptively about ten times and honour profile and endpoint', async () => {
     expect(clientConfig({ region: 'eu-west-1', profile: 'ci', endpointUrl: 'http://localhost:4566' })).toEqual({
-      region: 'eu-west-1', profile: 'ci', endpoint: 'http://localhost:4566', maxAttempts: 10, retryMode: 'adaptive', requestHandler: expect.objectContaining({ handle: expect.any(Function) }),
+      region: 'eu-west-1', profile: 'ci', endpoint: 'http://localhost:4566', maxAttempts: 10,
+      retryStrategy: expect.objectContaining({ mode: 'adaptive' }), requestHandler: expect.objectContaining({ handle: expect.any(Function) }),
     });
     const clients = createClients({ region: 'eu-west-1' });
     expect(clients.cfn('us-east-1')).toBe(clients.cfn('us-east-1'));
