@@ -4,7 +4,7 @@
  * adaptive retries, and an optional endpoint for AWS-compatible APIs. Functions in deploy/ receive
  * these clients as arguments and never build their own.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CloudFormationClientConfig } from '@aws-sdk/client-cloudformation';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
 import { annotateOperation } from './aws-error';
@@ -20,6 +20,10 @@ export interface AwsOptions {
   maxAttempts?: number;
   /** Once aborted (Ctrl-C), every client refuses further calls. */
   signal?: AbortSignal;
+  /** Where requests go instead of the network: tests answer them in memory. */
+  requestHandler?: CloudFormationClientConfig['requestHandler'];
+  /** Fixed credentials instead of the default chain. */
+  credentials?: CloudFormationClientConfig['credentials'];
 }
 
 export interface Clients {
@@ -41,6 +45,8 @@ export interface SharedClientConfig {
   endpoint?: string;
   maxAttempts: number;
   retryMode: 'adaptive';
+  requestHandler?: AwsOptions['requestHandler'];
+  credentials?: AwsOptions['credentials'];
 }
 
 export function clientConfig(o: AwsOptions, region: string = o.region): SharedClientConfig {
@@ -52,6 +58,8 @@ export function clientConfig(o: AwsOptions, region: string = o.region): SharedCl
     // Adaptive mode adds client-side rate limiting on top of standard retries: it slows the whole
     // client after throttling instead of letting parallel waits hammer the API.
     retryMode: 'adaptive',
+    ...(o.requestHandler !== undefined ? { requestHandler: o.requestHandler } : {}),
+    ...(o.credentials !== undefined ? { credentials: o.credentials } : {}),
   };
 }
 

@@ -2,7 +2,6 @@
  * Ctrl-C during a wait: the operation IDs are printed, AWS carries on, the command exits 1, and
  * the next deploy or plan attaches to the running operation instead of starting another.
  */
-import { createClients } from '../../deploy/aws';
 import { runDeploy } from '../../deploy/deploy';
 import { XacctError } from '../../deploy/errors';
 import { SignalSource, withInterrupts } from '../../deploy/interrupt';
@@ -55,7 +54,7 @@ async function interruptedDeploy(): Promise<{ error: unknown; io: MemoryIo; sign
   const clock = new InterruptingClock(signals, () => running().length === 3);
   const io = new MemoryIo();
   const error = await withInterrupts({ clock, source: signals, region: config.homeRegion }, (ctx) =>
-    runDeploy(config, { clients: createClients({ region: config.homeRegion }), io, clock: ctx.clock, activity: ctx.activity, confirm: async () => false }),
+    runDeploy(config, { clients: fake.clients({ region: config.homeRegion }), io, clock: ctx.clock, activity: ctx.activity, confirm: async () => false }),
   ).then(
     () => undefined,
     (e) => e,

@@ -1,5 +1,4 @@
 /** Progress while waiting: a live view on a terminal, plain lines otherwise, one JSON document with --output json. */
-import { createClients } from '../../deploy/aws';
 import { runDeploy } from '../../deploy/deploy';
 import { wantsColor } from '../../deploy/io';
 import { FakeAws, standardOrg } from '../support/fake-aws';
@@ -15,7 +14,7 @@ async function deployWith(mode: 'text' | 'json', tty: boolean) {
   fake.pollsToComplete = 4;
   const config = testConfig();
   const s = stringIo(mode, tty);
-  await runDeploy(config, { clients: createClients({ region: config.homeRegion }), io: s.io, clock: new FakeClock(), confirm: async () => false, timeouts: { progressEveryMs: 0 } });
+  await runDeploy(config, { clients: fake.clients({ region: config.homeRegion }), io: s.io, clock: new FakeClock(), confirm: async () => false, timeouts: { progressEveryMs: 0 } });
   return s;
 }
 
