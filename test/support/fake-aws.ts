@@ -1077,7 +1077,8 @@ export class FakeAws {
     if (op.processed >= op.work.length && op.polls >= this.pollsToComplete) {
       op.status = op.failed > allowed ? 'FAILED' : 'SUCCEEDED';
       op.history.push(op.status);
-      op.ended = new Date(op.created.getTime() + op.polls * 1000);
+      // From the same counter as every creation time: end times order the operations as they finished.
+      op.ended = new Date(1_700_000_000_000 + ++this.seq * 1000);
     }
   }
 
