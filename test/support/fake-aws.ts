@@ -3,13 +3,15 @@
  * Organizations, STS, CloudFormation (stacks, change sets, service-managed StackSets and their
  * operations) and S3 PutObject. Real SDK clients send real requests to it (`fake.clients(...)`, or
  * `fake.listen()` for the CLI over HTTP), so the SDK's serializers, retry strategy and adaptive rate
- * limiter and xacct's own middleware all run. Every request is recorded and counted by operation.
+ * limiter and xacct's own middleware all run. Every request is recorded (`calls`) and counted by
+ * operation. The wire protocols are in fake-wire.ts, templates and parameters in fake-templates.ts,
+ * S3 in fake-s3.ts. Each behaviour names the API reference page it follows.
  *
- * Modelled on the API reference pages cited next to each behaviour. WHERE IT IS SIMPLER THAN AWS:
+ * WHERE IT IS SIMPLER THAN AWS:
  * - Time does not pass on its own. Each DescribeStackSetOperation call on any operation of a StackSet
  *   is one step for every running operation of that StackSet; an operation finishes after
  *   `pollsToComplete` steps. A stack or change set finishes after `stackPolls` DescribeStacks /
- *   DescribeChangeSet calls. Timestamps come from a counter.
+ *   DescribeChangeSet calls. Timestamps come from one counter.
  * - Managed execution: which operations "conflict" is not documented. Here UpdateStackSet and
  *   DetectStackSetDrift conflict with everything, CreateStackInstances / DeleteStackInstances with
  *   operations sharing an account and region. A queued operation takes its settings and targets
@@ -23,11 +25,15 @@
  *   UNION/DIFFERENCE filters, UpdateStackSet with DeploymentTargets, StopStackSetOperation and
  *   self-managed StackSets are not modelled.
  * - Drift is injected, not detected: driftInstance() / driftStack() name the resources that differ.
- * - Templates are parsed for their Parameters, Resources and Outputs only. Change sets compare
- *   template text, parameters and tags. Resources exist as far as ListStackResources, exports and
- *   S3 buckets need: physical IDs from BucketName / LogGroupName with intrinsics resolved, a made-up
- *   key ID for KMS keys, `<stack>-<LogicalId>` otherwise; outputs are made-up ARN-like strings.
- * - S3 (fake-s3.ts) keeps buckets that a stack created even after the stack is deleted.
+ * - Templates are read for Parameters, Resources and Outputs only; resource properties are not
+ *   validated. Change sets compare template text, parameters and tags. Resources exist as far as
+ *   ListStackResources, outputs, exports and S3 buckets need: physical IDs from the name property
+ *   with intrinsics resolved, ARNs in each service's format for buckets, keys and roles, made-up ones
+ *   otherwise. UpdateStackSet without a value for a parameter that has no Default is refused, as an
+ *   update of a stack would be (the StackSet API reference does not say).
+ * - S3 (fake-s3.ts): one version per key, only explicit Denys in bucket policies are evaluated, and
+ *   buckets a stack created outlive the stack.
+ * - Signatures are not checked; the credential scope says which service and region a request is for.
  * - Error messages are close to AWS's wording but not verbatim; exception names and HTTP statuses
  *   are the SDK model's.
  * - Lists are instantly consistent and in a stable order (ListStackSetOperations newest first)
@@ -39,10 +45,10 @@ import type { AddressInfo } from 'node:net';
 import type { StackEvent } from '@aws-sdk/client-cloudformation';
 import { HttpRequest } from '@smithy/core/protocols';
 import type { HttpHandlerOptions, HttpRequest as IHttpRequest } from '@smithy/types';
-import { parse as parseYaml } from 'yaml';
 import { AwsOptions, Clients, createClients } from '../../deploy/aws';
 import { encodeFault, encodeOutput, FakeFault, parseRequest, Service, WireRequest } from './fake-wire';
 import { FakeS3, PolicyStatement, PutObjectInput } from './fake-s3';
+import { parametersFor, parseTemplate, Template, templateOf } from './fake-templates';
 
 type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Out = Record<string, unknown>;
@@ -171,22 +177,6 @@ export interface FakeDriftedResource {
   differences?: Array<{ path: string; expected: string; actual: string }>;
 }
 
-interface TemplateParameter {
-  Type?: string;
-  Default?: unknown;
-  AllowedPattern?: string;
-  AllowedValues?: unknown[];
-  ConstraintDescription?: string;
-  MinLength?: number;
-  MaxLength?: number;
-}
-
-interface Template {
-  Parameters?: Record<string, TemplateParameter>;
-  Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }>;
-  Outputs?: Record<string, { Value?: unknown; Export?: { Name?: unknown } }>;
-}
-
 /** What a list call sees of one StackSet: copies, so a lagging view does not change under it. */
 interface StackSetView {
   summary: Out;
@@ -215,9 +205,6 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::SNS::Topic': 'TopicName',
 };
 
-/** The inline limit of TemplateBody (CreateChangeSet, CreateStackSet, UpdateStackSet: TemplateBody). */
-const MAX_TEMPLATE_BODY = 51_200;
-
 /** Stack statuses that take an update (CreateChangeSet: "Stack ... is in X state and can not be updated" otherwise). */
 const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
@@ -238,20 +225,6 @@ function rank(seed: number, key: string): number {
   let h = 0x811c9dc5 ^ seed;
   for (const c of key) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
   return h;
-}
-
-function parseTemplate(body: string): Template {
-  try {
-    return JSON.parse(body) as Template;
-  } catch {
-    try {
-      const t = parseYaml(body, { logLevel: 'silent' }) as unknown;
-      if (t && typeof t === 'object') return t as Template;
-    } catch {
-      // fall through to CloudFormation's complaint
-    }
-    throw fault('ValidationError', 'Template format error: JSON not well-formed. (line 1, column 1)');
-  }
 }
 
 let installed: FakeAws | undefined;
@@ -348,7 +321,10 @@ export class FakeAws {
     return current;
   }
 
-  /** Add an account; StackSets with auto-deployment targeting an ancestor OU deploy to it at once. */
+  /**
+   * Add an account; StackSets with auto-deployment targeting an ancestor OU deploy to it at once
+   * (AutoDeployment, Enabled: StackSets deploys additional stack instances to accounts added to a target OU).
+   */
   addAccount(parentId: string, id: string, state: FakeAccount['state'] = 'ACTIVE', name = `account-${id}`): string {
     this.accounts.set(id, { id, name, parentId, state });
     this.childAccounts.get(parentId)!.push(id);
@@ -668,6 +644,7 @@ export class FakeAws {
   // ------------------------------------------------------------------------------------------
   // Organizations.
 
+  /** DescribeOrganization: an account outside any organization gets AWSOrganizationsNotInUseException. */
   private describeOrganization(): Out {
     if (!this.accounts.has(this.caller)) throw fault('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
     return { Organization: { Id: this.organizationId, MasterAccountId: this.managementAccountId, FeatureSet: 'ALL', Arn: `arn:aws:organizations::${this.managementAccountId}:organization/${this.organizationId}` } };
@@ -680,16 +657,19 @@ export class FakeAws {
     }
   }
 
+  /** ListRoots (paginated). */
   private listRoots(i: Input): Out {
     this.orgReader();
     const p = pageOf([{ Id: this.rootId, Name: 'Root', Arn: `arn:aws:organizations::${this.managementAccountId}:root/${this.organizationId}/${this.rootId}` }], i, this.orgPageSize);
     return { Roots: p.items, NextToken: p.next };
   }
 
+  /** ListOrganizationalUnitsForParent / ListAccountsForParent: an unknown ParentId is ParentNotFoundException. */
   private parentExists(id: string): void {
     if (!this.childOus.has(id)) throw fault('ParentNotFoundException', "We can't find a root or OU with the ParentId that you specified.");
   }
 
+  /** ListOrganizationalUnitsForParent: direct children only, paginated. */
   private listOus(i: Input): Out {
     this.orgReader();
     this.parentExists(i.ParentId);
@@ -698,6 +678,7 @@ export class FakeAws {
     return { OrganizationalUnits: p.items, NextToken: p.next };
   }
 
+  /** ListAccountsForParent: direct children only, with State, paginated. */
   private listAccounts(i: Input): Out {
     this.orgReader();
     this.parentExists(i.ParentId);
@@ -709,6 +690,7 @@ export class FakeAws {
     return { Accounts: p.items, NextToken: p.next };
   }
 
+  /** ListParents: the one parent (root or OU) of an account or OU; unknown ChildId is ChildNotFoundException. */
   private listParents(i: Input): Out {
     this.orgReader();
     const child: string = i.ChildId;
@@ -718,77 +700,13 @@ export class FakeAws {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Templates and parameters (CreateChangeSet, CreateStackSet, UpdateStackSet).
-
-  /**
-   * The template a request names: exactly one of TemplateBody (at most 51,200 bytes), TemplateURL (an
-   * S3 object CloudFormation can read) or UsePreviousTemplate (CreateChangeSet / UpdateStackSet: TemplateBody, TemplateURL).
-   */
-  private templateOf(i: Input, previous: string | undefined): string {
-    const given = [i.TemplateBody !== undefined, i.TemplateURL !== undefined, Boolean(i.UsePreviousTemplate)].filter(Boolean).length;
-    if (given !== 1) throw fault('ValidationError', 'Specify exactly one of TemplateBody, TemplateURL or UsePreviousTemplate');
-    let body: string;
-    if (i.TemplateBody !== undefined) {
-      if (Buffer.byteLength(i.TemplateBody) > MAX_TEMPLATE_BODY) {
-        throw fault('ValidationError', `1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY}`);
-      }
-      body = i.TemplateBody;
-    } else if (i.TemplateURL !== undefined) {
-      body = this.s3.templateAt(i.TemplateURL);
-    } else {
-      if (previous === undefined) throw fault('ValidationError', 'UsePreviousTemplate: there is no previous template');
-      body = previous;
-    }
-    parseTemplate(body);
-    return body;
-  }
-
-  /** One value against the parameter's constraints ("Parameters" section of a template: AllowedPattern, AllowedValues, MinLength, MaxLength). */
-  private checkConstraints(key: string, value: string, p: TemplateParameter): void {
-    const fail = (why: string) => {
-      throw fault('ValidationError', p.ConstraintDescription ? `Parameter ${key} failed to satisfy constraint: ${p.ConstraintDescription}` : why);
-    };
-    const items = p.Type === 'CommaDelimitedList' || p.Type?.startsWith('List<') ? value.split(',') : [value];
-    for (const item of items) {
-      if (p.AllowedPattern !== undefined && !new RegExp(`^(?:${p.AllowedPattern})$`).test(item)) fail(`Parameter '${key}' must match pattern ${p.AllowedPattern}`);
-      if (p.AllowedValues !== undefined && !p.AllowedValues.map(String).includes(item)) fail(`Parameter '${key}' must be one of AllowedValues`);
-    }
-    if (p.MinLength !== undefined && value.length < Number(p.MinLength)) fail(`Parameter '${key}' must contain at least ${p.MinLength} characters`);
-    if (p.MaxLength !== undefined && value.length > Number(p.MaxLength)) fail(`Parameter '${key}' must contain at most ${p.MaxLength} characters`);
-  }
-
-  /**
-   * The parameter values a stack or StackSet ends up with: given values, UsePreviousValue, then
-   * Defaults. Unknown keys and declared parameters left without a value are refused as
-   * CloudFormation refuses them (ValidationError "Parameters: [X] do not exist in the template",
-   * "Parameters: [Y] must have values"; Parameter: UsePreviousValue).
-   */
-  private parametersFor(body: string, given: Input[] | undefined, previous: Record<string, string> | undefined): Record<string, string> {
-    const declared = parseTemplate(body).Parameters ?? {};
-    const list = given ?? [];
-    const unknown = list.map((p) => String(p.ParameterKey)).filter((k) => !(k in declared));
-    if (unknown.length > 0) {
-      if (Object.keys(declared).length === 0) throw fault('ValidationError', 'Parameter values specified for a template which does not require them.');
-      throw fault('ValidationError', `Parameters: [${unknown.join(', ')}] do not exist in the template`);
-    }
-    const values: Record<string, string> = {};
-    for (const p of list) {
-      if (p.UsePreviousValue) {
-        if (previous && p.ParameterKey in previous) values[p.ParameterKey] = previous[p.ParameterKey];
-      } else {
-        values[p.ParameterKey] = String(p.ParameterValue ?? '');
-      }
-    }
-    for (const [k, p] of Object.entries(declared)) if (!(k in values) && p.Default !== undefined) values[k] = Array.isArray(p.Default) ? p.Default.join(',') : String(p.Default);
-    const missing = Object.keys(declared).filter((k) => !(k in values));
-    if (missing.length > 0) throw fault('ValidationError', `Parameters: [${missing.join(', ')}] must have values`);
-    for (const [k, v] of Object.entries(values)) this.checkConstraints(k, v, declared[k]);
-    return Object.fromEntries(Object.keys(declared).map((k) => [k, values[k]]));
-  }
-
-  // ------------------------------------------------------------------------------------------
   // StackSets: who may call, and as what.
 
+  /**
+   * CallAs (CreateStackSet and every StackSet call): SELF only from the management account,
+   * DELEGATED_ADMIN only from a registered delegated administrator; service-managed StackSets need
+   * trusted access ("Activate trusted access for StackSets with AWS Organizations").
+   */
   private checkCallAs(i: Input): void {
     const callAs = i.CallAs ?? 'SELF';
     if (callAs === 'SELF') {
@@ -801,6 +719,7 @@ export class FakeAws {
     if (this.trustedAccess !== 'ENABLED') throw fault('ValidationError', 'You must enable organizations access to operate a service managed stack set');
   }
 
+  /** DescribeOrganizationsAccess: ENABLED | DISABLED | DISABLED_PERMANENTLY. */
   private describeOrganizationsAccess(i: Input): Out {
     const callAs = i.CallAs ?? 'SELF';
     if (callAs === 'DELEGATED_ADMIN' && !this.delegatedAdmins.has(this.caller)) {
@@ -810,6 +729,7 @@ export class FakeAws {
     return { Status: this.trustedAccess };
   }
 
+  /** ActivateOrganizationsAccess: from the management account only. */
   private activateOrganizationsAccess(i: Input): Out {
     if ((i.CallAs ?? 'SELF') !== 'SELF' || this.caller !== this.managementAccountId) throw fault('InvalidOperationException', 'Only the management account can activate organizations access.');
     if (this.trustedAccess === 'DISABLED_PERMANENTLY') throw fault('InvalidOperationException', 'Organizations access is disabled permanently.');
@@ -817,6 +737,7 @@ export class FakeAws {
     return {};
   }
 
+  /** The StackSet a call names (StackSetNotFoundException otherwise), after the CallAs checks. */
   private stackSet(i: Input): FakeStackSet {
     this.checkCallAs(i);
     const ss = this.stackSets.get(i.StackSetName);
@@ -844,6 +765,7 @@ export class FakeAws {
     return i.OperationId ?? `op-${++this.seq}`;
   }
 
+  /** DescribeStackSet: settings, parameters with their resolved values, tags, targets and regions. */
   private describeStackSet(i: Input): Out {
     const ss = this.stackSet(i);
     return {
@@ -865,6 +787,7 @@ export class FakeAws {
     };
   }
 
+  /** ListStackSets, with its Status filter; paginated, lagging and ordered like every list here. */
   private listStackSets(i: Input): Out {
     this.checkCallAs(i);
     const all = this.listedStackSets().filter((s) => !i.Status || s.Status === i.Status);
@@ -874,9 +797,9 @@ export class FakeAws {
 
   /** What CreateStackSet and UpdateStackSet set, validated now; applied by `apply`. */
   private definition(ss: FakeStackSet | undefined, i: Input) {
-    const body = this.templateOf(i, ss?.body);
+    const body = templateOf(this.s3, i, ss?.body);
     const keepParams = ss && i.Parameters === undefined && i.UsePreviousTemplate;
-    const parameters = keepParams ? ss.parameters : this.parametersFor(body, i.Parameters, ss?.parameters);
+    const parameters = keepParams ? ss.parameters : parametersFor(body, i.Parameters, ss?.parameters);
     return {
       apply: (target: FakeStackSet) => {
         target.body = body;
@@ -891,6 +814,10 @@ export class FakeAws {
     };
   }
 
+  /**
+   * CreateStackSet: NameAlreadyExistsException for a taken name; SERVICE_MANAGED needs AutoDeployment.
+   * It starts no operation: instances come from CreateStackInstances.
+   */
   private createStackSet(i: Input): Out {
     this.checkCallAs(i);
     if (i.PermissionModel !== 'SERVICE_MANAGED') throw fault('ValidationError', 'this fake models SERVICE_MANAGED StackSets only');
@@ -917,6 +844,7 @@ export class FakeAws {
     return { StackSetId: ss.id };
   }
 
+  /** DeleteStackSet: refused while operations run or wait (OperationInProgressException) or instances remain (StackSetNotEmptyException). */
   private deleteStackSet(i: Input): Out {
     const ss = this.stackSet(i);
     if (this.active(ss).length > 0) throw fault('OperationInProgressException', `Another Operation on StackSet ${ss.id} is in progress`);
@@ -968,6 +896,7 @@ export class FakeAws {
     return op;
   }
 
+  /** An operation starts: its work is fixed and every instance it touches has a PENDING result (StackSetOperationResultSummary). */
   private begin(op: FakeOperation): void {
     op.work = op.start?.() ?? [];
     op.start = undefined;
@@ -1000,6 +929,12 @@ export class FakeAws {
     return new Set(targets.flatMap((t) => regions.map((r) => `${t.account}/${r}`)));
   }
 
+  /**
+   * CreateStackInstances: every account under the DeploymentTargets OUs, nested OUs included, the
+   * management account never (DeploymentTargets: "StackSets doesn't deploy stack instances to the
+   * organization management account"), or only the listed ones with AccountFilterType INTERSECTION.
+   * Whole-OU targets become the StackSet's auto-deployment targets.
+   */
   private createStackInstances(i: Input): Out {
     const ss = this.stackSet(i);
     const regions: string[] = i.Regions ?? [];
@@ -1015,6 +950,7 @@ export class FakeAws {
     return { OperationId: id };
   }
 
+  /** DeleteStackInstances: the instances of those OUs (and accounts, with INTERSECTION) in those regions. */
   private deleteStackInstances(i: Input): Out {
     const ss = this.stackSet(i);
     const id = this.beforeMutating(ss, i);
@@ -1035,6 +971,11 @@ export class FakeAws {
     return { OperationId: id };
   }
 
+  /**
+   * UpdateStackSet: the new definition reaches every instance that is not INOPERABLE; instances are
+   * OUTDATED until the operation reaches them ("Even if the StackSet operation created by updating the
+   * StackSet fails ... the StackSet is updated with your changes").
+   */
   private updateStackSet(i: Input): Out {
     const ss = this.stackSet(i);
     const definition = this.definition(ss, i);
@@ -1082,6 +1023,11 @@ export class FakeAws {
     }
   }
 
+  /**
+   * One instance of an operation (StackInstanceSummary: Status CURRENT | OUTDATED | INOPERABLE,
+   * DetailedStatus SUCCEEDED | FAILED | SKIPPED_SUSPENDED_ACCOUNT | INOPERABLE). A failed delete leaves
+   * the instance INOPERABLE (StackInstanceSummary, Status INOPERABLE: a failed DeleteStackInstances left it unstable).
+   */
   private process(ss: FakeStackSet, op: FakeOperation, w: WorkItem): void {
     const key = `${w.account}/${w.region}`;
     const result = op.results.get(key);
@@ -1113,12 +1059,14 @@ export class FakeAws {
     else ss.instances.set(key, { account: w.account, region: w.region, ouId: ss.instances.get(key)?.ouId ?? w.ouId, status: 'CURRENT', detailed: 'SUCCEEDED', lastOperationId: op.id });
   }
 
+  /** The operation an OperationId names (OperationNotFoundException otherwise). */
   private operation(ss: FakeStackSet, id: string): FakeOperation {
     const op = ss.operations.find((o) => o.id === id);
     if (!op) throw fault('OperationNotFoundException', `Operation ${id} not found`);
     return op;
   }
 
+  /** DescribeStackSetOperation: strongly consistent; each call is one step of time for the StackSet (see the header). */
   private describeStackSetOperation(i: Input): Out {
     const ss = this.stackSet(i);
     const op = this.operation(ss, i.OperationId);
@@ -1217,6 +1165,11 @@ export class FakeAws {
     });
   }
 
+  /**
+   * A stack operation finishes (Stack status codes): create / update COMPLETE, or, with an injected
+   * failure, ROLLBACK_COMPLETE for a first create and UPDATE_ROLLBACK_COMPLETE for an update, with
+   * the failed resource first in the events; a deleted stack is DELETE_COMPLETE and only found by ID.
+   */
   private advanceStack(s: FakeStack): void {
     if (!s.pending) return;
     s.polls++;
@@ -1248,6 +1201,7 @@ export class FakeAws {
     this.event(s, s.name, s.status, undefined, p.token);
   }
 
+  /** One stack as DescribeStacks describes it. */
   private describeOne(s: FakeStack): Out {
     return {
       StackId: s.id,
@@ -1309,6 +1263,7 @@ export class FakeAws {
     return out;
   }
 
+  /** GetTemplate: the template as submitted (Original). */
   private getTemplate(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     return { TemplateBody: s.body, StagesAvailable: ['Original', 'Processed'] };
@@ -1326,8 +1281,8 @@ export class FakeAws {
       throw fault('ValidationError', `Stack:${s.id} is in ${s.status} state and can not be updated.`);
     }
     const previous = type === 'UPDATE' ? s : undefined;
-    const body = this.templateOf(i, previous?.body);
-    const parameters = this.parametersFor(body, i.Parameters, previous?.parameters);
+    const body = templateOf(this.s3, i, previous?.body);
+    const parameters = parametersFor(body, i.Parameters, previous?.parameters);
     if (s?.changeSets.has(i.ChangeSetName)) throw fault('AlreadyExistsException', `ChangeSet [${i.ChangeSetName}] already exists`);
     if (!s) {
       const id = `arn:aws:cloudformation:${region}:${this.caller}:stack/${i.StackName}/${String(++this.seq).padStart(8, '0')}`;
@@ -1342,6 +1297,7 @@ export class FakeAws {
     return { Id: cs.id, StackId: s.id };
   }
 
+  /** The change set a call names (ChangeSetNotFoundException otherwise). */
   private changeSet(i: Input, region: string): { s: FakeStack; cs: ChangeSet } {
     const s = this.mustStack(i.StackName, region);
     const cs = s.changeSets.get(i.ChangeSetName);
@@ -1370,12 +1326,17 @@ export class FakeAws {
     };
   }
 
+  /** DeleteChangeSet. */
   private deleteChangeSet(i: Input, region: string): Out {
     const { s, cs } = this.changeSet(i, region);
     s.changeSets.delete(cs.name);
     return {};
   }
 
+  /**
+   * ExecuteChangeSet: only a CREATE_COMPLETE change set (InvalidChangeSetStatusException otherwise),
+   * on a stack that is not busy; "CloudFormation deletes all other change sets associated with the stack".
+   */
   private executeChangeSet(i: Input, region: string): Out {
     const { s, cs } = this.changeSet(i, region);
     if (cs.status !== 'CREATE_COMPLETE') throw fault('InvalidChangeSetStatusException', `ChangeSet [${cs.id}] cannot be executed in its current status of [${cs.status}]`);
@@ -1389,6 +1350,7 @@ export class FakeAws {
     return {};
   }
 
+  /** DeleteStack: nothing for a stack already gone; refused while termination protection is on (UpdateTerminationProtection). */
   private deleteStack(i: Input, region: string): Out | undefined {
     const s = this.findStack(i.StackName, region);
     if (!s || s.status === 'DELETE_COMPLETE') return undefined;
@@ -1399,12 +1361,14 @@ export class FakeAws {
     return undefined;
   }
 
+  /** UpdateTerminationProtection. */
   private updateTerminationProtection(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     s.protection = Boolean(i.EnableTerminationProtection);
     return { StackId: s.id };
   }
 
+  /** DescribeStackEvents: newest first ("in reverse chronological order"), paginated. */
   private describeStackEvents(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     const p = pageOf(s.events, i, this.cfnPageSize);
@@ -1481,6 +1445,7 @@ export class FakeAws {
     }
   }
 
+  /** ListStackResources: the deployed template's resources with their physical IDs, paginated. */
   private listStackResources(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     const rows = Object.entries(this.deployedTemplate(s).Resources ?? {}).map(([logicalId, r]) => ({
@@ -1497,6 +1462,7 @@ export class FakeAws {
   // ------------------------------------------------------------------------------------------
   // Drift.
 
+  /** DetectStackSetDrift: an operation (DETECT_DRIFT) over every instance that is not INOPERABLE; each gets its DriftStatus when it is reached. */
   private detectStackSetDrift(i: Input): Out {
     const ss = this.stackSet(i);
     const id = this.beforeMutating(ss, i);
@@ -1523,6 +1489,7 @@ export class FakeAws {
       }));
   }
 
+  /** ListStackInstanceResourceDrifts: the drifted resources of one instance, filtered by StackInstanceResourceDriftStatuses. */
   private listStackInstanceResourceDrifts(i: Input): Out {
     const ss = this.stackSet(i);
     this.operation(ss, i.OperationId);
@@ -1535,6 +1502,7 @@ export class FakeAws {
     return { Summaries: p.items, NextToken: p.next };
   }
 
+  /** DetectStackDrift: refused on a stack with an operation in progress. */
   private detectStackDrift(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     if (s.pending) throw fault('ValidationError', `Drift detection cannot be performed on stack [${s.name}] in status ${s.status}`);
@@ -1543,6 +1511,7 @@ export class FakeAws {
     return { StackDriftDetectionId: id };
   }
 
+  /** DescribeStackDriftDetectionStatus: DETECTION_IN_PROGRESS until `stackPolls` calls, then DETECTION_COMPLETE with the stack's drift. */
   private describeStackDriftDetectionStatus(i: Input): Out {
     const d = this.stackDriftDetections.get(i.StackDriftDetectionId);
     if (!d) throw fault('ValidationError', `Drift detection ${i.StackDriftDetectionId} does not exist`);
@@ -1557,6 +1526,7 @@ export class FakeAws {
     };
   }
 
+  /** DescribeStackResourceDrifts: the last detection's results, filtered by StackResourceDriftStatusFilters. */
   private describeStackResourceDrifts(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     const rows = this.driftRows(this.lastStackDrift.get(s.id) ?? [], i.StackResourceDriftStatusFilters, s.id, (r) => `${s.name}-${r.logicalId}`);
