@@ -9,6 +9,7 @@ import { XacctError } from '../../deploy/errors';
 import { CI_ACCOUNT, FakeAws, SOURCE_ACCOUNT, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
 import { cli } from '../support/ops-harness';
+import { report } from '../../deploy/cli';
 
 const TARGET_STACKSETS = ['xacct-cloudformation-role', 'xacct-cross-account-role', 'xacct-read-only-role'];
 const READ_ONLY = new Set([
@@ -237,13 +238,31 @@ describe('organizations', () => {
 });
 
 describe('contention and limits', () => {
-  test('throttled polls are ridden out', async () => {
+  test('throttled polls are ridden out by the SDK\'s retries', async () => {
     fake = standardOrg().install();
     fake.throttle('DescribeStackSetOperation', 4);
     fake.throttle('DescribeChangeSet', 2);
     const run = await deploy(testConfig());
     expect(run.error).toBeUndefined();
     expect(fake.stack('eu-west-1', 'xacct-pipeline')!.status).toBe('CREATE_COMPLETE');
+  });
+
+  test('throttling that outlasts the SDK\'s retries: a poll tries again at its next tick; a mutating call fails naming the API and the attempts', async () => {
+    fake = standardOrg().install();
+    fake.throttle('DescribeStackSetOperation', 6);
+    const polled = await deploy(testConfig(), { maxAttempts: 2 });
+    expect(polled.error).toBeUndefined();
+    expect(fake.stack('eu-west-1', 'xacct-pipeline')!.status).toBe('CREATE_COMPLETE');
+
+    fake.stackSets.get('xacct-read-only-role')!.description = 'changed by hand';
+    fake.throttle('UpdateStackSet', 2);
+    const run = await deploy(testConfig(), { maxAttempts: 2 });
+    expect(fake.count('UpdateStackSet')).toBe(2);
+    // What the operator reads: the step, the API and how many attempts, AWS's message kept.
+    let printed = '';
+    expect(report(run.error, { verbose: false }, (t) => (printed += t))).toBe(1);
+    expect(printed).toMatch(/^error: StackSet 'xacct-read-only-role': update \(description changed\) failed to start: AWS kept throttling cloudformation:UpdateStackSet after 2 attempts;/);
+    expect(printed).toContain('(AWS: Rate exceeded)');
   });
 
   test('another operation starting just before ours: ours is QUEUED behind it (managed execution), then runs', async () => {
