@@ -3,6 +3,7 @@
  * clean, through the real SDK clients and the in-memory organization (test/support/fake-aws.ts).
  * Only the public entry points run (runDeploy, runPlan, runDestroy, through the harnesses).
  */
+import { report } from '../../deploy/cli';
 import { XacctError } from '../../deploy/errors';
 import { CI_ACCOUNT, FakeAws, MUTATING, SOURCE_ACCOUNT, standardOrg } from '../support/fake-aws';
 import { FakeFault } from '../support/fake-wire';
@@ -93,6 +94,22 @@ describe('stacks not at rest', () => {
     expect(fake.calls.filter((c) => c.op === 'DeleteChangeSet').map((c) => c.input.ChangeSetName)).toEqual([leftOver]);
     expect(fake.stack(HOME, 'xacct-kms-key')!.status).toBe('CREATE_COMPLETE');
     expect(fake.stack(HOME, 'xacct-pipeline')!.status).toBe('CREATE_COMPLETE');
+  });
+});
+
+describe('a failure while a change set is watched', () => {
+  // Defect (deploy/stack.ts deployStack, deploy/poll.ts pollUntil): an AWS error other than
+  // throttling while DescribeChangeSet is polled reaches the operator bare, naming neither the API
+  // nor the stack ("error: We encountered an internal error. Please try again.").
+  test.failing('names the API and the stack, and keeps the AWS message', async () => {
+    fake = standardOrg({ accounts: 10 }).install();
+    fake.failNext('DescribeChangeSet', 2, () => new FakeFault('InternalFailure', 'We encountered an internal error. Please try again.', 500));
+    const run = await deploy(testConfig(), { maxAttempts: 2 });
+    let printed = '';
+    report(run.error, { verbose: false }, (t) => (printed += t));
+    expect(printed).toContain("stack 'xacct-kms-key' (eu-west-1)");
+    expect(printed).toContain('DescribeChangeSet');
+    expect(printed).toContain('We encountered an internal error. Please try again.');
   });
 });
 

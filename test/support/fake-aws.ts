@@ -482,10 +482,14 @@ export class FakeAws {
             headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
             body: Buffer.concat(chunks),
           });
-          void this.handle(request).then(({ response }) => {
-            res.writeHead(response.statusCode, response.headers);
-            res.end(response.body as Buffer);
-          });
+          this.handle(request).then(
+            ({ response }) => {
+              res.writeHead(response.statusCode, response.headers);
+              res.end(response.body as Buffer);
+            },
+            // A defect of the fake itself: answer, so the CLI under test fails instead of hanging.
+            (err: unknown) => res.writeHead(500).end(String(err)),
+          );
         });
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
