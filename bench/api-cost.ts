@@ -4,7 +4,6 @@
  * the formula below, which depends on OUs and pages, never on accounts x regions.
  */
 import { NEVER_CONFIRM } from '../deploy/deps';
-import { createClients } from '../deploy/aws';
 import { runDeploy } from '../deploy/deploy';
 import { planDeployment } from '../deploy/plan/model';
 import { parseConfig, Config } from '../templates-src/config';
@@ -50,7 +49,7 @@ export type Counts = Record<string, number>;
 
 async function measure(model: OrgModel, what: 'deploy' | 'plan'): Promise<Counts> {
   model.fake.resetCalls();
-  const clients = createClients({ region: model.config.homeRegion });
+  const clients = model.fake.clients({ region: model.config.homeRegion });
   const io = new MemoryIo();
   if (what === 'deploy') await runDeploy(model.config, { clients, io, clock: new FakeClock(), confirm: NEVER_CONFIRM });
   else await planDeployment(model.config, { clients, io });
@@ -98,16 +97,11 @@ export function expectedNoopReads(accounts: number, depth: number): Counts {
 
 export async function costRow(shape: Shape): Promise<CostRow> {
   const model = buildOrg(shape);
-  model.fake.install();
-  try {
-    const first = await measure(model, 'deploy');
-    const noop = await measure(model, 'deploy');
-    const mutatingNoop = model.fake.mutatingCalls().length;
-    const plan = await measure(model, 'plan');
-    return { ...shape, first, noop, plan, expectedNoopReads: expectedNoopReads(shape.accounts, shape.depth), mutatingNoop };
-  } finally {
-    model.fake.restore();
-  }
+  const first = await measure(model, 'deploy');
+  const noop = await measure(model, 'deploy');
+  const mutatingNoop = model.fake.mutatingCalls().length;
+  const plan = await measure(model, 'plan');
+  return { ...shape, first, noop, plan, expectedNoopReads: expectedNoopReads(shape.accounts, shape.depth), mutatingNoop };
 }
 
 export const total = (c: Counts) => Object.values(c).reduce((a, b) => a + b, 0);

@@ -14,6 +14,9 @@ import { progressView, ProgressView, stackOptions, stackSetOptions } from './pro
 import { deployStackSet, StackSetOutcome } from './stackset/lifecycle';
 import { removeStackSet } from './stackset/remove';
 import { deleteStack, deployStack, settle, StackOutcome } from './stack/lifecycle';
+import { describeStack } from './stack/read';
+import { blockedAdvice, where } from './stack/spec';
+import { isStackInProgress, isStackRollbackComplete, isStackUpdatable } from './statuses';
 import { templateUploader } from './upload';
 
 export interface DeployDeps extends CommandDeps {
@@ -103,10 +106,34 @@ async function deployStacks(config: Config, deps: DeployDeps, prepared: Prepared
   return outcomes;
 }
 
+/**
+ * Central stacks CloudFormation will not take a change set for (UPDATE_ROLLBACK_FAILED, DELETE_FAILED,
+ * ...), and ROLLBACK_COMPLETE ones nobody agreed to recreate: refused before the first StackSet
+ * operation, so a deploy that cannot finish changes nothing. One DescribeStacks per stack.
+ */
+async function centralStacksDeployable(deps: DeployDeps, prepared: Prepared): Promise<void> {
+  const problems: string[] = [];
+  await Promise.all(
+    prepared.stacks.map(async ({ spec }) => {
+      const s = await describeStack(deps.clients.cfn(spec.region), spec.name, spec.region);
+      const status = s?.StackStatus;
+      if (!s || status === 'DELETE_COMPLETE' || status === 'REVIEW_IN_PROGRESS' || isStackInProgress(status) || isStackUpdatable(status)) return;
+      if (isStackRollbackComplete(status)) {
+        if (!deps.confirm.yes && !deps.confirm.interactive) problems.push(`${where(spec)} is ROLLBACK_COMPLETE (its first create failed${s.StackStatusReason ? `: ${s.StackStatusReason}` : ''}); re-run with --yes to delete and recreate it, or delete it yourself`);
+        return;
+      }
+      const state = { exists: true as const, name: spec.name, region: spec.region, stackId: s.StackId ?? spec.name, status: status ?? '?', parameters: {}, terminationProtection: false, templateBody: '', outputs: {}, tags: {} };
+      problems.push(`${where(spec)} is ${status}${s.StackStatusReason ? ` (${s.StackStatusReason})` : ''}; ${blockedAdvice(state)}`);
+    }),
+  );
+  if (problems.length > 0) throw new XacctError('PRECONDITION', `${problems.join('\n')}\nNothing was changed.`);
+}
+
 export async function runDeploy(config: Config, deps: DeployDeps): Promise<DeployResult> {
   const { io } = deps;
   const prepared = await prepare(config, { clients: deps.clients, io });
   const { identity } = prepared;
+  await centralStacksDeployable(deps, prepared);
   const gone = await removalsAgreed(config, deps, prepared);
   io.info(`deploying as ${identity.arn} (${identity.callAs === 'SELF' ? 'management account' : 'delegated administrator'}) in ${identity.organizationId}`);
   const view = progressView(io);

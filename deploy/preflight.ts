@@ -75,10 +75,27 @@ async function isDelegatedAdmin(org: OrganizationsClient, accountId: string): Pr
   }
 }
 
+/**
+ * Whether the account is registered, asked of Organizations. "This operation can be called only from
+ * the organization's management account or by a member account that is a delegated administrator"
+ * ("ListDelegatedAdministrators - AWS Organizations"): Organizations' own AccessDeniedException (no
+ * IAM sentence in it) therefore means the account is no delegated administrator at all, while IAM's
+ * "is not authorized to perform" means the caller lacks the permission to ask.
+ */
+async function registered(org: OrganizationsClient, accountId: string): Promise<boolean> {
+  try {
+    return await isDelegatedAdmin(org, accountId);
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    if (isAccessDenied(cause) && !/is not authorized to perform/.test(awsMessage(cause))) return false;
+    throw err;
+  }
+}
+
 /** DescribeOrganizationsAccess failed as a delegated administrator: not registered, or not allowed to ask? */
 async function explainAccessFailure(org: OrganizationsClient, id: Identity, err: unknown): Promise<XacctError> {
-  if (isAccessDenied(err)) return awsFailure(`account ${id.accountId}`, 'DescribeOrganizationsAccess', err, 'PRECONDITION');
-  if (!(await isDelegatedAdmin(org, id.accountId))) {
+  if (isAccessDenied(err) && /is not authorized to perform/.test(awsMessage(err))) return awsFailure(`account ${id.accountId}`, 'DescribeOrganizationsAccess', err, 'PRECONDITION');
+  if (!(await registered(org, id.accountId))) {
     return new XacctError(
       'PRECONDITION',
       `account ${id.accountId} is not the management account of ${id.organizationId} and is not registered as a delegated administrator for StackSets; ` +

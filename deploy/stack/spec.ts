@@ -57,7 +57,9 @@ export function planStack(spec: StackSpec, state: StackState): StackPlan {
   if (!isStackUpdatable(state.status)) return { ...base, action: 'blocked', reasons: [`${state.status}: CloudFormation accepts no update in this state${state.reason ? ` (${state.reason})` : ''}`] };
   const reasons: string[] = [];
   if (!sameTemplate(spec.templateBody, state.templateBody)) reasons.push('template changed');
-  const changed = [...new Set([...Object.keys(spec.parameters), ...Object.keys(state.parameters)])].filter((k) => state.parameters[k] !== spec.parameters[k]);
+  // DescribeStacks lists every Parameter, defaults included: only the values deploy sends are compared
+  // (a Parameter the template dropped is a template change).
+  const changed = Object.keys(spec.parameters).filter((k) => state.parameters[k] !== spec.parameters[k]);
   if (changed.length > 0) reasons.push(`parameters changed: ${changed.sort().join(', ')}`);
   const tagChanges = Object.keys(spec.tags).filter((k) => state.tags[k] !== spec.tags[k]);
   if (tagChanges.length > 0) reasons.push(`tags changed: ${tagChanges.sort().join(', ')}`);

@@ -66,12 +66,12 @@ export type Started = { busy: true } | { busy: false; outcome: OperationOutcome 
  * - OperationInProgress (another operation without managed execution): `{ busy: true }`, so the
  *   caller re-reads and re-plans instead of replaying a plan made from an older state.
  */
-export async function startAndWait(cfn: CloudFormationClient, ref: OperationRef & { action: string }, api: string, send: () => Promise<unknown>, o: StackSetOptions): Promise<Started> {
+export async function startAndWait(cfn: CloudFormationClient, ref: OperationRef & { action: string; doing?: string }, api: string, send: () => Promise<unknown>, o: StackSetOptions): Promise<Started> {
   try {
     await send();
   } catch (err) {
     if (isNamed(err, 'OperationInProgressException')) return { busy: true };
-    if (!isNamed(err, 'OperationIdAlreadyExistsException')) throw awsFailure(what(ref.stackSetName), api, err);
+    if (!isNamed(err, 'OperationIdAlreadyExistsException')) throw awsFailure(`${what(ref.stackSetName)}${ref.doing ? `, ${ref.doing}` : ''}`, api, err);
     const existing = await describeOperation(cfn, ref);
     if (existing.Action !== ref.action) {
       throw new XacctError('PRECONDITION', `${what(ref.stackSetName)}: operation ID ${ref.operationId} already belongs to a ${existing.Action ?? 'different'} operation, not ${ref.action}; it was not started by this xacct`, { cause: err });
@@ -155,7 +155,7 @@ async function round(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetO
   for (const step of plan.steps) {
     const id = operationId(spec, step, fingerprint);
     o.onStep?.({ stackSet: spec.name, operationId: id, note: describeStep(step) });
-    const ref = { stackSetName: spec.name, operationId: id, callAs: o.callAs, action: STEP_ACTION[step.kind] };
+    const ref = { stackSetName: spec.name, operationId: id, callAs: o.callAs, action: STEP_ACTION[step.kind], doing: describeStep(step) };
     const started = await startAndWait(cfn, ref, API[step.kind], () => cfn.send(stepCommand(spec, step, o.callAs, id) as UpdateStackSetCommand), o);
     if (started.busy) return 'busy';
     outcome.steps.push({ ...started.outcome, step });

@@ -134,7 +134,7 @@ const sameList = (a: string[], b: string[]) => [...a].sort().join(',') === [...b
 function settingsChanges(spec: StackSetSpec, s: ExistingStackSet): string[] {
   const reasons: string[] = [];
   if (!sameTemplate(spec.templateBody, s.templateBody)) reasons.push('template changed');
-  const changedParams = [...new Set([...Object.keys(spec.parameters), ...Object.keys(s.parameters)])].filter((k) => s.parameters[k] !== spec.parameters[k]);
+  const changedParams = Object.keys(spec.parameters).filter((k) => s.parameters[k] !== spec.parameters[k]);
   if (changedParams.length > 0) reasons.push(`parameters changed: ${changedParams.sort().join(', ')}`);
   if (!sameList(spec.capabilities, s.capabilities)) reasons.push('capabilities changed');
   if (spec.autoDeployment.enabled !== s.autoDeployment.enabled || (spec.autoDeployment.enabled && spec.autoDeployment.retainStacksOnAccountRemoval !== s.autoDeployment.retainStacksOnAccountRemoval)) {

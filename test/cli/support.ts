@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../deploy/cli';
+import { FAKE_CREDENTIALS, installedFake } from '../support/fake-aws';
 
 export interface CliRun {
   code: number;
@@ -10,7 +11,28 @@ export interface CliRun {
   stderr: string;
 }
 
+/** The in-memory organization the test installed, if any: AWS commands reach it over HTTP with credentials from the environment. */
+async function fakeEndpoint(args: string[]): Promise<{ args: string[]; env: Record<string, string | undefined> }> {
+  let endpoint: string;
+  try {
+    if (args.includes('--endpoint-url')) return { args, env: {} };
+    endpoint = await installedFake().listen();
+  } catch {
+    return { args, env: {} };
+  }
+  return { args: [...args, '--endpoint-url', endpoint], env: { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, AWS_SESSION_TOKEN: undefined } };
+}
+
+const AWS_COMMANDS = new Set(['plan', 'deploy', 'status', 'destroy', 'params', 'rollout']);
+
 export async function cli(args: string[], o: { cwd?: string } = {}): Promise<CliRun> {
+  const routed = AWS_COMMANDS.has(args[0]) ? await fakeEndpoint(args) : { args, env: {} };
+  const saved = Object.fromEntries(Object.keys(routed.env).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(routed.env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  args = routed.args;
   let stdout = '';
   let stderr = '';
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
@@ -21,6 +43,10 @@ export async function cli(args: string[], o: { cwd?: string } = {}): Promise<Cli
   try {
     return { code: await main(args), stdout, stderr };
   } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     if (o.cwd) process.chdir(cwd);
     out.mockRestore();
     err.mockRestore();

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { XacctError } from '../../deploy/errors';
 import { CI_ACCOUNT, FakeAws, SOURCE_ACCOUNT, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
-import { main } from '../../deploy/cli';
+import { cli } from '../support/ops-harness';
+import { report } from '../../deploy/cli';
 
 const TARGET_STACKSETS = ['xacct-cloudformation-role', 'xacct-cross-account-role', 'xacct-read-only-role'];
 const READ_ONLY = new Set([
@@ -138,9 +139,10 @@ describe('changes', () => {
     const created = fake.calls.filter((c) => c.op === 'CreateChangeSet').map((c) => `${c.region}/${c.input.StackName}`);
     expect(created).toContain('ap-southeast-2/xacct-regional-store-ap-southeast-2');
     expect(created).not.toContain('us-east-1/xacct-regional-store-us-east-1');
-    const keyArn = fake.stack('eu-west-1', 'xacct-kms-key')!;
+    const keyArn = fake.outputsOf('eu-west-1', 'xacct-kms-key').ArtifactKeyArn;
+    expect(keyArn).toMatch(new RegExp(`^arn:aws:kms:eu-west-1:${CI_ACCOUNT}:key/mrk-[0-9a-f]{32}$`));
     const regional = fake.stack('ap-southeast-2', 'xacct-regional-store-ap-southeast-2')!;
-    expect(regional.parameters.PrimaryKeyArn).toBe(`arn:aws:fake:eu-west-1:${CI_ACCOUNT}:${keyArn.name}/ArtifactKeyArn`);
+    expect(regional.parameters.PrimaryKeyArn).toBe(keyArn);
     // IAM StackSets stay in the home region.
     expect([...fake.stackSets.get('xacct-cross-account-role')!.regions]).toEqual(['eu-west-1']);
   });
@@ -177,9 +179,11 @@ describe('failures', () => {
     expect((first.error as Error).message).toContain('ArtifactBucket CREATE_FAILED: xacct-artifacts-222222222222-eu-west-1 already exists');
     expect(fake.stack('eu-west-1', 'xacct-buckets')!.status).toBe('ROLLBACK_COMPLETE');
 
+    fake.resetCalls();
     const refused = await deploy(testConfig());
     expect(exitCodeOf(refused.error)).toBe(2);
-    expect((refused.error as Error).message).toMatch(/ROLLBACK_COMPLETE; re-run with --yes/);
+    expect((refused.error as Error).message).toMatch(/ROLLBACK_COMPLETE \(its first create failed: .*\); re-run with --yes/);
+    expect(fake.mutatingCalls()).toEqual([]);
     expect(fake.count('DeleteStack')).toBe(0);
 
     const accepted = await deploy(testConfig(), { yes: true });
@@ -223,17 +227,9 @@ describe('organizations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xacct-'));
     const file = join(dir, 'config.yaml');
     writeFileSync(file, 'targets:\n  prod: { ous: [Root/Workloads/Prodd] }\n');
-    const stderr: string[] = [];
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-      stderr.push(String(s));
-      return true;
-    });
-    try {
-      expect(await main(['deploy', '--config', file])).toBe(2);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(stderr.join('')).toContain('targets.prod.ous[0]: OU path "Root/Workloads/Prodd": no OU named "Prodd" under Root/Workloads; existing: NonProd, Prod');
+    const run = await cli(['deploy', '--config', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('targets.prod.ous[0]: OU path "Root/Workloads/Prodd": no OU named "Prodd" under Root/Workloads; existing: NonProd, Prod');
     expect(fake.mutatingCalls()).toEqual([]);
   });
 
@@ -247,7 +243,7 @@ describe('organizations', () => {
 });
 
 describe('contention and limits', () => {
-  test('throttled polls are ridden out', async () => {
+  test('throttled polls are ridden out by the SDK\'s retries', async () => {
     fake = standardOrg().install();
     fake.throttle('DescribeStackSetOperation', 4);
     fake.throttle('DescribeChangeSet', 2);
@@ -256,9 +252,46 @@ describe('contention and limits', () => {
     expect(fake.stack('eu-west-1', 'xacct-pipeline')!.status).toBe('CREATE_COMPLETE');
   });
 
-  test('OperationInProgressException: waits for the other operation, re-reads, and retries the call planned from the same state with the same ID', async () => {
+  test('throttling that outlasts the SDK\'s retries: a poll tries again at its next tick; a mutating call fails naming the API and the attempts', async () => {
+    fake = standardOrg().install();
+    fake.throttle('DescribeStackSetOperation', 6);
+    const polled = await deploy(testConfig(), { maxAttempts: 2 });
+    expect(polled.error).toBeUndefined();
+    expect(fake.stack('eu-west-1', 'xacct-pipeline')!.status).toBe('CREATE_COMPLETE');
+
+    fake.stackSets.get('xacct-read-only-role')!.description = 'changed by hand';
+    fake.throttle('UpdateStackSet', 2);
+    const run = await deploy(testConfig(), { maxAttempts: 2 });
+    expect(fake.count('UpdateStackSet')).toBe(2);
+    // What the operator reads: the step, the API and how many attempts, AWS's message kept.
+    let printed = '';
+    expect(report(run.error, { verbose: false }, (t) => (printed += t))).toBe(1);
+    expect(printed).toMatch(/^error: StackSet 'xacct-read-only-role', update \(description changed\): AWS kept throttling cloudformation:UpdateStackSet after 2 attempts;/);
+    expect(printed).toContain('(AWS: Rate exceeded)');
+  });
+
+  test('another operation starting just before ours: ours is QUEUED behind it (managed execution), then runs', async () => {
     fake = standardOrg().install();
     expect((await deploy(testConfig())).error).toBeUndefined();
+    fake.resetCalls();
+    fake.raceNextMutation('xacct-read-only-role');
+    const run = await deploy(testConfig({ rollout: { retainStacksOnAccountRemoval: true } }));
+    expect(run.error).toBeUndefined();
+    const updates = fake.calls.filter((c) => c.op === 'UpdateStackSet' && c.input.StackSetName === 'xacct-read-only-role');
+    expect(updates).toHaveLength(1);
+    const [foreign, ours] = fake.stackSets.get('xacct-read-only-role')!.operations.slice(-2);
+    expect(foreign.foreign).toBe(true);
+    expect(ours.id).toBe(updates[0].input.OperationId);
+    expect(ours.history).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
+    expect(foreign.ended!.getTime()).toBeLessThanOrEqual(ours.ended!.getTime());
+    expect(fake.stackSets.get('xacct-read-only-role')!.autoDeployment.retain).toBe(true);
+  });
+
+  test('OperationInProgressException (a StackSet without managed execution): waits for the other operation, then retries with a new ID', async () => {
+    fake = standardOrg().install();
+    expect((await deploy(testConfig())).error).toBeUndefined();
+    // Made by an older tool: one operation at a time, a second one is refused, not queued.
+    fake.stackSets.get('xacct-read-only-role')!.managedExecution = false;
     fake.resetCalls();
     fake.raceNextMutation('xacct-read-only-role');
     const run = await deploy(testConfig({ rollout: { retainStacksOnAccountRemoval: true } }));
@@ -269,6 +302,7 @@ describe('contention and limits', () => {
     expect(updates[0].input.OperationId).toBe(updates[1].input.OperationId);
     expect(run.io.text()).toMatch(/xacct-read-only-role: waiting for running UPDATE operation/);
     expect(fake.stackSets.get('xacct-read-only-role')!.autoDeployment.retain).toBe(true);
+    expect(fake.stackSets.get('xacct-read-only-role')!.managedExecution).toBe(true);
   });
 
   test('an operation left running by an interrupted deploy is waited for before planning', async () => {

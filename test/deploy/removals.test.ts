@@ -28,7 +28,7 @@ describe('what left the config', () => {
     fake = standardOrg({ accounts: 10 }).install();
     expect((await deploy(testConfig({ automationRole: true }))).error).toBeUndefined();
     expect(fake.stackSets.has('xacct-automation-role')).toBe(true);
-    expect(fake.stackSets.get('xacct-automation-role')!.tags).toEqual({ 'xacct:prefix': 'xacct' });
+    expect(fake.stackSets.get('xacct-automation-role')!.tags).toEqual([{ Key: 'xacct:prefix', Value: 'xacct' }]);
 
     const previewed = await plan(testConfig());
     expect(previewed.result!.noChanges).toBe(false);
@@ -61,7 +61,7 @@ describe('what left the config', () => {
   test('a dropped pipeline region: its regional stack is found by its tag, shown by status and plan, and deleted after the pipeline stopped using it', async () => {
     fake = standardOrg({ accounts: 10 }).install();
     expect((await deploy(withRegions(['eu-west-1', 'us-east-1']))).error).toBeUndefined();
-    expect(fake.stack('us-east-1', 'xacct-regional-store-us-east-1')?.tags).toEqual({ 'xacct:prefix': 'xacct' });
+    expect(fake.stack('us-east-1', 'xacct-regional-store-us-east-1')?.tags).toEqual([{ Key: 'xacct:prefix', Value: 'xacct' }]);
 
     const seen = await status(withRegions(['eu-west-1']));
     const orphan = seen.result!.stacks.find((s) => s.name === 'xacct-regional-store-us-east-1')!;

@@ -3,7 +3,6 @@
  * the next deploy or plan attaches to the running operation instead of starting another.
  */
 import { NEVER_CONFIRM } from '../../deploy/deps';
-import { createClients } from '../../deploy/aws';
 import { runDeploy } from '../../deploy/deploy';
 import { XacctError } from '../../deploy/errors';
 import { SignalSource, withInterrupts } from '../../deploy/interrupt';
@@ -56,7 +55,7 @@ async function interruptedDeploy(): Promise<{ error: unknown; io: MemoryIo; sign
   const clock = new InterruptingClock(signals, () => running().length === 3);
   const io = new MemoryIo();
   const error = await withInterrupts({ clock, source: signals, region: config.homeRegion }, (ctx) =>
-    runDeploy(config, { clients: createClients({ region: config.homeRegion }), io, clock: ctx.clock, activity: ctx.activity, confirm: NEVER_CONFIRM }),
+    runDeploy(config, { clients: fake.clients({ region: config.homeRegion }), io, clock: ctx.clock, activity: ctx.activity, confirm: NEVER_CONFIRM }),
   ).then(
     () => undefined,
     (e) => e,

@@ -1,6 +1,5 @@
 /** Progress while waiting: a live view on a terminal, plain lines otherwise, one JSON document with --output json. */
 import { NEVER_CONFIRM } from '../../deploy/deps';
-import { createClients } from '../../deploy/aws';
 import { runDeploy } from '../../deploy/deploy';
 import { wantsColor } from '../../deploy/io';
 import { FakeAws, standardOrg } from '../support/fake-aws';
@@ -16,7 +15,7 @@ async function deployWith(mode: 'text' | 'json', tty: boolean) {
   fake.pollsToComplete = 4;
   const config = testConfig();
   const s = stringIo(mode, tty);
-  await runDeploy(config, { clients: createClients({ region: config.homeRegion }), io: s.io, clock: new FakeClock(), confirm: NEVER_CONFIRM });
+  await runDeploy(config, { clients: fake.clients({ region: config.homeRegion }), io: s.io, clock: new FakeClock(), confirm: NEVER_CONFIRM });
   return s;
 }
 

@@ -6,7 +6,6 @@
 import { NEVER_CONFIRM } from '../../deploy/deps';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClients } from '../../deploy/aws';
 import { runDeploy } from '../../deploy/deploy';
 import { runPlan } from '../../deploy/plan';
 import { runStatus } from '../../deploy/status';
@@ -22,7 +21,10 @@ import { testConfig } from '../support/deploy-harness';
 import { stringIo } from '../support/ops-harness';
 
 let fake: FakeAws;
-afterEach(() => fake?.restore());
+afterEach(() => {
+  jest.restoreAllMocks();
+  return fake?.restore();
+});
 
 /** `run` returns the exit code when it is not 0 by success (plan --detailed-exitcode). */
 async function transcript(command: string, run: (io: Io) => Promise<unknown>, exit = false): Promise<string> {
@@ -40,9 +42,13 @@ async function transcript(command: string, run: (io: Io) => Promise<unknown>, ex
 }
 
 async function walkthrough(): Promise<string[]> {
+  // The SDK fills idempotency tokens it is not given (DetectStackSetDrift's OperationId) with
+  // crypto.randomUUID, and later operation IDs derive from them: pinned so the transcript is stable.
+  let uuids = 0;
+  jest.spyOn(globalThis.crypto, 'randomUUID').mockImplementation(() => `00000000-0000-4000-8000-${String(++uuids).padStart(12, '0')}`);
   fake = standardOrg({ accounts: 6 }).install();
   const config = testConfig();
-  const clients = createClients({ region: config.homeRegion });
+  const clients = fake.clients({ region: config.homeRegion });
   const clock = new FakeClock();
   const deps = (io: Io) => ({ clients, io, clock });
   const blocks: string[] = [];

@@ -1,10 +1,13 @@
-/** Running `runDeploy` against the in-memory organization with real SDK clients and a virtual clock. */
-import { createClients } from '../../deploy/aws';
+/**
+ * Running `runDeploy` against the in-memory organization (the one `install()` made current) with
+ * real SDK clients, a virtual clock for xacct's waits and another for the SDK's (sdk-time.ts).
+ */
 import { runDeploy, DeployResult } from '../../deploy/deploy';
 import { parseConfig, Config, ConfigInput } from '../../templates-src/config';
 import { FakeClock } from './clock';
 import { MemoryIo } from './io';
-import { SOURCE_ACCOUNT } from './fake-aws';
+import { installedFake, SOURCE_ACCOUNT } from './fake-aws';
+import { onSdkTime } from './sdk-time';
 
 export function testConfig(overrides: Partial<ConfigInput> = {}): Config {
   return parseConfig({
@@ -32,12 +35,13 @@ export interface Run {
   clock: FakeClock;
 }
 
-export async function deploy(config: Config, o: { yes?: boolean; clock?: FakeClock } = {}): Promise<Run> {
+/** `maxAttempts`: the SDK's attempts per call (deploy/aws.ts's default otherwise). */
+export async function deploy(config: Config, o: { yes?: boolean; clock?: FakeClock; maxAttempts?: number } = {}): Promise<Run> {
   const io = new MemoryIo();
   const clock = o.clock ?? new FakeClock();
-  const clients = createClients({ region: config.homeRegion });
+  const clients = installedFake().clients({ region: config.homeRegion, maxAttempts: o.maxAttempts });
   try {
-    const result = await runDeploy(config, { clients, io, clock, confirm: { yes: Boolean(o.yes), interactive: false, ask: async () => false } });
+    const result = await onSdkTime(() => runDeploy(config, { clients, io, clock, confirm: { yes: Boolean(o.yes), interactive: false, ask: async () => false } }));
     return { result, io, clock };
   } catch (error) {
     return { error, io, clock };

@@ -1,41 +1,54 @@
 /**
- * A stateful in-memory AWS Organization behind aws-sdk-client-mock: Organizations, STS and
- * CloudFormation (stacks, change sets, service-managed StackSets and their operations). Real SDK
- * clients send to it, so deploy/ runs unchanged. Every call is recorded and counted by operation.
+ * A stateful in-memory AWS Organization that answers the SDK at the HTTP request-handler level:
+ * Organizations, STS, CloudFormation (stacks, change sets, service-managed StackSets and their
+ * operations) and S3 PutObject. Real SDK clients send real requests to it (`fake.clients(...)`, or
+ * `fake.listen()` for the CLI over HTTP), so the SDK's serializers, retry strategy and adaptive rate
+ * limiter and xacct's own middleware all run. Every request is recorded (`calls`) and counted by
+ * operation. The wire protocols are in fake-wire.ts, templates and parameters in fake-templates.ts,
+ * S3 in fake-s3.ts. Each behaviour names the API reference page it follows.
  *
- * Modelled on the API reference (CloudFormation StackSets, Organizations). Where it is simpler than AWS:
- * - Time does not pass on its own. A StackSet operation advances one step per DescribeStackSetOperation
- *   call on it and finishes after `pollsToComplete` of them; a stack or change set finishes after
- *   `stackPolls` DescribeStacks / DescribeChangeSet calls. Timestamps come from a counter.
- * - One operation per StackSet at a time: a mutating call while one runs throws
- *   OperationInProgressException. (With managed execution AWS queues conflicting operations instead.)
+ * WHERE IT IS SIMPLER THAN AWS:
+ * - Time does not pass on its own. Each DescribeStackSetOperation call on any operation of a StackSet
+ *   is one step for every running operation of that StackSet; an operation finishes after
+ *   `pollsToComplete` steps. A stack or change set finishes after `stackPolls` DescribeStacks /
+ *   DescribeChangeSet calls. Timestamps come from one counter.
+ * - Managed execution: which operations "conflict" is not documented. Here UpdateStackSet and
+ *   DetectStackSetDrift conflict with everything, CreateStackInstances / DeleteStackInstances with
+ *   operations sharing an account and region. A queued operation takes its settings and targets
+ *   when it starts, not when it was requested. Changing ManagedExecution while operations run or
+ *   wait is refused with ValidationError (the exception name is not documented).
  * - Failure tolerance is judged once per operation across all regions, not per region; instances
- *   not yet processed when it is exceeded become CANCELLED.
- * - A suspended account's instance gets OUTDATED / SKIPPED_SUSPENDED_ACCOUNT and no operation result row.
- * - Region concurrency, MaxConcurrent and RegionOrder are recorded, not simulated; instances are
- *   processed in account order.
- * - Stack instances have no real stacks behind them; stack-instance parameter overrides,
- *   AccountsUrl, UNION/DIFFERENCE filters and self-managed StackSets are not modelled.
+ *   not yet processed when it is exceeded become CANCELLED. Region concurrency, MaxConcurrent and
+ *   RegionOrder are recorded, not simulated; instances are processed in account order.
+ * - A suspended account's instance gets OUTDATED / SKIPPED_SUSPENDED_ACCOUNT and no result row.
+ * - Stack instances have no real stacks behind them; parameter overrides, AccountsUrl,
+ *   UNION/DIFFERENCE filters, UpdateStackSet with DeploymentTargets, StopStackSetOperation and
+ *   self-managed StackSets are not modelled.
  * - Drift is injected, not detected: driftInstance() / driftStack() name the resources that differ.
- *   DetectStackSetDrift is an operation (action DETECT_DRIFT) like any other: it blocks other
- *   operations while it runs and sets every instance's DriftStatus when it finishes.
- *   DetectStackDrift completes after `stackPolls` DescribeStackDriftDetectionStatus calls.
- *   Property differences are whatever the test injected; nothing is compared.
- * - ListStackResources derives physical IDs from the deployed template: BucketName / LogGroupName
- *   with `Fn::Sub` of parameters and AWS::AccountId / AWS::Region resolved, a made-up key ID for
- *   KMS keys, `<stack>-<LogicalId>` otherwise. Retained resources leave nothing behind to inspect.
- * - DeleteStack of a stack with termination protection fails with ValidationError, as AWS does;
- *   a stack that is deleted keeps answering DescribeStacks by ID with DELETE_COMPLETE.
- * - Templates are not validated; change sets compare template text and parameters only.
- * - Error messages are close to AWS's wording but not verbatim; the exception names are AWS's.
- * - No eventual consistency: every read sees every write at once.
+ * - Templates are read for Parameters, Resources and Outputs only; resource properties are not
+ *   validated. Change sets compare template text, parameters and tags. Resources exist as far as
+ *   ListStackResources, outputs, exports and S3 buckets need: physical IDs from the name property
+ *   with intrinsics resolved, ARNs in each service's format for buckets, keys and roles, made-up ones
+ *   otherwise. UpdateStackSet without a value for a parameter that has no Default is refused, as an
+ *   update of a stack would be (the StackSet API reference does not say).
+ * - S3 (fake-s3.ts): one version per key, only explicit Denys in bucket policies are evaluated, and
+ *   buckets a stack created outlive the stack.
+ * - Signatures are not checked; the credential scope says which service and region a request is for.
+ * - Error messages are close to AWS's wording but not verbatim; exception names and HTTP statuses
+ *   are the SDK model's.
+ * - Lists are instantly consistent and in a stable order (ListStackSetOperations newest first)
+ *   unless `listLag` / `shuffleSeed` ask for AWS's eventual consistency and absent order guarantee.
  * - Pages are small (orgPageSize, cfnPageSize) to make every caller follow NextToken.
  */
-import { mockClient } from 'aws-sdk-client-mock';
-import * as C from '@aws-sdk/client-cloudformation';
-import * as O from '@aws-sdk/client-organizations';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import * as S3 from '@aws-sdk/client-s3';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { StackEvent } from '@aws-sdk/client-cloudformation';
+import { HttpRequest } from '@smithy/core/protocols';
+import type { HttpHandlerOptions, HttpRequest as IHttpRequest } from '@smithy/types';
+import { AwsOptions, Clients, createClients } from '../../deploy/aws';
+import { encodeFault, encodeOutput, FakeFault, parseRequest, Service, WireRequest } from './fake-wire';
+import { FakeS3, PolicyStatement, PutObjectInput } from './fake-s3';
+import { parametersFor, parseTemplate, Template, templateOf } from './fake-templates';
 
 type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Out = Record<string, unknown>;
@@ -49,6 +62,10 @@ export interface FakeOptions {
   orgPageSize?: number;
   cfnPageSize?: number;
   trustedAccess?: 'ENABLED' | 'DISABLED' | 'DISABLED_PERMANENTLY';
+  /** List calls see the state as it was this many calls ago (0: at once). */
+  listLag?: number;
+  /** List calls return items in an order fixed by this seed, not by creation or name. */
+  shuffleSeed?: number;
 }
 
 export interface FakeAccount {
@@ -77,21 +94,37 @@ interface WorkItem {
   kind: 'create' | 'update' | 'delete' | 'drift';
 }
 
+interface ResultRow {
+  account: string;
+  region: string;
+  ouId: string;
+  status: string;
+  reason?: string;
+}
+
 export interface FakeOperation {
   id: string;
   action: 'CREATE' | 'UPDATE' | 'DELETE' | 'DETECT_DRIFT';
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
+  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
+  /** Every status it has had, in order: what a test asserts QUEUED -> RUNNING -> SUCCEEDED with. */
+  history: string[];
   created: Date;
   ended?: Date;
   work: WorkItem[];
   processed: number;
   polls: number;
-  results: Map<string, { account: string; region: string; ouId: string; status: string; reason?: string }>;
+  results: Map<string, ResultRow>;
   failed: number;
   tolerancePct: number;
   preferences?: Input;
   foreign: boolean;
+  /** What it touches, for managed execution: every instance, or these `account/region` keys. */
+  scope: 'all' | Set<string>;
+  /** Applies the request and lists the work; run when the operation leaves the queue. */
+  start?: () => WorkItem[];
 }
+
+export type Tag = { Key: string; Value: string };
 
 export interface FakeStackSet {
   name: string;
@@ -100,13 +133,13 @@ export interface FakeStackSet {
   description: string;
   parameters: Record<string, string>;
   capabilities: string[];
+  tags: Tag[];
   autoDeployment: { enabled: boolean; retain: boolean };
   managedExecution: boolean;
   ous: Set<string>;
   regions: Set<string>;
   instances: Map<string, Instance>;
   operations: FakeOperation[];
-  tags?: Record<string, string>;
 }
 
 interface ChangeSet {
@@ -117,7 +150,7 @@ interface ChangeSet {
   reason?: string;
   body: string;
   parameters: Record<string, string>;
-  tags?: Record<string, string>;
+  tags: Tag[];
   polls: number;
 }
 
@@ -129,12 +162,12 @@ export interface FakeStack {
   reason?: string;
   body: string;
   parameters: Record<string, string>;
+  tags: Tag[];
   protection: boolean;
-  events: C.StackEvent[];
+  events: StackEvent[];
   changeSets: Map<string, ChangeSet>;
   polls: number;
-  pending?: { kind: 'create' | 'update' | 'delete'; body: string; parameters: Record<string, string>; token?: string };
-  tags?: Record<string, string>;
+  pending?: { kind: 'create' | 'update' | 'delete'; body: string; parameters: Record<string, string>; tags: Tag[]; token?: string };
 }
 
 export interface FakeDriftedResource {
@@ -144,8 +177,36 @@ export interface FakeDriftedResource {
   differences?: Array<{ path: string; expected: string; actual: string }>;
 }
 
+/** What a list call sees of one StackSet: copies, so a lagging view does not change under it. */
+interface StackSetView {
+  summary: Out;
+  operations: Out[];
+  instances: Instance[];
+  results: { get(operationId: string): ResultRow[] | undefined };
+}
+
 /** Calls that change something; a no-op deploy makes none of them. */
-export const MUTATING = /^(Create|Update|Delete|Execute|Activate|Deactivate|Stop|Import|Register)/;
+export const MUTATING = /^(Create|Update|Delete|Execute|Activate|Deactivate|Stop|Import|Register|Put)/;
+
+/** Credentials the fake's clients sign with: any will do, the fake reads only the credential scope. */
+export const FAKE_CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'fake-secret' };
+
+/** The property that names a resource of each type (resource type reference pages), for physical IDs. */
+const NAME_PROPERTY: Record<string, string> = {
+  'AWS::S3::Bucket': 'BucketName',
+  'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
+  'AWS::KMS::Alias': 'AliasName',
+  'AWS::CodePipeline::Pipeline': 'Name',
+  'AWS::CodeBuild::Project': 'Name',
+  'AWS::SSM::Parameter': 'Name',
+  'AWS::Events::Rule': 'Name',
+  'AWS::SNS::Topic': 'TopicName',
+};
+
+/** Stack statuses that take an update (CreateChangeSet: "Stack ... is in X state and can not be updated" otherwise). */
+const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
 function pageOf<T>(items: T[], input: Input, max: number): { items: T[]; next?: string } {
   const start = input.NextToken ? Number(input.NextToken) : 0;
@@ -154,13 +215,25 @@ function pageOf<T>(items: T[], input: Input, max: number): { items: T[]; next?: 
   return { items: slice, next: start + size < items.length ? String(start + size) : undefined };
 }
 
-function cfnError(name: string, message: string): Error {
-  return new C.CloudFormationServiceException({ name, $fault: 'client', message, $metadata: { httpStatusCode: 400 } });
+const fault = (name: string, message: string, status?: number) => new FakeFault(name, message, status);
+const paramList = (p: Record<string, string>) => Object.entries(p).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+const tagList = (tags: Input[] | undefined): Tag[] => (tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
+const sameTags = (a: Tag[], b: Tag[]) => JSON.stringify([...a].sort((x, y) => x.Key.localeCompare(y.Key))) === JSON.stringify([...b].sort((x, y) => x.Key.localeCompare(y.Key)));
+
+/** A stable pseudo-random rank for `key` under `seed` (FNV-1a), so a shuffled list pages consistently. */
+function rank(seed: number, key: string): number {
+  let h = 0x811c9dc5 ^ seed;
+  for (const c of key) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
 }
-function orgError(name: string, message: string): Error {
-  return new O.OrganizationsServiceException({ name, $fault: 'client', message, $metadata: { httpStatusCode: 400 } });
+
+let installed: FakeAws | undefined;
+
+/** The organization `install()` made current: the harnesses in test/support send to it. */
+export function installedFake(): FakeAws {
+  if (!installed) throw new Error('no in-memory organization installed: call standardOrg().install() first');
+  return installed;
 }
-const params = (list: Input[] | undefined): Record<string, string> => Object.fromEntries((list ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
 
 export class FakeAws {
   readonly organizationId: string;
@@ -171,6 +244,8 @@ export class FakeAws {
   orgPageSize: number;
   cfnPageSize: number;
   trustedAccess: 'ENABLED' | 'DISABLED' | 'DISABLED_PERMANENTLY';
+  listLag: number;
+  shuffleSeed?: number;
 
   /** The account the credentials belong to. */
   caller: string;
@@ -183,8 +258,9 @@ export class FakeAws {
   /** Live stacks by `region/name`; every stack ever made by ID. */
   readonly stacks = new Map<string, FakeStack>();
   readonly stacksById = new Map<string, FakeStack>();
+  readonly s3 = new FakeS3();
 
-  readonly calls: Array<{ service: string; op: string; input: Input; region: string }> = [];
+  readonly calls: Array<{ service: Service; op: string; input: Input; region: string }> = [];
   private readonly counts = new Map<string, number>();
 
   /** account -> AWS reason: every operation on that account's instances fails with it. */
@@ -196,10 +272,13 @@ export class FakeAws {
   /** `region/stack` -> resources that differ in that stack. */
   readonly stackDrift = new Map<string, FakeDriftedResource[]>();
   private readonly stackDriftDetections = new Map<string, { stack: FakeStack; polls: number; resources: FakeDriftedResource[] }>();
-  private readonly throttles = new Map<string, number>();
+  private readonly lastStackDrift = new Map<string, FakeDriftedResource[]>();
+  private readonly injected = new Map<string, Array<{ times: number; make: (service: Service) => FakeFault }>>();
   private readonly beforeMutation = new Map<string, () => void>();
+  /** Snapshots for lagging lists: the oldest is what a list call sees. */
+  private readonly views: Array<Map<string, StackSetView>> = [];
   private seq = 0;
-  private stubs: Array<{ restore(): void }> = [];
+  private server?: Server;
 
   constructor(o: FakeOptions = {}) {
     this.organizationId = o.organizationId ?? 'o-abcdef1234';
@@ -211,6 +290,8 @@ export class FakeAws {
     this.orgPageSize = o.orgPageSize ?? 5;
     this.cfnPageSize = o.cfnPageSize ?? 20;
     this.trustedAccess = o.trustedAccess ?? 'ENABLED';
+    this.listLag = o.listLag ?? 0;
+    this.shuffleSeed = o.shuffleSeed;
     this.caller = this.managementAccountId;
     this.childOus.set(this.rootId, []);
     this.childAccounts.set(this.rootId, []);
@@ -240,7 +321,10 @@ export class FakeAws {
     return current;
   }
 
-  /** Add an account; StackSets with auto-deployment targeting an ancestor OU deploy to it at once. */
+  /**
+   * Add an account; StackSets with auto-deployment targeting an ancestor OU deploy to it at once
+   * (AutoDeployment, Enabled: StackSets deploys additional stack instances to accounts added to a target OU).
+   */
   addAccount(parentId: string, id: string, state: FakeAccount['state'] = 'ACTIVE', name = `account-${id}`): string {
     this.accounts.set(id, { id, name, parentId, state });
     this.childAccounts.get(parentId)!.push(id);
@@ -278,20 +362,42 @@ export class FakeAws {
   // ------------------------------------------------------------------------------------------
   // Injections and inspection.
 
-  /** The next `times` calls of `op` fail with the service's throttling error. */
+  /** The next `times` requests for `op` fail with the service's throttling error (the SDK retries them). */
   throttle(op: string, times: number): void {
-    this.throttles.set(op, (this.throttles.get(op) ?? 0) + times);
+    this.failNext(op, times, (service) =>
+      // Organizations: TooManyRequestsException; CloudFormation and STS: Throttling "Rate exceeded"; S3: SlowDown 503.
+      service === 'organizations'
+        ? fault('TooManyRequestsException', "AWS Organizations can't complete your request because another request is already in progress. Try again later.")
+        : service === 's3'
+          ? fault('SlowDown', 'Please reduce your request rate.', 503)
+          : fault('Throttling', 'Rate exceeded'),
+    );
   }
 
-  /** Start an operation that is not ours on a StackSet (someone else's deploy). */
+  /** The next `times` requests for `op` fail with `make(service)` (e.g. a 500 InternalFailure the SDK retries). */
+  failNext(op: string, times: number, make: (service: Service) => FakeFault): void {
+    this.injected.set(op, [...(this.injected.get(op) ?? []), { times, make }]);
+  }
+
+  /** Start an operation that is not ours on a StackSet (someone else's deploy). It queues behind running ones under managed execution. */
   startForeignOperation(stackSetName: string): FakeOperation {
     const ss = this.stackSets.get(stackSetName)!;
-    return this.startOperation(ss, 'UPDATE', [], undefined, undefined, true);
+    return this.newOperation(ss, 'UPDATE', 'all', () => [], undefined, undefined, true);
   }
 
   /** Just before the next mutating call on `stackSetName`, someone else starts an operation. */
   raceNextMutation(stackSetName: string): void {
     this.beforeMutation.set(stackSetName, () => this.startForeignOperation(stackSetName));
+  }
+
+  /** Someone else's update of a stack is in progress; it completes, unchanged, after `stackPolls` DescribeStacks. */
+  startForeignStackUpdate(region: string, name: string): FakeStack {
+    const s = this.stack(region, name)!;
+    s.status = 'UPDATE_IN_PROGRESS';
+    s.pending = { kind: 'update', body: s.body, parameters: s.parameters, tags: s.tags, token: 'foreign-update' };
+    s.polls = 0;
+    this.event(s, s.name, s.status, 'User Initiated', 'foreign-update');
+    return s;
   }
 
   /** The next drift detection on `stackSet` finds these resources changed in that instance. */
@@ -327,113 +433,257 @@ export class FakeAws {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Wiring into the SDK.
+  // Wiring: the SDK's requestHandler, clients that use it, an HTTP endpoint for the CLI.
 
-  install(): this {
-    const cfn = mockClient(C.CloudFormationClient);
-    const org = mockClient(O.OrganizationsClient);
-    const sts = mockClient(STSClient);
-    const s3 = mockClient(S3.S3Client);
-    this.stubs = [cfn, org, sts, s3];
-    const wire = <I extends object, R extends object>(stub: ReturnType<typeof mockClient>, service: string, Cmd: new (input: I) => C.CloudFormationClient extends never ? never : { input: I } & R, op: string, fn: (input: Input, region: string) => Out) => {
-      (stub as unknown as { on(c: unknown): { callsFake(f: (input: Input, getClient: () => { config: { region: () => Promise<string> } }) => Promise<Out>): void } })
-        .on(Cmd)
-        .callsFake(async (input, getClient) => {
-          const region = await getClient().config.region();
-          return this.dispatch(service, op, input, region, fn);
-        });
+  /** A requestHandler for SDK clients (@smithy/types HttpHandler): every request is answered here. */
+  handler() {
+    return {
+      handle: (request: IHttpRequest, options?: HttpHandlerOptions) => this.handle(request, options),
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
     };
-    const cfnOps: Array<[unknown, string, (i: Input, r: string) => Out]> = [
-      [C.DescribeOrganizationsAccessCommand, 'DescribeOrganizationsAccess', (i) => this.describeOrganizationsAccess(i)],
-      [C.ActivateOrganizationsAccessCommand, 'ActivateOrganizationsAccess', (i) => this.activateOrganizationsAccess(i)],
-      [C.DescribeStackSetCommand, 'DescribeStackSet', (i) => this.describeStackSet(i)],
-      [C.CreateStackSetCommand, 'CreateStackSet', (i) => this.createStackSet(i)],
-      [C.UpdateStackSetCommand, 'UpdateStackSet', (i) => this.updateStackSet(i)],
-      [C.DeleteStackSetCommand, 'DeleteStackSet', (i) => this.deleteStackSet(i)],
-      [C.CreateStackInstancesCommand, 'CreateStackInstances', (i) => this.createStackInstances(i)],
-      [C.DeleteStackInstancesCommand, 'DeleteStackInstances', (i) => this.deleteStackInstances(i)],
-      [C.ListStackInstancesCommand, 'ListStackInstances', (i) => this.listStackInstances(i)],
-      [C.ListStackSetsCommand, 'ListStackSets', (i) => this.listStackSets(i)],
-      [C.DescribeStackSetOperationCommand, 'DescribeStackSetOperation', (i) => this.describeStackSetOperation(i)],
-      [C.ListStackSetOperationsCommand, 'ListStackSetOperations', (i) => this.listStackSetOperations(i)],
-      [C.ListStackSetOperationResultsCommand, 'ListStackSetOperationResults', (i) => this.listStackSetOperationResults(i)],
-      [C.DescribeStacksCommand, 'DescribeStacks', (i, r) => this.describeStacks(i, r)],
-      [C.GetTemplateCommand, 'GetTemplate', (i, r) => this.getTemplate(i, r)],
-      [C.CreateChangeSetCommand, 'CreateChangeSet', (i, r) => this.createChangeSet(i, r)],
-      [C.DescribeChangeSetCommand, 'DescribeChangeSet', (i, r) => this.describeChangeSet(i, r)],
-      [C.DeleteChangeSetCommand, 'DeleteChangeSet', (i, r) => this.deleteChangeSet(i, r)],
-      [C.ExecuteChangeSetCommand, 'ExecuteChangeSet', (i, r) => this.executeChangeSet(i, r)],
-      [C.DeleteStackCommand, 'DeleteStack', (i, r) => this.deleteStack(i, r)],
-      [C.UpdateTerminationProtectionCommand, 'UpdateTerminationProtection', (i, r) => this.updateTerminationProtection(i, r)],
-      [C.DescribeStackEventsCommand, 'DescribeStackEvents', (i, r) => this.describeStackEvents(i, r)],
-      [C.ListStackResourcesCommand, 'ListStackResources', (i, r) => this.listStackResources(i, r)],
-      [C.DetectStackSetDriftCommand, 'DetectStackSetDrift', (i) => this.detectStackSetDrift(i)],
-      [C.ListStackInstanceResourceDriftsCommand, 'ListStackInstanceResourceDrifts', (i) => this.listStackInstanceResourceDrifts(i)],
-      [C.DetectStackDriftCommand, 'DetectStackDrift', (i, r) => this.detectStackDrift(i, r)],
-      [C.DescribeStackDriftDetectionStatusCommand, 'DescribeStackDriftDetectionStatus', (i) => this.describeStackDriftDetectionStatus(i)],
-      [C.DescribeStackResourceDriftsCommand, 'DescribeStackResourceDrifts', (i, r) => this.describeStackResourceDrifts(i, r)],
-    ];
-    for (const [Cmd, op, fn] of cfnOps) wire(cfn as never, 'cloudformation', Cmd as never, op, fn);
-    const orgOps: Array<[unknown, string, (i: Input) => Out]> = [
-      [O.DescribeOrganizationCommand, 'DescribeOrganization', () => this.describeOrganization()],
-      [O.ListRootsCommand, 'ListRoots', (i) => this.listRoots(i)],
-      [O.ListOrganizationalUnitsForParentCommand, 'ListOrganizationalUnitsForParent', (i) => this.listOus(i)],
-      [O.ListAccountsForParentCommand, 'ListAccountsForParent', (i) => this.listAccounts(i)],
-      [O.ListParentsCommand, 'ListParents', (i) => this.listParents(i)],
-      [O.ListDelegatedAdministratorsCommand, 'ListDelegatedAdministrators', () => ({ DelegatedAdministrators: [...this.delegatedAdmins].map((Id) => ({ Id })) })],
-    ];
-    for (const [Cmd, op, fn] of orgOps) wire(org as never, 'organizations', Cmd as never, op, fn);
-    wire(s3 as never, 's3', S3.ListBucketsCommand as never, 'ListBuckets', () => ({ Buckets: [...this.buckets].sort().map((Name) => ({ Name })) }));
-    wire(sts as never, 'sts', GetCallerIdentityCommand as never, 'GetCallerIdentity', () => ({
-      Account: this.caller,
-      Arn: `arn:aws:sts::${this.caller}:assumed-role/deployer/session`,
-      UserId: 'AROAEXAMPLE:session',
-    }));
+  }
+
+  /** xacct's clients (deploy/aws.ts) sending to this organization. */
+  clients(o: Omit<AwsOptions, 'requestHandler' | 'credentials'>): Clients {
+    return createClients({ ...o, requestHandler: this.handler(), credentials: FAKE_CREDENTIALS });
+  }
+
+  /** Make this the organization the harnesses send to. */
+  install(): this {
+    installed = this;
     return this;
   }
 
-  restore(): void {
-    for (const s of this.stubs) s.restore();
-    this.stubs = [];
+  async restore(): Promise<void> {
+    if (installed === this) installed = undefined;
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 
-  private dispatch(service: string, op: string, input: Input, region: string, fn: (input: Input, region: string) => Out): Out {
-    this.calls.push({ service, op, input, region });
-    this.counts.set(op, (this.counts.get(op) ?? 0) + 1);
-    const throttled = this.throttles.get(op) ?? 0;
-    if (throttled > 0) {
-      this.throttles.set(op, throttled - 1);
-      if (service === 'organizations') throw orgError('TooManyRequestsException', 'AWS Organizations can\'t complete your request because another request is already in progress. Try again later.');
-      throw cfnError('Throttling', 'Rate exceeded');
+  /** An HTTP endpoint on localhost answering like AWS, for the CLI's `--endpoint-url`. */
+  async listen(): Promise<string> {
+    if (!this.server) {
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const url = new URL(req.url ?? '/', 'http://localhost');
+          const request = new HttpRequest({
+            method: req.method,
+            protocol: 'http:',
+            hostname: (req.headers.host ?? '').split(':')[0],
+            path: url.pathname,
+            query: Object.fromEntries(url.searchParams),
+            headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
+            body: Buffer.concat(chunks),
+          });
+          this.handle(request).then(
+            ({ response }) => {
+              res.writeHead(response.statusCode, response.headers);
+              res.end(response.body as Buffer);
+            },
+            // A defect of the fake itself: answer, so the CLI under test fails instead of hanging.
+            (err: unknown) => res.writeHead(500).end(String(err)),
+          );
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      this.server = server;
     }
-    return fn(input, region);
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private async handle(request: IHttpRequest, options?: HttpHandlerOptions): Promise<{ response: ReturnType<typeof encodeOutput> }> {
+    // Like the SDK's own handlers: an aborted request never reaches the service.
+    if (options?.abortSignal?.aborted) throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    await Promise.resolve();
+    let wire: WireRequest;
+    try {
+      wire = parseRequest(request);
+    } catch (err) {
+      if (err instanceof FakeFault) return { response: encodeFault('cloudformation', err) };
+      throw err;
+    }
+    try {
+      return { response: encodeOutput(wire, this.dispatch(wire)) };
+    } catch (err) {
+      if (err instanceof FakeFault) return { response: encodeFault(wire.service, err) };
+      throw err;
+    }
+  }
+
+  private dispatch(w: WireRequest): Out | undefined {
+    if (this.listLag > 0 && this.views.length === 0) this.views.push(this.captureViews());
+    this.calls.push({ service: w.service, op: w.op, input: w.input, region: w.region });
+    this.counts.set(w.op, (this.counts.get(w.op) ?? 0) + 1);
+    try {
+      const pending = this.injected.get(w.op)?.[0];
+      if (pending) {
+        if (--pending.times <= 0) this.injected.get(w.op)!.shift();
+        throw pending.make(w.service);
+      }
+      const fn = this.route(w.service, w.op);
+      if (!fn) throw fault('InvalidAction', `the in-memory AWS does not model ${w.service}:${w.op}`);
+      return fn(w.input, w.region);
+    } finally {
+      if (this.listLag > 0) {
+        this.views.push(this.captureViews());
+        while (this.views.length > this.listLag + 1) this.views.shift();
+      }
+    }
+  }
+
+  private route(service: Service, op: string): ((i: Input, region: string) => Out | undefined) | undefined {
+    const routes: Record<Service, Record<string, (i: Input, region: string) => Out | undefined>> = {
+      sts: {
+        GetCallerIdentity: () => ({ Account: this.caller, Arn: `arn:aws:sts::${this.caller}:assumed-role/deployer/session`, UserId: 'AROAEXAMPLE:session' }),
+      },
+      organizations: {
+        DescribeOrganization: () => this.describeOrganization(),
+        ListRoots: (i) => this.listRoots(i),
+        ListOrganizationalUnitsForParent: (i) => this.listOus(i),
+        ListAccountsForParent: (i) => this.listAccounts(i),
+        ListParents: (i) => this.listParents(i),
+        // "ListDelegatedAdministrators - AWS Organizations": callable from the management account or a delegated administrator.
+        ListDelegatedAdministrators: (i) => {
+          this.orgReader();
+          const admins = !i.ServicePrincipal || i.ServicePrincipal === 'member.org.stacksets.cloudformation.amazonaws.com' ? [...this.delegatedAdmins].sort() : [];
+          return { DelegatedAdministrators: admins.map((Id) => ({ Id, Arn: `arn:aws:organizations::${this.managementAccountId}:account/${this.organizationId}/${Id}`, Status: 'ACTIVE' })) };
+        },
+      },
+      s3: {
+        PutObject: (i, r) => this.s3.putObject(i as PutObjectInput, r),
+        // "ListBuckets - Amazon Simple Storage Service": every bucket the caller's account owns, whatever the region.
+        ListBuckets: () => ({ Buckets: [...this.s3.buckets.keys()].sort().map((Name) => ({ Name })) }),
+      },
+      cloudformation: {
+        DescribeOrganizationsAccess: (i) => this.describeOrganizationsAccess(i),
+        ActivateOrganizationsAccess: (i) => this.activateOrganizationsAccess(i),
+        DescribeStackSet: (i) => this.describeStackSet(i),
+        CreateStackSet: (i) => this.createStackSet(i),
+        UpdateStackSet: (i) => this.updateStackSet(i),
+        DeleteStackSet: (i) => this.deleteStackSet(i),
+        CreateStackInstances: (i) => this.createStackInstances(i),
+        DeleteStackInstances: (i) => this.deleteStackInstances(i),
+        ListStackInstances: (i) => this.listStackInstances(i),
+        ListStackSets: (i) => this.listStackSets(i),
+        DescribeStackSetOperation: (i) => this.describeStackSetOperation(i),
+        ListStackSetOperations: (i) => this.listStackSetOperations(i),
+        ListStackSetOperationResults: (i) => this.listStackSetOperationResults(i),
+        DescribeStacks: (i, r) => this.describeStacks(i, r),
+        GetTemplate: (i, r) => this.getTemplate(i, r),
+        CreateChangeSet: (i, r) => this.createChangeSet(i, r),
+        DescribeChangeSet: (i, r) => this.describeChangeSet(i, r),
+        DeleteChangeSet: (i, r) => this.deleteChangeSet(i, r),
+        ExecuteChangeSet: (i, r) => this.executeChangeSet(i, r),
+        DeleteStack: (i, r) => this.deleteStack(i, r),
+        UpdateTerminationProtection: (i, r) => this.updateTerminationProtection(i, r),
+        DescribeStackEvents: (i, r) => this.describeStackEvents(i, r),
+        ListStackResources: (i, r) => this.listStackResources(i, r),
+        DetectStackSetDrift: (i) => this.detectStackSetDrift(i),
+        ListStackInstanceResourceDrifts: (i) => this.listStackInstanceResourceDrifts(i),
+        DetectStackDrift: (i, r) => this.detectStackDrift(i, r),
+        DescribeStackDriftDetectionStatus: (i) => this.describeStackDriftDetectionStatus(i),
+        DescribeStackResourceDrifts: (i, r) => this.describeStackResourceDrifts(i, r),
+      },
+    };
+    return routes[service][op];
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Lists: consistency and order.
+
+  /** Items in the order a list returns them: as given, or shuffled by the seed (stable across pages). */
+  private ordered<T>(rows: T[], key: (r: T) => string): T[] {
+    if (this.shuffleSeed === undefined) return rows;
+    const seed = this.shuffleSeed;
+    return [...rows].sort((a, b) => rank(seed, key(a)) - rank(seed, key(b)));
+  }
+
+  private viewOf(ss: FakeStackSet): StackSetView {
+    return {
+      summary: this.summaryOf(ss),
+      operations: ss.operations.map((o) => this.operationSummary(o)),
+      instances: [...ss.instances.values()].map((i) => ({ ...i })),
+      results: new Map(ss.operations.map((o) => [o.id, [...o.results.values()].map((r) => ({ ...r }))])),
+    };
+  }
+
+  private summaryOf(ss: FakeStackSet): Out {
+    return {
+      StackSetName: ss.name,
+      StackSetId: ss.id,
+      Description: ss.description,
+      Status: 'ACTIVE',
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: { Enabled: ss.autoDeployment.enabled, RetainStacksOnAccountRemoval: ss.autoDeployment.retain },
+      ManagedExecution: { Active: ss.managedExecution },
+    };
+  }
+
+  private operationSummary(o: FakeOperation): Out {
+    return { OperationId: o.id, Action: o.action, Status: o.status, CreationTimestamp: o.created, EndTimestamp: o.ended };
+  }
+
+  private captureViews(): Map<string, StackSetView> {
+    return new Map([...this.stackSets.values()].map((ss) => [ss.name, this.viewOf(ss)]));
+  }
+
+  /**
+   * What a list call sees of a StackSet: as it was `listLag` calls ago, or live. A StackSet created
+   * within the lag is not listed yet and its lists are empty. Describe calls always read the live
+   * state (DescribeStackSetOperation: "This API provides strongly consistent reads").
+   */
+  private listedStackSet(ss: FakeStackSet): StackSetView {
+    if (this.listLag > 0) return this.views[0].get(ss.name) ?? { summary: {}, operations: [], instances: [], results: new Map() };
+    // Live and uncopied: lists map the rows straight to output, and a 5,000-account organization stays cheap.
+    return {
+      summary: this.summaryOf(ss),
+      operations: ss.operations.map((o) => this.operationSummary(o)),
+      instances: [...ss.instances.values()],
+      results: { get: (id: string) => [...(ss.operations.find((o) => o.id === id)?.results.values() ?? [])] },
+    };
+  }
+
+  private listedStackSets(): Out[] {
+    if (this.listLag > 0) return [...this.views[0].values()].map((v) => v.summary);
+    return [...this.stackSets.values()].map((ss) => this.summaryOf(ss));
   }
 
   // ------------------------------------------------------------------------------------------
   // Organizations.
 
+  /** DescribeOrganization: an account outside any organization gets AWSOrganizationsNotInUseException. */
   private describeOrganization(): Out {
-    if (!this.accounts.has(this.caller)) throw orgError('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
+    if (!this.accounts.has(this.caller)) throw fault('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
     return { Organization: { Id: this.organizationId, MasterAccountId: this.managementAccountId, FeatureSet: 'ALL', Arn: `arn:aws:organizations::${this.managementAccountId}:organization/${this.organizationId}` } };
   }
 
   /** Listing the tree needs the management account or a delegated administrator. */
   private orgReader(): void {
     if (this.caller !== this.managementAccountId && !this.delegatedAdmins.has(this.caller)) {
-      throw orgError('AccessDeniedException', 'You don\'t have permissions to access this resource.');
+      throw fault('AccessDeniedException', "You don't have permissions to access this resource.");
     }
   }
 
+  /** ListRoots (paginated). */
   private listRoots(i: Input): Out {
     this.orgReader();
     const p = pageOf([{ Id: this.rootId, Name: 'Root', Arn: `arn:aws:organizations::${this.managementAccountId}:root/${this.organizationId}/${this.rootId}` }], i, this.orgPageSize);
     return { Roots: p.items, NextToken: p.next };
   }
 
+  /** ListOrganizationalUnitsForParent / ListAccountsForParent: an unknown ParentId is ParentNotFoundException. */
   private parentExists(id: string): void {
-    if (!this.childOus.has(id)) throw orgError('ParentNotFoundException', 'We can\'t find a root or OU with the ParentId that you specified.');
+    if (!this.childOus.has(id)) throw fault('ParentNotFoundException', "We can't find a root or OU with the ParentId that you specified.");
   }
 
+  /** ListOrganizationalUnitsForParent: direct children only, paginated. */
   private listOus(i: Input): Out {
     this.orgReader();
     this.parentExists(i.ParentId);
@@ -442,79 +692,94 @@ export class FakeAws {
     return { OrganizationalUnits: p.items, NextToken: p.next };
   }
 
+  /** ListAccountsForParent: direct children only, with State, paginated. */
   private listAccounts(i: Input): Out {
     this.orgReader();
     this.parentExists(i.ParentId);
     const accounts = this.childAccounts.get(i.ParentId)!.map((id) => {
       const a = this.accounts.get(id)!;
-      return { Id: a.id, Name: a.name, Status: a.state, State: a.state, Email: `${a.id}@example.com` };
+      return { Id: a.id, Name: a.name, Status: a.state, State: a.state, Email: `${a.id}@example.com`, JoinedTimestamp: new Date(1_600_000_000_000) };
     });
     const p = pageOf(accounts, i, this.orgPageSize);
     return { Accounts: p.items, NextToken: p.next };
   }
 
+  /** ListParents: the one parent (root or OU) of an account or OU; unknown ChildId is ChildNotFoundException. */
   private listParents(i: Input): Out {
     this.orgReader();
     const child: string = i.ChildId;
     const parent = this.accounts.get(child)?.parentId ?? this.ous.get(child)?.parentId;
-    if (!parent) throw orgError('ChildNotFoundException', 'We can\'t find an organizational unit (OU) or AWS account with the ChildId that you specified.');
+    if (!parent) throw fault('ChildNotFoundException', "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.");
     return { Parents: [{ Id: parent, Type: parent.startsWith('r-') ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] };
   }
 
   // ------------------------------------------------------------------------------------------
   // StackSets: who may call, and as what.
 
+  /**
+   * CallAs (CreateStackSet and every StackSet call): SELF only from the management account,
+   * DELEGATED_ADMIN only from a registered delegated administrator; service-managed StackSets need
+   * trusted access ("Activate trusted access for StackSets with AWS Organizations").
+   */
   private checkCallAs(i: Input): void {
     const callAs = i.CallAs ?? 'SELF';
     if (callAs === 'SELF') {
       if (this.caller !== this.managementAccountId) {
-        throw cfnError('ValidationError', `Account ${this.caller} is not the management account; service-managed StackSets must be called with CallAs DELEGATED_ADMIN from a delegated administrator account.`);
+        throw fault('ValidationError', `Account ${this.caller} is not the management account; service-managed StackSets must be called with CallAs DELEGATED_ADMIN from a delegated administrator account.`);
       }
     } else if (!this.delegatedAdmins.has(this.caller)) {
-      throw cfnError('ValidationError', `Account ${this.caller} should have 'Delegated Administrator' role for service principal ${'member.org.stacksets.cloudformation.amazonaws.com'}.`);
+      throw fault('ValidationError', `Account ${this.caller} should have 'Delegated Administrator' role for service principal member.org.stacksets.cloudformation.amazonaws.com.`);
     }
-    if (this.trustedAccess !== 'ENABLED') throw cfnError('ValidationError', 'You must enable organizations access to operate a service managed stack set');
+    if (this.trustedAccess !== 'ENABLED') throw fault('ValidationError', 'You must enable organizations access to operate a service managed stack set');
   }
 
+  /** DescribeOrganizationsAccess: ENABLED | DISABLED | DISABLED_PERMANENTLY. */
   private describeOrganizationsAccess(i: Input): Out {
     const callAs = i.CallAs ?? 'SELF';
     if (callAs === 'DELEGATED_ADMIN' && !this.delegatedAdmins.has(this.caller)) {
-      throw cfnError('ValidationError', `Account ${this.caller} should have 'Delegated Administrator' role`);
+      throw fault('ValidationError', `Account ${this.caller} should have 'Delegated Administrator' role`);
     }
-    if (callAs === 'SELF' && this.caller !== this.managementAccountId) throw cfnError('InvalidOperationException', 'Only the management account or a delegated administrator can describe organizations access.');
+    if (callAs === 'SELF' && this.caller !== this.managementAccountId) throw fault('InvalidOperationException', 'Only the management account or a delegated administrator can describe organizations access.');
     return { Status: this.trustedAccess };
   }
 
+  /** ActivateOrganizationsAccess: from the management account only. */
   private activateOrganizationsAccess(i: Input): Out {
-    if ((i.CallAs ?? 'SELF') !== 'SELF' || this.caller !== this.managementAccountId) throw cfnError('InvalidOperationException', 'Only the management account can activate organizations access.');
-    if (this.trustedAccess === 'DISABLED_PERMANENTLY') throw cfnError('InvalidOperationException', 'Organizations access is disabled permanently.');
+    if ((i.CallAs ?? 'SELF') !== 'SELF' || this.caller !== this.managementAccountId) throw fault('InvalidOperationException', 'Only the management account can activate organizations access.');
+    if (this.trustedAccess === 'DISABLED_PERMANENTLY') throw fault('InvalidOperationException', 'Organizations access is disabled permanently.');
     this.trustedAccess = 'ENABLED';
     return {};
   }
 
+  /** The StackSet a call names (StackSetNotFoundException otherwise), after the CallAs checks. */
   private stackSet(i: Input): FakeStackSet {
     this.checkCallAs(i);
     const ss = this.stackSets.get(i.StackSetName);
-    if (!ss) throw cfnError('StackSetNotFoundException', `StackSet ${i.StackSetName} not found`);
+    if (!ss) throw fault('StackSetNotFoundException', `StackSet ${i.StackSetName} not found`);
     return ss;
   }
 
-  private active(ss: FakeStackSet): FakeOperation | undefined {
-    return ss.operations.find((o) => o.status === 'RUNNING');
+  private active(ss: FakeStackSet): FakeOperation[] {
+    return ss.operations.filter((o) => o.status === 'RUNNING' || o.status === 'QUEUED');
   }
 
-  /** Checks every mutating StackSet call shares: races, a running operation, a reused OperationId. */
+  /**
+   * Checks every mutating StackSet call shares: races, a reused OperationId, and a running operation
+   * when managed execution is off (ManagedExecution: "When false (default), StackSets performs one
+   * operation at a time in request order", refused with OperationInProgressException).
+   */
   private beforeMutating(ss: FakeStackSet, i: Input): string {
     const race = this.beforeMutation.get(ss.name);
     if (race) {
       this.beforeMutation.delete(ss.name);
       race();
     }
-    if (i.OperationId && ss.operations.some((o) => o.id === i.OperationId)) throw cfnError('OperationIdAlreadyExistsException', `The operation ID ${i.OperationId} already exists.`);
-    if (this.active(ss)) throw cfnError('OperationInProgressException', `Another Operation on StackSet ${ss.id} is in progress`);
+    if (i.OperationId && ss.operations.some((o) => o.id === i.OperationId)) throw fault('OperationIdAlreadyExistsException', `The operation ID ${i.OperationId} already exists.`);
+    if (!ss.managedExecution && this.active(ss).length > 0) throw fault('OperationInProgressException', `Another Operation on StackSet ${ss.id} is in progress`);
     return i.OperationId ?? `op-${++this.seq}`;
   }
 
+  /** DescribeStackSet: settings, parameters with their resolved values, tags, targets and regions. */
   private describeStackSet(i: Input): Out {
     const ss = this.stackSet(i);
     return {
@@ -524,40 +789,55 @@ export class FakeAws {
         Description: ss.description,
         Status: 'ACTIVE',
         TemplateBody: ss.body,
-        Parameters: Object.entries(ss.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+        Parameters: paramList(ss.parameters),
         Capabilities: ss.capabilities,
+        Tags: ss.tags,
         PermissionModel: 'SERVICE_MANAGED',
         AutoDeployment: { Enabled: ss.autoDeployment.enabled, RetainStacksOnAccountRemoval: ss.autoDeployment.retain },
         ManagedExecution: { Active: ss.managedExecution },
         OrganizationalUnitIds: [...ss.ous].sort(),
         Regions: [...ss.regions].sort(),
-        Tags: Object.entries(ss.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
       },
     };
   }
 
+  /** ListStackSets, with its Status filter; paginated, lagging and ordered like every list here. */
   private listStackSets(i: Input): Out {
     this.checkCallAs(i);
-    const all = [...this.stackSets.values()].map((s) => ({ StackSetName: s.name, StackSetId: s.id, Status: 'ACTIVE', PermissionModel: 'SERVICE_MANAGED' }));
-    const p = pageOf(all, i, this.cfnPageSize);
+    const all = this.listedStackSets().filter((s) => !i.Status || s.Status === i.Status);
+    const p = pageOf(this.ordered(all, (s) => String(s.StackSetName)), i, this.cfnPageSize);
     return { Summaries: p.items, NextToken: p.next };
   }
 
-  private applySettings(ss: FakeStackSet, i: Input): void {
-    if (i.TemplateBody !== undefined) ss.body = i.TemplateBody;
-    if (i.Description !== undefined) ss.description = i.Description;
-    if (i.Parameters !== undefined) ss.parameters = params(i.Parameters);
-    if (i.Capabilities !== undefined) ss.capabilities = [...i.Capabilities].sort();
-    if (i.AutoDeployment !== undefined) ss.autoDeployment = { enabled: Boolean(i.AutoDeployment.Enabled), retain: Boolean(i.AutoDeployment.RetainStacksOnAccountRemoval) };
-    if (i.ManagedExecution !== undefined) ss.managedExecution = Boolean(i.ManagedExecution.Active);
-    if (i.Tags !== undefined) ss.tags = Object.fromEntries(i.Tags.map((t: Input) => [t.Key, t.Value]));
+  /** What CreateStackSet and UpdateStackSet set, validated now; applied by `apply`. */
+  private definition(ss: FakeStackSet | undefined, i: Input) {
+    const body = templateOf(this.s3, i, ss?.body);
+    const keepParams = ss && i.Parameters === undefined && i.UsePreviousTemplate;
+    const parameters = keepParams ? ss.parameters : parametersFor(body, i.Parameters, ss?.parameters);
+    return {
+      apply: (target: FakeStackSet) => {
+        target.body = body;
+        target.parameters = parameters;
+        if (i.Description !== undefined) target.description = i.Description;
+        if (i.Capabilities !== undefined) target.capabilities = [...i.Capabilities].sort();
+        // UpdateStackSet: Tags given replace the StackSet's tags, an empty list removes them, none keeps them.
+        if (i.Tags !== undefined) target.tags = tagList(i.Tags);
+        if (i.AutoDeployment !== undefined) target.autoDeployment = { enabled: Boolean(i.AutoDeployment.Enabled), retain: Boolean(i.AutoDeployment.RetainStacksOnAccountRemoval) };
+        if (i.ManagedExecution !== undefined) target.managedExecution = Boolean(i.ManagedExecution.Active);
+      },
+    };
   }
 
+  /**
+   * CreateStackSet: NameAlreadyExistsException for a taken name; SERVICE_MANAGED needs AutoDeployment.
+   * It starts no operation: instances come from CreateStackInstances.
+   */
   private createStackSet(i: Input): Out {
     this.checkCallAs(i);
-    if (i.PermissionModel !== 'SERVICE_MANAGED') throw cfnError('ValidationError', 'this fake models SERVICE_MANAGED StackSets only');
-    if (this.stackSets.has(i.StackSetName)) throw cfnError('NameAlreadyExistsException', `StackSet ${i.StackSetName} already exists`);
-    if (i.AutoDeployment === undefined) throw cfnError('ValidationError', 'AutoDeployment must be specified for SERVICE_MANAGED StackSets');
+    if (i.PermissionModel !== 'SERVICE_MANAGED') throw fault('ValidationError', 'this fake models SERVICE_MANAGED StackSets only');
+    if (this.stackSets.has(i.StackSetName)) throw fault('NameAlreadyExistsException', `StackSet ${i.StackSetName} already exists`);
+    if (i.AutoDeployment === undefined) throw fault('ValidationError', 'AutoDeployment must be specified for SERVICE_MANAGED StackSets');
+    const definition = this.definition(undefined, i);
     const ss: FakeStackSet = {
       name: i.StackSetName,
       id: `${i.StackSetName}:${String(++this.seq).padStart(8, '0')}-0000-0000-0000-000000000000`,
@@ -565,6 +845,7 @@ export class FakeAws {
       description: '',
       parameters: {},
       capabilities: [],
+      tags: [],
       autoDeployment: { enabled: false, retain: false },
       managedExecution: false,
       ous: new Set(),
@@ -572,15 +853,16 @@ export class FakeAws {
       instances: new Map(),
       operations: [],
     };
-    this.applySettings(ss, i);
+    definition.apply(ss);
     this.stackSets.set(ss.name, ss);
     return { StackSetId: ss.id };
   }
 
+  /** DeleteStackSet: refused while operations run or wait (OperationInProgressException) or instances remain (StackSetNotEmptyException). */
   private deleteStackSet(i: Input): Out {
     const ss = this.stackSet(i);
-    if (ss.instances.size > 0) throw cfnError('StackSetNotEmptyException', `StackSet ${ss.name} is not empty`);
-    if (this.active(ss)) throw cfnError('OperationInProgressException', `Another Operation on StackSet ${ss.id} is in progress`);
+    if (this.active(ss).length > 0) throw fault('OperationInProgressException', `Another Operation on StackSet ${ss.id} is in progress`);
+    if (ss.instances.size > 0) throw fault('StackSetNotEmptyException', `StackSet ${ss.name} is not empty`);
     this.stackSets.delete(ss.name);
     return {};
   }
@@ -589,82 +871,148 @@ export class FakeAws {
   private targetAccounts(t: Input | undefined): Array<{ account: string; ouId: string }> {
     const out = new Map<string, string>();
     for (const ou of (t?.OrganizationalUnitIds ?? []) as string[]) {
-      if (!this.childOus.has(ou)) throw cfnError('ValidationError', `OrganizationalUnitIds ${ou} not found in organization`);
+      if (!this.childOus.has(ou)) throw fault('ValidationError', `OrganizationalUnitIds ${ou} not found in organization`);
       for (const a of this.accountsUnder(ou)) if (a !== this.managementAccountId && !out.has(a)) out.set(a, ou);
     }
     let selected = [...out];
     if (t?.AccountFilterType === 'INTERSECTION') selected = selected.filter(([a]) => (t.Accounts ?? []).includes(a));
-    else if (t?.AccountFilterType !== undefined && t.AccountFilterType !== 'NONE') throw cfnError('ValidationError', `AccountFilterType ${t.AccountFilterType} is not modelled`);
+    else if (t?.AccountFilterType !== undefined && t.AccountFilterType !== 'NONE') throw fault('ValidationError', `AccountFilterType ${t.AccountFilterType} is not modelled`);
     return selected.map(([account, ouId]) => ({ account, ouId })).sort((a, b) => a.account.localeCompare(b.account));
   }
 
-  private startOperation(ss: FakeStackSet, action: FakeOperation['action'], work: WorkItem[], id?: string, i?: Input, foreign = false): FakeOperation {
+  /**
+   * A new operation. With managed execution and other operations running or queued it is QUEUED
+   * (ManagedExecution: "If there are already running or queued operations, StackSets queues all
+   * incoming operations even if they are non-conflicting"); otherwise it starts at once.
+   */
+  private newOperation(ss: FakeStackSet, action: FakeOperation['action'], scope: FakeOperation['scope'], start: () => WorkItem[], id?: string, i?: Input, foreign = false): FakeOperation {
     const op: FakeOperation = {
       id: id ?? `op-${++this.seq}`,
       action,
-      status: 'RUNNING',
+      status: 'QUEUED',
+      history: [],
       created: new Date(1_700_000_000_000 + ++this.seq * 1000),
-      work,
+      work: [],
       processed: 0,
       polls: 0,
-      results: new Map(work.map((w) => [`${w.account}/${w.region}`, { account: w.account, region: w.region, ouId: w.ouId, status: 'PENDING' }])),
+      results: new Map(),
       failed: 0,
       tolerancePct: i?.OperationPreferences?.FailureTolerancePercentage ?? 0,
       preferences: i?.OperationPreferences,
       foreign,
+      scope,
+      start,
     };
-    for (const w of work) if (this.accounts.get(w.account)?.state === 'SUSPENDED') op.results.delete(`${w.account}/${w.region}`);
+    const waiting = this.active(ss).length > 0;
     ss.operations.push(op);
+    if (waiting) op.history.push('QUEUED');
+    else this.begin(op);
     return op;
   }
 
+  /** An operation starts: its work is fixed and every instance it touches has a PENDING result (StackSetOperationResultSummary). */
+  private begin(op: FakeOperation): void {
+    op.work = op.start?.() ?? [];
+    op.start = undefined;
+    op.status = 'RUNNING';
+    op.history.push('RUNNING');
+    op.results = new Map(op.work.filter((w) => this.accounts.get(w.account)?.state !== 'SUSPENDED').map((w) => [`${w.account}/${w.region}`, { account: w.account, region: w.region, ouId: w.ouId, status: 'PENDING' }]));
+  }
+
+  private static conflicts(a: FakeOperation, b: FakeOperation): boolean {
+    if (a.scope === 'all' || b.scope === 'all') return true;
+    const other = b.scope;
+    return [...a.scope].some((k) => other.has(k));
+  }
+
+  /** ManagedExecution: "After conflicting operations finish, StackSets starts queued operations in request order." */
+  private startQueued(ss: FakeStackSet): void {
+    for (const op of ss.operations.filter((o) => o.status === 'QUEUED')) {
+      if (ss.operations.some((r) => r.status === 'RUNNING' && FakeAws.conflicts(r, op))) break;
+      this.begin(op);
+    }
+  }
+
+  /** One step of time for a StackSet: every running operation advances, then queued ones may start. */
+  private tick(ss: FakeStackSet): void {
+    for (const op of ss.operations.filter((o) => o.status === 'RUNNING')) this.advance(ss, op);
+    this.startQueued(ss);
+  }
+
+  private keysOf(targets: Array<{ account: string }>, regions: string[]): Set<string> {
+    return new Set(targets.flatMap((t) => regions.map((r) => `${t.account}/${r}`)));
+  }
+
+  /**
+   * CreateStackInstances: every account under the DeploymentTargets OUs, nested OUs included, the
+   * management account never (DeploymentTargets: "StackSets doesn't deploy stack instances to the
+   * organization management account"), or only the listed ones with AccountFilterType INTERSECTION.
+   * Whole-OU targets become the StackSet's auto-deployment targets.
+   */
   private createStackInstances(i: Input): Out {
     const ss = this.stackSet(i);
-    const id = this.beforeMutating(ss, i);
     const regions: string[] = i.Regions ?? [];
-    const targets = this.targetAccounts(i.DeploymentTargets);
-    const work: WorkItem[] = [];
-    for (const region of regions) for (const t of targets) work.push({ ...t, region, kind: ss.instances.has(`${t.account}/${region}`) ? 'update' : 'create' });
-    if (i.DeploymentTargets?.AccountFilterType === undefined) for (const ou of i.DeploymentTargets?.OrganizationalUnitIds ?? []) ss.ous.add(ou);
-    for (const r of regions) ss.regions.add(r);
-    this.startOperation(ss, 'CREATE', work, id, i);
+    const scope = this.keysOf(this.targetAccounts(i.DeploymentTargets), regions);
+    const id = this.beforeMutating(ss, i);
+    const start = () => {
+      const targets = this.targetAccounts(i.DeploymentTargets);
+      if (i.DeploymentTargets?.AccountFilterType === undefined) for (const ou of i.DeploymentTargets?.OrganizationalUnitIds ?? []) ss.ous.add(ou);
+      for (const r of regions) ss.regions.add(r);
+      return regions.flatMap((region) => targets.map((t) => ({ ...t, region, kind: ss.instances.has(`${t.account}/${region}`) ? ('update' as const) : ('create' as const) })));
+    };
+    this.newOperation(ss, 'CREATE', scope, start, id, i);
     return { OperationId: id };
   }
 
+  /** DeleteStackInstances: the instances of those OUs (and accounts, with INTERSECTION) in those regions. */
   private deleteStackInstances(i: Input): Out {
     const ss = this.stackSet(i);
     const id = this.beforeMutating(ss, i);
     const regions: string[] = i.Regions ?? [];
     const ous: string[] = i.DeploymentTargets?.OrganizationalUnitIds ?? [];
     const accounts: string[] | undefined = i.DeploymentTargets?.AccountFilterType === 'INTERSECTION' ? i.DeploymentTargets.Accounts : undefined;
-    const work: WorkItem[] = [...ss.instances.values()]
-      .filter((inst) => regions.includes(inst.region) && ous.includes(inst.ouId) && (!accounts || accounts.includes(inst.account)))
-      .map((inst) => ({ account: inst.account, region: inst.region, ouId: inst.ouId, kind: 'delete' as const }));
-    if (!accounts) {
-      const allOus = [...ss.ous].every((o) => ous.includes(o));
-      for (const ou of ous) if (regions.length >= ss.regions.size && [...ss.regions].every((r) => regions.includes(r))) ss.ous.delete(ou);
-      if (allOus) for (const r of regions) ss.regions.delete(r);
-    }
-    this.startOperation(ss, 'DELETE', work, id, i);
+    const selected = () => [...ss.instances.values()].filter((inst) => regions.includes(inst.region) && ous.includes(inst.ouId) && (!accounts || accounts.includes(inst.account)));
+    const start = () => {
+      const work = selected().map((inst) => ({ account: inst.account, region: inst.region, ouId: inst.ouId, kind: 'delete' as const }));
+      if (!accounts) {
+        const allOus = [...ss.ous].every((o) => ous.includes(o));
+        for (const ou of ous) if (regions.length >= ss.regions.size && [...ss.regions].every((r) => regions.includes(r))) ss.ous.delete(ou);
+        if (allOus) for (const r of regions) ss.regions.delete(r);
+      }
+      return work;
+    };
+    this.newOperation(ss, 'DELETE', new Set(selected().map((x) => `${x.account}/${x.region}`)), start, id, i);
     return { OperationId: id };
   }
 
+  /**
+   * UpdateStackSet: the new definition reaches every instance that is not INOPERABLE; instances are
+   * OUTDATED until the operation reaches them ("Even if the StackSet operation created by updating the
+   * StackSet fails ... the StackSet is updated with your changes").
+   */
   private updateStackSet(i: Input): Out {
     const ss = this.stackSet(i);
+    const definition = this.definition(ss, i);
     const id = this.beforeMutating(ss, i);
-    this.applySettings(ss, i);
-    const work: WorkItem[] = [...ss.instances.values()]
-      .filter((inst) => inst.status !== 'INOPERABLE')
-      .sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
-      .map((inst) => ({ account: inst.account, region: inst.region, ouId: inst.ouId, kind: 'update' as const }));
-    for (const inst of ss.instances.values()) if (inst.status === 'CURRENT') inst.status = 'OUTDATED';
-    this.startOperation(ss, 'UPDATE', work, id, i);
+    // ManagedExecution: "You can't modify your StackSet's execution configuration while there are running or queued operations."
+    if (i.ManagedExecution !== undefined && Boolean(i.ManagedExecution.Active) !== ss.managedExecution && this.active(ss).length > 0) {
+      throw fault('ValidationError', `StackSet ${ss.name} has running or queued operations; its ManagedExecution cannot change now`);
+    }
+    const start = () => {
+      definition.apply(ss);
+      const work = [...ss.instances.values()]
+        .filter((inst) => inst.status !== 'INOPERABLE')
+        .sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
+        .map((inst) => ({ account: inst.account, region: inst.region, ouId: inst.ouId, kind: 'update' as const }));
+      for (const inst of ss.instances.values()) if (inst.status === 'CURRENT') inst.status = 'OUTDATED';
+      return work;
+    };
+    this.newOperation(ss, 'UPDATE', 'all', start, id, i);
     return { OperationId: id };
   }
 
-  /** One poll's worth of progress: a share of the work, then the verdict once all is done. */
+  /** One step's worth of progress: a share of the work, then the verdict once all is done. */
   private advance(ss: FakeStackSet, op: FakeOperation): void {
-    if (op.status !== 'RUNNING') return;
     op.polls++;
     const target = Math.min(op.work.length, Math.ceil((op.work.length * op.polls) / Math.max(1, this.pollsToComplete)));
     const allowed = Math.floor((op.work.length * op.tolerancePct) / 100);
@@ -683,10 +1031,17 @@ export class FakeAws {
     }
     if (op.processed >= op.work.length && op.polls >= this.pollsToComplete) {
       op.status = op.failed > allowed ? 'FAILED' : 'SUCCEEDED';
-      op.ended = new Date(op.created.getTime() + op.polls * 1000);
+      op.history.push(op.status);
+      // From the same counter as every creation time: end times order the operations as they finished.
+      op.ended = new Date(1_700_000_000_000 + ++this.seq * 1000);
     }
   }
 
+  /**
+   * One instance of an operation (StackInstanceSummary: Status CURRENT | OUTDATED | INOPERABLE,
+   * DetailedStatus SUCCEEDED | FAILED | SKIPPED_SUSPENDED_ACCOUNT | INOPERABLE). A failed delete leaves
+   * the instance INOPERABLE (StackInstanceSummary, Status INOPERABLE: a failed DeleteStackInstances left it unstable).
+   */
   private process(ss: FakeStackSet, op: FakeOperation, w: WorkItem): void {
     const key = `${w.account}/${w.region}`;
     const result = op.results.get(key);
@@ -718,16 +1073,18 @@ export class FakeAws {
     else ss.instances.set(key, { account: w.account, region: w.region, ouId: ss.instances.get(key)?.ouId ?? w.ouId, status: 'CURRENT', detailed: 'SUCCEEDED', lastOperationId: op.id });
   }
 
+  /** The operation an OperationId names (OperationNotFoundException otherwise). */
   private operation(ss: FakeStackSet, id: string): FakeOperation {
     const op = ss.operations.find((o) => o.id === id);
-    if (!op) throw cfnError('OperationNotFoundException', `Operation ${id} not found`);
+    if (!op) throw fault('OperationNotFoundException', `Operation ${id} not found`);
     return op;
   }
 
+  /** DescribeStackSetOperation: strongly consistent; each call is one step of time for the StackSet (see the header). */
   private describeStackSetOperation(i: Input): Out {
     const ss = this.stackSet(i);
     const op = this.operation(ss, i.OperationId);
-    this.advance(ss, op);
+    this.tick(ss);
     return {
       StackSetOperation: {
         OperationId: op.id,
@@ -742,37 +1099,43 @@ export class FakeAws {
     };
   }
 
+  /** ListStackSetOperations: no documented order; here newest first unless shuffled. */
   private listStackSetOperations(i: Input): Out {
-    const ss = this.stackSet(i);
-    const newestFirst = [...ss.operations].reverse().map((o) => ({ OperationId: o.id, Action: o.action, Status: o.status, CreationTimestamp: o.created, EndTimestamp: o.ended }));
-    const p = pageOf(newestFirst, i, Math.min(100, this.cfnPageSize));
+    const view = this.listedStackSet(this.stackSet(i));
+    const newestFirst = [...view.operations].reverse();
+    const p = pageOf(this.ordered(newestFirst, (o) => String(o.OperationId)), i, Math.min(100, this.cfnPageSize));
     return { Summaries: p.items, NextToken: p.next };
   }
 
+  /** ListStackSetOperationResults, with Filters OPERATION_RESULT_STATUS (OperationResultFilter). */
   private listStackSetOperationResults(i: Input): Out {
     const ss = this.stackSet(i);
-    const op = this.operation(ss, i.OperationId);
-    let rows = [...op.results.values()];
-    const filter = (i.Filters ?? []).find((f: Input) => f.Name === 'OPERATION_RESULT_STATUS');
-    if (filter) rows = rows.filter((r) => r.status === filter.Values);
-    const p = pageOf(rows, i, Math.min(100, this.cfnPageSize));
+    this.operation(ss, i.OperationId);
+    let rows = this.listedStackSet(ss).results.get(i.OperationId) ?? [];
+    for (const f of (i.Filters ?? []) as Input[]) {
+      if (f.Name !== 'OPERATION_RESULT_STATUS') throw fault('ValidationError', `Filter name ${f.Name} is not one of [OPERATION_RESULT_STATUS]`);
+      rows = rows.filter((r) => r.status === f.Values);
+    }
+    const p = pageOf(this.ordered(rows, (r) => `${r.account}/${r.region}`), i, Math.min(100, this.cfnPageSize));
     return {
       Summaries: p.items.map((r) => ({ Account: r.account, Region: r.region, OrganizationalUnitId: r.ouId, Status: r.status, StatusReason: r.reason })),
       NextToken: p.next,
     };
   }
 
+  /** ListStackInstances, with StackInstanceFilter DETAILED_STATUS | LAST_OPERATION_ID | DRIFT_STATUS (every filter must hold). */
   private listStackInstances(i: Input): Out {
     const ss = this.stackSet(i);
-    let rows = [...ss.instances.values()].sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region));
+    let rows = [...this.listedStackSet(ss).instances].sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region));
     for (const f of (i.Filters ?? []) as Input[]) {
       if (f.Name === 'DETAILED_STATUS') rows = rows.filter((r) => r.detailed === f.Values);
       else if (f.Name === 'DRIFT_STATUS') rows = rows.filter((r) => (r.drift ?? 'NOT_CHECKED') === f.Values);
       else if (f.Name === 'LAST_OPERATION_ID') rows = rows.filter((r) => r.lastOperationId === f.Values);
+      else throw fault('ValidationError', `Filter name ${f.Name} is not one of [DETAILED_STATUS, LAST_OPERATION_ID, DRIFT_STATUS]`);
     }
     if (i.StackInstanceAccount) rows = rows.filter((r) => r.account === i.StackInstanceAccount);
     if (i.StackInstanceRegion) rows = rows.filter((r) => r.region === i.StackInstanceRegion);
-    const p = pageOf(rows, i, Math.min(100, this.cfnPageSize));
+    const p = pageOf(this.ordered(rows, (r) => `${r.account}/${r.region}`), i, Math.min(100, this.cfnPageSize));
     return {
       Summaries: p.items.map((r) => ({
         StackSetId: ss.id,
@@ -798,7 +1161,7 @@ export class FakeAws {
 
   private mustStack(nameOrId: string, region: string): FakeStack {
     const s = this.findStack(nameOrId, region);
-    if (!s) throw cfnError('ValidationError', `Stack with id ${nameOrId} does not exist`);
+    if (!s) throw fault('ValidationError', `Stack with id ${nameOrId} does not exist`);
     return s;
   }
 
@@ -808,7 +1171,7 @@ export class FakeAws {
       StackName: s.name,
       EventId: `${logicalId}-${++this.seq}`,
       LogicalResourceId: logicalId,
-      ResourceStatus: status as C.ResourceStatus,
+      ResourceStatus: status as StackEvent['ResourceStatus'],
       ResourceStatusReason: reason,
       ResourceType: logicalId === s.name ? 'AWS::CloudFormation::Stack' : 'AWS::Resource',
       Timestamp: new Date(1_700_000_000_000 + this.seq * 1000),
@@ -816,6 +1179,11 @@ export class FakeAws {
     });
   }
 
+  /**
+   * A stack operation finishes (Stack status codes): create / update COMPLETE, or, with an injected
+   * failure, ROLLBACK_COMPLETE for a first create and UPDATE_ROLLBACK_COMPLETE for an update, with
+   * the failed resource first in the events; a deleted stack is DELETE_COMPLETE and only found by ID.
+   */
   private advanceStack(s: FakeStack): void {
     if (!s.pending) return;
     s.polls++;
@@ -840,54 +1208,76 @@ export class FakeAws {
     }
     s.body = p.body;
     s.parameters = p.parameters;
+    s.tags = p.tags;
     s.status = p.kind === 'create' ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE';
-    for (const [logicalId, r] of Object.entries((JSON.parse(s.body || '{}') as { Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }> }).Resources ?? {})) {
-      if (r.Type === 'AWS::S3::Bucket') this.buckets.add(this.physicalId(s, logicalId, r));
-    }
     s.reason = undefined;
+    this.materializeBuckets(s);
     this.event(s, s.name, s.status, undefined, p.token);
   }
 
+  /** One stack as DescribeStacks describes it. */
+  private describeOne(s: FakeStack): Out {
+    return {
+      StackId: s.id,
+      StackName: s.name,
+      StackStatus: s.status,
+      StackStatusReason: s.reason,
+      Parameters: paramList(s.parameters),
+      Tags: s.tags,
+      EnableTerminationProtection: s.protection,
+      CreationTime: new Date(1_700_000_000_000),
+      Outputs: this.outputs(s),
+    };
+  }
+
+  /** DescribeStacks: one stack by name or ID; without StackName every stack of the region that is not deleted, paginated. */
   private describeStacks(i: Input, region: string): Out {
-    // "if no stack name was specified, then it returns the description for all the stacks created" (API reference, DescribeStacks).
-    if (!i.StackName) {
-      const all = [...this.stacks.values()].filter((x) => x.region === region);
-      const p = pageOf(all, i, this.cfnPageSize);
-      return { Stacks: p.items.map((x) => this.stackRow(x)), NextToken: p.next };
+    if (i.StackName === undefined) {
+      const live = [...this.stacks.values()].filter((s) => s.region === region);
+      for (const s of live) this.advanceStack(s);
+      const p = pageOf(live.filter((s) => s.status !== 'DELETE_COMPLETE'), i, this.cfnPageSize);
+      return { Stacks: p.items.map((s) => this.describeOne(s)), NextToken: p.next };
     }
     const s = this.mustStack(i.StackName, region);
     this.advanceStack(s);
-    return { Stacks: [this.stackRow(s)] };
+    return { Stacks: [this.describeOne(s)] };
   }
 
-  /** The buckets the CI account holds: every BucketName in any stack ever created (buckets are retained). */
-  readonly buckets = new Set<string>();
-
-  private stackRow(s: FakeStack): Out {
-    return {
-          StackId: s.id,
-          StackName: s.name,
-          StackStatus: s.status,
-          StackStatusReason: s.reason,
-          Parameters: Object.entries(s.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-          EnableTerminationProtection: s.protection,
-          CreationTime: new Date(1_700_000_000_000),
-          Outputs: this.outputs(s),
-          Tags: Object.entries(s.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
-        };
+  /** Outputs of the deployed template with their values resolved (physical IDs and ARNs as above) and their export names. */
+  private outputs(s: FakeStack): Out[] {
+    const outputs = this.deployedTemplate(s).Outputs ?? {};
+    return Object.entries(outputs).map(([k, o]) => ({
+      OutputKey: k,
+      OutputValue: String(this.resolve(o.Value, s)),
+      ExportName: o.Export?.Name === undefined ? undefined : String(this.resolve(o.Export.Name, s)),
+    }));
   }
 
-  /** Outputs named in the deployed template, with made-up ARN-like values. */
-  private outputs(s: FakeStack): C.Output[] {
-    let keys: string[] = [];
+  /** A deployed stack's outputs by key, as DescribeStacks returns them. */
+  outputsOf(region: string, name: string): Record<string, string> {
+    const s = this.stack(region, name);
+    return Object.fromEntries((s ? this.outputs(s) : []).map((o) => [String(o.OutputKey), String(o.OutputValue)]));
+  }
+
+  private deployedTemplate(s: FakeStack): Template {
     try {
-      keys = Object.keys((JSON.parse(s.body || '{}') as { Outputs?: object }).Outputs ?? {});
+      return s.body ? parseTemplate(s.body) : {};
     } catch {
-      keys = [];
+      return {};
     }
-    return keys.map((k) => ({ OutputKey: k, OutputValue: `arn:aws:fake:${s.region}:${this.caller}:${s.name}/${k}` }));
   }
 
+  /** Exports of the region's stacks by name (Fn::ImportValue). */
+  private exportsIn(region: string): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const s of this.stacks.values()) {
+      if (s.region !== region || s.status === 'DELETE_COMPLETE') continue;
+      for (const o of this.outputs(s)) if (o.ExportName) out.set(String(o.ExportName), String(o.OutputValue));
+    }
+    return out;
+  }
+
+  /** GetTemplate: the template as submitted (Original). */
   private getTemplate(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     return { TemplateBody: s.body, StagesAvailable: ['Original', 'Processed'] };
@@ -896,76 +1286,103 @@ export class FakeAws {
   private createChangeSet(i: Input, region: string): Out {
     let s = this.findStack(i.StackName, region);
     if (s && s.status === 'DELETE_COMPLETE') s = undefined;
-    if (i.ChangeSetType === 'CREATE') {
-      if (s && s.status !== 'REVIEW_IN_PROGRESS') throw cfnError('AlreadyExistsException', `Stack [${i.StackName}] already exists`);
-      if (!s) {
-        const id = `arn:aws:cloudformation:${region}:${this.caller}:stack/${i.StackName}/${String(++this.seq).padStart(8, '0')}`;
-        s = { id, name: i.StackName, region, status: 'REVIEW_IN_PROGRESS', body: '', parameters: {}, protection: false, events: [], changeSets: new Map(), polls: 0 };
-        this.stacks.set(`${region}/${s.name}`, s);
-        this.stacksById.set(id, s);
-      }
+    const type: 'CREATE' | 'UPDATE' = i.ChangeSetType ?? 'UPDATE';
+    if (type === 'CREATE') {
+      if (s && s.status !== 'REVIEW_IN_PROGRESS') throw fault('AlreadyExistsException', `Stack [${i.StackName}] already exists`);
     } else if (!s) {
-      throw cfnError('ValidationError', `Stack [${i.StackName}] does not exist`);
+      throw fault('ValidationError', `Stack [${i.StackName}] does not exist`);
+    } else if (!UPDATABLE.has(s.status)) {
+      throw fault('ValidationError', `Stack:${s.id} is in ${s.status} state and can not be updated.`);
     }
-    if (s.changeSets.has(i.ChangeSetName)) throw cfnError('AlreadyExistsException', `ChangeSet ${i.ChangeSetName} already exists`);
-    const cs: ChangeSet = { name: i.ChangeSetName, id: `${s.id}/changeSet/${i.ChangeSetName}`, type: i.ChangeSetType ?? 'UPDATE', status: 'CREATE_PENDING', body: i.TemplateBody, parameters: params(i.Parameters), tags: Object.fromEntries((i.Tags ?? []).map((t: Input) => [t.Key, t.Value])), polls: 0 };
+    const previous = type === 'UPDATE' ? s : undefined;
+    const body = templateOf(this.s3, i, previous?.body);
+    const parameters = parametersFor(body, i.Parameters, previous?.parameters);
+    if (s?.changeSets.has(i.ChangeSetName)) throw fault('AlreadyExistsException', `ChangeSet [${i.ChangeSetName}] already exists`);
+    if (!s) {
+      const id = `arn:aws:cloudformation:${region}:${this.caller}:stack/${i.StackName}/${String(++this.seq).padStart(8, '0')}`;
+      s = { id, name: i.StackName, region, status: 'REVIEW_IN_PROGRESS', body: '', parameters: {}, tags: [], protection: false, events: [], changeSets: new Map(), polls: 0 };
+      this.stacks.set(`${region}/${s.name}`, s);
+      this.stacksById.set(id, s);
+    }
+    // CreateChangeSet: Tags given replace the stack's tags on execution; none keeps them.
+    const tags = i.Tags !== undefined ? tagList(i.Tags) : s.tags;
+    const cs: ChangeSet = { name: i.ChangeSetName, id: `${s.id}/changeSet/${i.ChangeSetName}`, type, status: 'CREATE_PENDING', body, parameters, tags, polls: 0 };
     s.changeSets.set(cs.name, cs);
     return { Id: cs.id, StackId: s.id };
   }
 
+  /** The change set a call names (ChangeSetNotFoundException otherwise). */
   private changeSet(i: Input, region: string): { s: FakeStack; cs: ChangeSet } {
     const s = this.mustStack(i.StackName, region);
     const cs = s.changeSets.get(i.ChangeSetName);
-    if (!cs) throw cfnError('ChangeSetNotFoundException', `ChangeSet [${i.ChangeSetName}] does not exist`);
+    if (!cs) throw fault('ChangeSetNotFoundException', `ChangeSet [${i.ChangeSetName}] does not exist`);
     return { s, cs };
   }
 
+  /** DescribeChangeSet: an update that changes nothing FAILS with CloudFormation's "didn't contain changes" reason. */
   private describeChangeSet(i: Input, region: string): Out {
     const { s, cs } = this.changeSet(i, region);
     if (cs.status === 'CREATE_PENDING' && ++cs.polls >= this.stackPolls) {
-      const same = cs.type === 'UPDATE' && cs.body === s.body && JSON.stringify(cs.parameters) === JSON.stringify(s.parameters);
+      const same = cs.type === 'UPDATE' && cs.body === s.body && JSON.stringify(cs.parameters) === JSON.stringify(s.parameters) && sameTags(cs.tags, s.tags);
       cs.status = same ? 'FAILED' : 'CREATE_COMPLETE';
       if (same) cs.reason = "The submitted information didn't contain changes. Submit different information to create a change set.";
     }
-    return { ChangeSetName: cs.name, ChangeSetId: cs.id, StackId: s.id, StackName: s.name, Status: cs.status, StatusReason: cs.reason, ExecutionStatus: cs.status === 'CREATE_COMPLETE' ? 'AVAILABLE' : 'UNAVAILABLE' };
+    return {
+      ChangeSetName: cs.name,
+      ChangeSetId: cs.id,
+      StackId: s.id,
+      StackName: s.name,
+      Status: cs.status,
+      StatusReason: cs.reason,
+      ExecutionStatus: cs.status === 'CREATE_COMPLETE' ? 'AVAILABLE' : 'UNAVAILABLE',
+      Parameters: paramList(cs.parameters),
+      Tags: cs.tags,
+    };
   }
 
+  /** DeleteChangeSet. */
   private deleteChangeSet(i: Input, region: string): Out {
     const { s, cs } = this.changeSet(i, region);
     s.changeSets.delete(cs.name);
     return {};
   }
 
+  /**
+   * ExecuteChangeSet: only a CREATE_COMPLETE change set (InvalidChangeSetStatusException otherwise),
+   * on a stack that is not busy; "CloudFormation deletes all other change sets associated with the stack".
+   */
   private executeChangeSet(i: Input, region: string): Out {
     const { s, cs } = this.changeSet(i, region);
-    if (cs.status !== 'CREATE_COMPLETE') throw cfnError('InvalidChangeSetStatusException', `ChangeSet [${cs.id}] cannot be executed in its current status of [${cs.status}]`);
+    if (cs.status !== 'CREATE_COMPLETE') throw fault('InvalidChangeSetStatusException', `ChangeSet [${cs.id}] cannot be executed in its current status of [${cs.status}]`);
+    if (s.pending) throw fault('ValidationError', `Stack:${s.id} is in ${s.status} state and can not be updated.`);
     const kind = cs.type === 'CREATE' ? 'create' : 'update';
     s.status = kind === 'create' ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS';
-    s.pending = { kind, body: cs.body, parameters: cs.parameters, token: i.ClientRequestToken };
-    // CreateChangeSet Tags: "Key-value pairs to associate with this stack" (API reference, CreateChangeSet).
-    s.tags = cs.tags;
+    s.pending = { kind, body: cs.body, parameters: cs.parameters, tags: cs.tags, token: i.ClientRequestToken };
     s.polls = 0;
     s.changeSets.clear();
     this.event(s, s.name, s.status, 'User Initiated', i.ClientRequestToken);
     return {};
   }
 
-  private deleteStack(i: Input, region: string): Out {
+  /** DeleteStack: nothing for a stack already gone; refused while termination protection is on (UpdateTerminationProtection). */
+  private deleteStack(i: Input, region: string): Out | undefined {
     const s = this.findStack(i.StackName, region);
-    if (!s || s.status === 'DELETE_COMPLETE') return {};
-    if (s.protection) throw cfnError('ValidationError', `Stack [${s.name}] cannot be deleted while TerminationProtection is enabled`);
+    if (!s || s.status === 'DELETE_COMPLETE') return undefined;
+    if (s.protection) throw fault('ValidationError', `Stack [${s.name}] cannot be deleted while TerminationProtection is enabled`);
     s.status = 'DELETE_IN_PROGRESS';
-    s.pending = { kind: 'delete', body: s.body, parameters: s.parameters, token: i.ClientRequestToken };
+    s.pending = { kind: 'delete', body: s.body, parameters: s.parameters, tags: s.tags, token: i.ClientRequestToken };
     s.polls = 0;
-    return {};
+    return undefined;
   }
 
+  /** UpdateTerminationProtection. */
   private updateTerminationProtection(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     s.protection = Boolean(i.EnableTerminationProtection);
     return { StackId: s.id };
   }
 
+  /** DescribeStackEvents: newest first ("in reverse chronological order"), paginated. */
   private describeStackEvents(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     const p = pageOf(s.events, i, this.cfnPageSize);
@@ -973,21 +1390,45 @@ export class FakeAws {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Stack resources and drift.
+  // Resources: intrinsic functions, physical IDs, S3 buckets.
 
-  /** `Fn::Sub` with the stack's parameters and the pseudo parameters a name uses; other values as they are. */
-  private resolveName(value: unknown, s: FakeStack): string | undefined {
-    if (typeof value === 'string') return value;
-    const sub = (value as { 'Fn::Sub'?: unknown } | undefined)?.['Fn::Sub'];
-    if (typeof sub !== 'string') return undefined;
-    const vars: Record<string, string> = { ...s.parameters, 'AWS::AccountId': this.caller, 'AWS::Region': s.region, 'AWS::StackName': s.name };
-    return sub.replace(/\$\{([^}]+)\}/g, (m, k: string) => vars[k] ?? m);
+  /** Ref, Fn::Sub, Fn::GetAtt (Arn of a bucket), Fn::Join and Fn::ImportValue, as far as names and bucket policies need them. */
+  private resolve(value: unknown, s: FakeStack): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v, s));
+    if (!value || typeof value !== 'object') return value;
+    const o = value as Record<string, unknown>;
+    const pseudo: Record<string, string> = { 'AWS::AccountId': this.caller, 'AWS::Region': s.region, 'AWS::StackName': s.name, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
+    const resources = this.deployedTemplate(s).Resources ?? {};
+    const ref = (name: string): string => pseudo[name] ?? s.parameters[name] ?? (resources[name] ? this.physicalId(s, name, resources[name]) : `<unresolved ${name}>`);
+    if ('Ref' in o) return ref(String(o.Ref));
+    if ('Fn::Sub' in o) {
+      const [text, vars] = Array.isArray(o['Fn::Sub']) ? (o['Fn::Sub'] as [string, Record<string, unknown>]) : [String(o['Fn::Sub']), {}];
+      return text.replace(/\$\{([^}!]+)\}/g, (_m, k: string) => (k in vars ? String(this.resolve(vars[k], s)) : k.includes('.') ? String(this.resolve({ 'Fn::GetAtt': k.split('.') }, s)) : ref(k)));
+    }
+    if ('Fn::GetAtt' in o) {
+      const [logicalId, attr] = o['Fn::GetAtt'] as [string, string];
+      return this.attribute(s, logicalId, resources[logicalId], attr);
+    }
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return (this.resolve(parts, s) as unknown[]).map(String).join(sep);
+    }
+    if ('Fn::ImportValue' in o) return this.exportsIn(s.region).get(String(this.resolve(o['Fn::ImportValue'], s))) ?? '<unresolved import>';
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, this.resolve(v, s)]));
   }
 
+  /**
+   * The physical ID of a resource: its name property when the template sets one, the primary key's ID
+   * for a replica key (a multi-Region replica shares it), a made-up `mrk-` ID for a key,
+   * `<stack>-<LogicalId>` otherwise.
+   */
   private physicalId(s: FakeStack, logicalId: string, r: { Type?: string; Properties?: Record<string, unknown> }): string {
-    const named = r.Type === 'AWS::S3::Bucket' ? r.Properties?.BucketName : r.Type === 'AWS::Logs::LogGroup' ? r.Properties?.LogGroupName : undefined;
-    const name = this.resolveName(named, s);
-    if (name) return name;
+    const named = r.Properties?.[NAME_PROPERTY[r.Type ?? ''] ?? ''];
+    if (named !== undefined) return String(this.resolve(named, s));
+    if (r.Type === 'AWS::KMS::ReplicaKey') {
+      const primary = String(this.resolve(r.Properties?.PrimaryKeyArn, s));
+      if (/key\/mrk-/.test(primary)) return primary.split('/').pop()!;
+    }
     if (r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey') {
       const hex = [...`${s.id}/${logicalId}`].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, '0');
       return `mrk-${hex}${'0'.repeat(24)}`;
@@ -995,15 +1436,33 @@ export class FakeAws {
     return `${s.name}-${logicalId}`;
   }
 
+  /** Fn::GetAtt: ARNs in each service's format for the types xacct's outputs use, a made-up ARN otherwise. */
+  private attribute(s: FakeStack, logicalId: string, r: { Type?: string; Properties?: Record<string, unknown> } | undefined, attr: string): string {
+    const id = r ? this.physicalId(s, logicalId, r) : logicalId;
+    if (attr === 'Arn') {
+      if (r?.Type === 'AWS::S3::Bucket') return `arn:aws:s3:::${id}`;
+      if (r?.Type === 'AWS::KMS::Key' || r?.Type === 'AWS::KMS::ReplicaKey') return `arn:aws:kms:${s.region}:${this.caller}:key/${id}`;
+      if (r?.Type === 'AWS::IAM::Role') return `arn:aws:iam::${this.caller}:role/${id}`;
+    }
+    return `arn:aws:fake:${s.region}:${this.caller}:${s.name}/${logicalId}.${attr}`;
+  }
+
+  /** The stack's S3 buckets exist in the in-memory S3 once it is deployed, with their bucket policies. */
+  private materializeBuckets(s: FakeStack): void {
+    const resources = this.deployedTemplate(s).Resources ?? {};
+    for (const [logicalId, r] of Object.entries(resources)) if (r.Type === 'AWS::S3::Bucket') this.s3.createBucket(this.physicalId(s, logicalId, r), s.region, this.caller);
+    for (const r of Object.values(resources)) {
+      if (r.Type !== 'AWS::S3::BucketPolicy') continue;
+      const bucket = this.s3.buckets.get(String(this.resolve(r.Properties?.Bucket, s)));
+      const document = this.resolve(r.Properties?.PolicyDocument, s) as { Statement?: PolicyStatement[] } | undefined;
+      if (bucket) bucket.policy = document?.Statement ?? [];
+    }
+  }
+
+  /** ListStackResources: the deployed template's resources with their physical IDs, paginated. */
   private listStackResources(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
-    let resources: Record<string, { Type?: string; Properties?: Record<string, unknown> }> = {};
-    try {
-      resources = (JSON.parse(s.body || '{}') as { Resources?: typeof resources }).Resources ?? {};
-    } catch {
-      resources = {};
-    }
-    const rows = Object.entries(resources).map(([logicalId, r]) => ({
+    const rows = Object.entries(this.deployedTemplate(s).Resources ?? {}).map(([logicalId, r]) => ({
       LogicalResourceId: logicalId,
       PhysicalResourceId: this.physicalId(s, logicalId, r),
       ResourceType: r.Type,
@@ -1014,14 +1473,19 @@ export class FakeAws {
     return { StackResourceSummaries: p.items, NextToken: p.next };
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Drift.
+
+  /** DetectStackSetDrift: an operation (DETECT_DRIFT) over every instance that is not INOPERABLE; each gets its DriftStatus when it is reached. */
   private detectStackSetDrift(i: Input): Out {
     const ss = this.stackSet(i);
     const id = this.beforeMutating(ss, i);
-    const work: WorkItem[] = [...ss.instances.values()]
-      .filter((inst) => inst.status !== 'INOPERABLE')
-      .sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
-      .map((inst) => ({ account: inst.account, region: inst.region, ouId: inst.ouId, kind: 'drift' as const }));
-    this.startOperation(ss, 'DETECT_DRIFT', work, id, i);
+    const start = () =>
+      [...ss.instances.values()]
+        .filter((inst) => inst.status !== 'INOPERABLE')
+        .sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
+        .map((inst) => ({ account: inst.account, region: inst.region, ouId: inst.ouId, kind: 'drift' as const }));
+    this.newOperation(ss, 'DETECT_DRIFT', 'all', start, id, i);
     return { OperationId: id };
   }
 
@@ -1039,31 +1503,32 @@ export class FakeAws {
       }));
   }
 
+  /** ListStackInstanceResourceDrifts: the drifted resources of one instance, filtered by StackInstanceResourceDriftStatuses. */
   private listStackInstanceResourceDrifts(i: Input): Out {
     const ss = this.stackSet(i);
     this.operation(ss, i.OperationId);
     const key = `${i.StackInstanceAccount}/${i.StackInstanceRegion}`;
     const inst = ss.instances.get(key);
-    if (!inst) throw cfnError('StackInstanceNotFoundException', `Stack instance ${key} of StackSet ${ss.name} not found`);
+    if (!inst) throw fault('StackInstanceNotFoundException', `Stack instance ${key} of StackSet ${ss.name} not found`);
     const resources = inst.drift === 'DRIFTED' ? (this.instanceDrift.get(`${ss.name}/${key}`) ?? []) : [];
     const rows = this.driftRows(resources, i.StackInstanceResourceDriftStatuses, `arn:aws:cloudformation:${inst.region}:${inst.account}:stack/StackSet-${ss.name}/fake`, (r) => `${r.logicalId}-${inst.account}`);
     const p = pageOf(rows, i, Math.min(100, this.cfnPageSize));
     return { Summaries: p.items, NextToken: p.next };
   }
 
-  private readonly lastStackDrift = new Map<string, FakeDriftedResource[]>();
-
+  /** DetectStackDrift: refused on a stack with an operation in progress. */
   private detectStackDrift(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
-    if (s.pending) throw cfnError('ValidationError', `Drift detection cannot be performed on stack [${s.name}] in status ${s.status}`);
+    if (s.pending) throw fault('ValidationError', `Drift detection cannot be performed on stack [${s.name}] in status ${s.status}`);
     const id = `00000000-0000-0000-0000-${String(++this.seq).padStart(12, '0')}`;
     this.stackDriftDetections.set(id, { stack: s, polls: 0, resources: this.stackDrift.get(`${region}/${s.name}`) ?? [] });
     return { StackDriftDetectionId: id };
   }
 
+  /** DescribeStackDriftDetectionStatus: DETECTION_IN_PROGRESS until `stackPolls` calls, then DETECTION_COMPLETE with the stack's drift. */
   private describeStackDriftDetectionStatus(i: Input): Out {
     const d = this.stackDriftDetections.get(i.StackDriftDetectionId);
-    if (!d) throw cfnError('ValidationError', `Drift detection ${i.StackDriftDetectionId} does not exist`);
+    if (!d) throw fault('ValidationError', `Drift detection ${i.StackDriftDetectionId} does not exist`);
     const done = ++d.polls >= this.stackPolls;
     if (done) this.lastStackDrift.set(d.stack.id, d.resources);
     return {
@@ -1075,6 +1540,7 @@ export class FakeAws {
     };
   }
 
+  /** DescribeStackResourceDrifts: the last detection's results, filtered by StackResourceDriftStatusFilters. */
   private describeStackResourceDrifts(i: Input, region: string): Out {
     const s = this.mustStack(i.StackName, region);
     const rows = this.driftRows(this.lastStackDrift.get(s.id) ?? [], i.StackResourceDriftStatusFilters, s.id, (r) => `${s.name}-${r.logicalId}`);

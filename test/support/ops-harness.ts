@@ -1,9 +1,11 @@
-/** `plan`, `status` and `destroy` against the in-memory organization, with real SDK clients and a virtual clock. */
+/**
+ * `plan`, `status` and `destroy` against the in-memory organization (the one `install()` made
+ * current), with real SDK clients and virtual clocks; the CLI in-process, over HTTP to the same organization.
+ */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createClients } from '../../deploy/aws';
 import { createIo, Io } from '../../deploy/io';
 import { runPlan, PlanReport } from '../../deploy/plan';
 import { runStatus, StatusReport } from '../../deploy/status';
@@ -12,6 +14,8 @@ import { main } from '../../deploy/cli';
 import type { Config } from '../../templates-src/config';
 import { FakeClock } from './clock';
 import { MemoryIo } from './io';
+import { FAKE_CREDENTIALS, installedFake } from './fake-aws';
+import { onSdkTime } from './sdk-time';
 
 export interface OpsRun<T> {
   result?: T;
@@ -23,13 +27,13 @@ export interface OpsRun<T> {
 async function capture<T>(fn: (io: MemoryIo, clock: FakeClock) => Promise<T>, clock = new FakeClock()): Promise<OpsRun<T>> {
   const io = new MemoryIo();
   try {
-    return { result: await fn(io, clock), io, clock };
+    return { result: await onSdkTime(() => fn(io, clock)), io, clock };
   } catch (error) {
     return { error, io, clock };
   }
 }
 
-export const clientsFor = (config: Config) => createClients({ region: config.homeRegion });
+export const clientsFor = (config: Config) => installedFake().clients({ region: config.homeRegion });
 
 export function plan(config: Config, o: { attach?: boolean; clock?: FakeClock } = {}): Promise<OpsRun<PlanReport>> {
   return capture((io, clock) => runPlan(config, { clients: clientsFor(config), io, clock, attach: o.attach ?? true }), o.clock);
@@ -73,18 +77,32 @@ export function stringIo(mode: 'text' | 'json', tty = false): { io: Io; out: () 
   return { io: createIo({ mode, verbose: false, color: false, out: sink((s) => (out += s)), err: errStream }), out: () => out, err: () => err };
 }
 
-/** The CLI in-process: exit code, stdout and stderr. */
+/**
+ * The CLI in-process: exit code, stdout and stderr. It builds its own clients, as in production; they
+ * reach the in-memory organization over HTTP (`--endpoint-url`) with credentials from the environment.
+ */
 export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const endpoint = await installedFake().listen();
+  const env = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   let stdout = '';
   let stderr = '';
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
   const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
   try {
-    const code = await main(args);
+    const code = await main([...args, '--endpoint-url', endpoint]);
     return { code, stdout, stderr };
   } finally {
     out.mockRestore();
     err.mockRestore();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
 
