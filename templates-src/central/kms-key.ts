@@ -24,6 +24,15 @@ const KEY_ADMIN_ACTIONS = [
  */
 const KEY_POLICY_BREAK_GLASS = ['kms:PutKeyPolicy', 'kms:ReplicateKey'];
 
+/** The account administers the key (without use) and keeps the key-policy break-glass. */
+function accountStatements(): Statement[] {
+  const account = { AWS: sub(`arn:${P.partition}:iam::${P.account}:root`) };
+  return [
+    { Sid: 'AccountAdministration', Effect: 'Allow', Principal: account, Action: KEY_ADMIN_ACTIONS, Resource: '*' },
+    { Sid: 'KeyPolicyBreakGlass', Effect: 'Allow', Principal: account, Action: KEY_POLICY_BREAK_GLASS, Resource: '*' },
+  ];
+}
+
 /** The key policy: administration by the account, use by xacct's roles only. */
 export function artifactKeyPolicy(config: Config): PolicyDocument {
   const source: Statement[] = sourceAccounts(config).length === 0 ? [] : [
@@ -37,20 +46,7 @@ export function artifactKeyPolicy(config: Config): PolicyDocument {
     },
   ];
   return policy(
-    {
-      Sid: 'AccountAdministration',
-      Effect: 'Allow',
-      Principal: { AWS: sub(`arn:${P.partition}:iam::${P.account}:root`) },
-      Action: KEY_ADMIN_ACTIONS,
-      Resource: '*',
-    },
-    {
-      Sid: 'KeyPolicyBreakGlass',
-      Effect: 'Allow',
-      Principal: { AWS: sub(`arn:${P.partition}:iam::${P.account}:root`) },
-      Action: KEY_POLICY_BREAK_GLASS,
-      Resource: '*',
-    },
+    ...accountStatements(),
     {
       Sid: 'PipelineAndBuildUse',
       Effect: 'Allow',
