@@ -57,13 +57,15 @@ export function synth(template: Template): CfnTemplate {
  * resolve silently, so it throws naming the section and the ID.
  */
 export function merge(description: string, ...parts: Template[]): Template {
-  const out: Template = { AWSTemplateFormatVersion: '2010-09-09', Description: description };
   const sections = ['Metadata', 'Parameters', 'Mappings', 'Conditions', 'Resources', 'Outputs'] as const;
+  const out: Template = { AWSTemplateFormatVersion: '2010-09-09', Description: description };
+  // Sections in CloudFormation's usual order whichever part declares them first; empty ones are dropped below.
+  for (const section of sections) (out as Record<string, unknown>)[section] = {};
   for (const part of parts) {
     for (const section of sections) {
       const from = part[section] as Record<string, unknown> | undefined;
       if (!from) continue;
-      const into = ((out as Record<string, unknown>)[section] ??= {}) as Record<string, unknown>;
+      const into = (out as Record<string, unknown>)[section] as Record<string, unknown>;
       for (const [id, value] of Object.entries(from)) {
         if (id in into) {
           // Shared parameters are declared by several fragments; identical ones are the same thing.
@@ -74,6 +76,7 @@ export function merge(description: string, ...parts: Template[]): Template {
       }
     }
   }
+  for (const section of sections) if (Object.keys(out[section] as object).length === 0) delete out[section];
   return out;
 }
 

@@ -54,6 +54,9 @@ export const names = {
   // Discovery: CloudFormation exports and SSM parameters.
   export: (p: string, what: string) => `${p}-${what}`,
   ssm: (p: string, what: string) => `/${p}/${what}`,
+  // The boundary app stacks put on the roles they create (published in every target account).
+  permissionsBoundaryExport: (p: string) => `${p}-permissions-boundary-arn`,
+  permissionsBoundaryParameter: (p: string) => `/${p}/permissions-boundary-arn`,
 } as const;
 
 /** ARN of a role named `name` in `account` (`*` for any account). */

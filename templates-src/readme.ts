@@ -6,6 +6,7 @@ import type { Config } from './config';
 import type { Manifest, ManifestEntry } from './build';
 import { mermaidDiagram } from './diagram';
 import { MAX_INLINE_BYTES } from './delivery';
+import { names } from './names';
 
 function paramArgs(entry: ManifestEntry, style: 'deploy' | 'stackset'): string {
   const required = entry.parameters.filter((p) => p.default === undefined);
@@ -61,6 +62,39 @@ function parameterTable(entry: ManifestEntry): string {
   if (entry.parameters.length === 0) return '_No parameters._';
   const rows = entry.parameters.map((p) => `| \`${p.name}\` | ${p.type} | ${p.default !== undefined ? `\`${p.default}\`` : 'required'} | ${p.description} |`);
   return ['| parameter | type | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** How app stacks put the CloudFormation role's permissions boundary on the roles they create. */
+export function boundarySection(config: Config): string[] {
+  if (!config.cloudformationRole.permissionsBoundary) return [];
+  const p = config.prefix;
+  const arn = `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${names.permissionsBoundary(p)}`;
+  return [
+    '## Roles that app stacks create',
+    '',
+    `The pipeline deploys app stacks with \`${names.cfnExecRole(p)}\`, whose permissions boundary \`${names.permissionsBoundary(p)}\``,
+    'lets it create or change a role only if that role carries the same boundary. Every role an app stack',
+    `creates must name it. Its ARN is the export \`${names.permissionsBoundaryExport(p)}\` and the SSM parameter`,
+    `\`${names.permissionsBoundaryParameter(p)}\` in every target account (home region), and in any region \`${arn}\`.`,
+    '',
+    'SAM:',
+    '',
+    '```yaml',
+    'Globals:',
+    '  Function:',
+    `    PermissionsBoundary: !Sub ${arn}`,
+    '```',
+    '',
+    'CDK:',
+    '',
+    '```ts',
+    `PermissionsBoundary.of(app).apply(ManagedPolicy.fromManagedPolicyArn(stack, 'XacctBoundary', \`arn:\${Aws.PARTITION}:iam::\${Aws.ACCOUNT_ID}:policy/${names.permissionsBoundary(p)}\`));`,
+    '```',
+    '',
+    'Roles and managed policies the app passes or versions must be named after the stack (CloudFormation',
+    'does so when no name is given). The project README lists what the boundary denies and what it does not cover.',
+    '',
+  ];
 }
 
 export function renderReadme(config: Config, manifest: Manifest): string {
@@ -122,6 +156,7 @@ export function renderReadme(config: Config, manifest: Manifest): string {
     '- StackSet commands run in the management account with `--call-as SELF`, or (recommended) in a',
     '  delegated administrator account with `--call-as DELEGATED_ADMIN`.',
     '',
+    ...boundarySection(config),
     '## Templates',
     '',
     ...sections,

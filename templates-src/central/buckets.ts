@@ -1,6 +1,6 @@
 import { S3, SSM, Template, Value } from '../cfn-types';
 import type { Config } from '../config';
-import { importValue, orgParameters, ref, retain, sub, tags, P } from '../cfn';
+import { importValue, merge, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { BucketKind, names } from '../names';
 import { artifactRoleNames, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ, sourceAccessConditions, sourceAccounts, Statement, targetOrgConditions } from '../policies/document';
 import { bucketArns, encryptionDenies, transportDenies } from '../policies/bucket';
@@ -126,27 +126,16 @@ export function bucketResources(config: Config, keyArn: Value<string>): Template
  */
 export function buckets(config: Config): Template {
   const keyArn = importValue(sub(names.export(P.prefix, 'artifact-key-arn')));
-  const body = bucketResources(config, keyArn);
-  const published = (['artifacts', 'templates', 'logs'] as const).map((kind) => ({
-    kind,
-    id: BUCKET_IDS[kind],
-  }));
-  const resources: NonNullable<Template['Resources']> = { ...body.Resources };
-  const outputs: NonNullable<Template['Outputs']> = {};
-  for (const { kind, id } of published) {
-    resources[`${id}NameParameter`] = new SSM.Parameter({
+  const published: Template = { Parameters: orgParameters(config, sourceAccounts(config)), Resources: {}, Outputs: {} };
+  for (const kind of ['artifacts', 'templates', 'logs'] as const) {
+    const id = BUCKET_IDS[kind];
+    published.Resources![`${id}NameParameter`] = new SSM.Parameter({
       Name: sub(names.ssm(P.prefix, `${kind}-bucket`)),
       Type: 'String',
       Value: ref(id),
       Description: `Name of the xacct ${kind} bucket`,
     });
-    outputs[`${id}Name`] = { Description: `Name of the ${kind} bucket`, Value: ref(id), Export: { Name: sub(names.export(P.prefix, `${kind}-bucket`)) } };
+    published.Outputs![`${id}Name`] = { Description: `Name of the ${kind} bucket`, Value: ref(id), Export: { Name: sub(names.export(P.prefix, `${kind}-bucket`)) } };
   }
-  return {
-    AWSTemplateFormatVersion: '2010-09-09',
-    Description: 'xacct buckets (CI account): artifact, templates and access-log buckets',
-    Parameters: orgParameters(config, sourceAccounts(config)),
-    Resources: resources,
-    Outputs: outputs,
-  };
+  return merge('xacct buckets (CI account): artifact, templates and access-log buckets', bucketResources(config, keyArn), published);
 }

@@ -1,6 +1,6 @@
 import { KMS, SSM, Template } from '../cfn-types';
 import type { Config } from '../config';
-import { getAtt, orgParameters, ref, retain, sub, tags, P } from '../cfn';
+import { getAtt, merge, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';
 import { artifactRoleNames, KMS_READ_WRITE_VIA_S3, KMS_USE, ownAccountRoles, policy, PolicyDocument, sourceAccessConditions, sourceAccounts, Statement, targetOrgConditions } from '../policies/document';
 
@@ -10,9 +10,28 @@ export const KEY_ALIAS = 'ArtifactKeyAlias';
 /** Administration without use: the account can manage and recover the key, but not decrypt with it. */
 const KEY_ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion', 'kms:Create*', 'kms:Delete*', 'kms:Describe*', 'kms:Disable*', 'kms:Enable*',
-  'kms:Get*', 'kms:List*', 'kms:Put*', 'kms:ReplicateKey', 'kms:Revoke*', 'kms:RotateKeyOnDemand', 'kms:ScheduleKeyDeletion',
+  'kms:Get*', 'kms:List*', 'kms:Revoke*', 'kms:RotateKeyOnDemand', 'kms:ScheduleKeyDeletion',
   'kms:TagResource', 'kms:UntagResource', 'kms:Update*',
 ];
+
+/**
+ * Deliberate break-glass: whoever may rewrite the key policy (or replicate the key with a policy of
+ * its own) can grant itself decryption, and that cannot be designed away. KMS refuses a key policy
+ * that does not let the caller make a later PutKeyPolicy request ("PutKeyPolicy", AWS KMS API
+ * Reference: BypassPolicyLockoutSafetyCheck), and CloudFormation changes the policy and creates
+ * regional replicas with the deployer's credentials. Kept in its own statement so it is visible,
+ * proven (test/lint/access-paths-stores.test.ts) and auditable in CloudTrail as PutKeyPolicy.
+ */
+const KEY_POLICY_BREAK_GLASS = ['kms:PutKeyPolicy', 'kms:ReplicateKey'];
+
+/** The account administers the key (without use) and keeps the key-policy break-glass. */
+function accountStatements(): Statement[] {
+  const account = { AWS: sub(`arn:${P.partition}:iam::${P.account}:root`) };
+  return [
+    { Sid: 'AccountAdministration', Effect: 'Allow', Principal: account, Action: KEY_ADMIN_ACTIONS, Resource: '*' },
+    { Sid: 'KeyPolicyBreakGlass', Effect: 'Allow', Principal: account, Action: KEY_POLICY_BREAK_GLASS, Resource: '*' },
+  ];
+}
 
 /** The key policy: administration by the account, use by xacct's roles only. */
 export function artifactKeyPolicy(config: Config): PolicyDocument {
@@ -27,13 +46,7 @@ export function artifactKeyPolicy(config: Config): PolicyDocument {
     },
   ];
   return policy(
-    {
-      Sid: 'AccountAdministration',
-      Effect: 'Allow',
-      Principal: { AWS: sub(`arn:${P.partition}:iam::${P.account}:root`) },
-      Action: KEY_ADMIN_ACTIONS,
-      Resource: '*',
-    },
+    ...accountStatements(),
     {
       Sid: 'PipelineAndBuildUse',
       Effect: 'Allow',
@@ -114,13 +127,10 @@ export function kmsKeyResources(config: Config): Template {
 }
 
 export function kmsKey(config: Config): Template {
-  const body = kmsKeyResources(config);
-  return {
-    AWSTemplateFormatVersion: '2010-09-09',
-    Description: 'xacct kms-key (CI account): customer-managed key for pipeline artifacts',
+  const description = 'xacct kms-key (CI account): customer-managed key for pipeline artifacts';
+  const published: Template = {
     Parameters: orgParameters(config, sourceAccounts(config)),
     Resources: {
-      ...body.Resources,
       ArtifactKeyArnParameter: new SSM.Parameter({
         Name: sub(names.ssm(P.prefix, 'artifact-key-arn')),
         Type: 'String',
@@ -133,4 +143,5 @@ export function kmsKey(config: Config): Template {
       ArtifactKeyAlias: { Description: 'Alias of the artifact key', Value: ref(KEY_ALIAS) },
     },
   };
+  return merge(description, kmsKeyResources(config), published);
 }

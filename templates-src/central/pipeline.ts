@@ -2,7 +2,7 @@ import { CodeBuild, Events, Logs, SSM, Template, Value, IntrinsicFunction } from
 import type Parameter from 'cloudform-types/types/parameter';
 import type { Config, Pipeline } from '../config';
 import { ConfigError } from '../config';
-import { getAtt, importValue, parameters, ref, retain, sub, tags, P } from '../cfn';
+import { getAtt, importValue, merge, parameters, ref, retain, sub, tags, P } from '../cfn';
 import { PipelineV2 } from '../cfn-ext';
 import type { DeployContext } from '../index';
 import { names } from '../names';
@@ -100,11 +100,10 @@ function triggerResources(p: Pipeline): Template['Resources'] {
   return {}; // CodeConnections sources start the pipeline themselves.
 }
 
-function pipelineResources(config: Config, plan: PipelinePlan): Template['Resources'] {
+function pipelineResources(config: Config, plan: PipelinePlan): Template {
   const p = plan.pipeline;
   const id = pascal(p.name);
-  return {
-    ...buildResources(p),
+  const pipeline: Template['Resources'] = {
     [`${id}Pipeline`]: new PipelineV2({
       Name: sub(names.pipelineName(P.prefix, p.name)),
       RoleArn: getAtt(PIPELINE_ROLE, 'Arn'),
@@ -115,7 +114,6 @@ function pipelineResources(config: Config, plan: PipelinePlan): Template['Resour
       Stages: stageDeclarations(config, plan),
       Tags: tags(ref('Prefix')),
     }),
-    ...triggerResources(p),
     [`${id}PipelineNameParameter`]: new SSM.Parameter({
       Name: sub(names.ssm(P.prefix, `pipelines/${p.name}`)),
       Type: 'String',
@@ -123,6 +121,8 @@ function pipelineResources(config: Config, plan: PipelinePlan): Template['Resour
       Description: `Name of the xacct ${p.name} pipeline`,
     }),
   };
+  const outputs = { [`${id}PipelineName`]: { Description: `Name of the ${p.name} pipeline`, Value: ref(`${id}Pipeline`) } };
+  return merge(`pipeline ${p.name}`, { Resources: buildResources(p) }, { Resources: pipeline, Outputs: outputs }, { Resources: triggerResources(p) });
 }
 
 function accountParameters(plans: PipelinePlan[]): Record<string, Parameter> {
@@ -166,17 +166,14 @@ export function validatedPlans(config: Config, ctx?: DeployContext): PipelinePla
  */
 export function pipelineTemplate(config: Config, ctx?: DeployContext): Template {
   const plans = validatedPlans(config, ctx);
-  const resources: NonNullable<Template['Resources']> = { ...pipelineRoles(config, config.pipelines.map(pipelineArn)) };
-  for (const plan of plans) Object.assign(resources, pipelineResources(config, plan));
-  return {
-    AWSTemplateFormatVersion: '2010-09-09',
-    Description: 'xacct pipeline (CI account): pipelines, build projects, their roles and triggers',
+  const description = 'xacct pipeline (CI account): pipelines, build projects, their roles and triggers';
+  const shared: Template = {
     Parameters: { Prefix: parameters.Prefix(config.prefix), OrganizationId: parameters.OrganizationId(), ...accountParameters(plans) },
-    Resources: resources,
+    Resources: pipelineRoles(config, config.pipelines.map(pipelineArn)),
     Outputs: {
       PipelineRoleArn: { Description: 'ARN of the pipeline role', Value: getAtt(PIPELINE_ROLE, 'Arn'), Export: { Name: sub(names.export(P.prefix, 'pipeline-role-arn')) } },
       BuildRoleArn: { Description: 'ARN of the build role', Value: getAtt(BUILD_ROLE, 'Arn'), Export: { Name: sub(names.export(P.prefix, 'build-role-arn')) } },
-      ...Object.fromEntries(config.pipelines.map((p) => [`${pascal(p.name)}PipelineName`, { Description: `Name of the ${p.name} pipeline`, Value: ref(`${pascal(p.name)}Pipeline`) }])),
     },
   };
+  return merge(description, shared, ...plans.map((plan) => pipelineResources(config, plan)));
 }

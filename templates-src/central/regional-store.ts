@@ -1,6 +1,6 @@
 import { KMS, Template } from '../cfn-types';
 import type { Config } from '../config';
-import { getAtt, orgParameters, parameters, ref, retain, sub, tags, P } from '../cfn';
+import { getAtt, merge, orgParameters, parameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';
 import { sourceAccounts } from '../policies/document';
 import { BUCKET_IDS, bucketResources } from './buckets';
@@ -14,10 +14,8 @@ export const REPLICA_KEY = 'ArtifactKeyReplica';
  * hardened artifact, templates and access-log buckets as the home region.
  */
 export function regionalStore(config: Config): Template {
-  const body = bucketResources(config, getAtt(REPLICA_KEY, 'Arn'));
-  return {
-    AWSTemplateFormatVersion: '2010-09-09',
-    Description: 'xacct regional-store (CI account, each extra pipeline region): artifact key replica and buckets',
+  const description = 'xacct regional-store (CI account, each extra pipeline region): artifact key replica and buckets';
+  const replica: Template = {
     Parameters: { ...orgParameters(config, sourceAccounts(config)), PrimaryKeyArn: parameters.PrimaryKeyArn() },
     Resources: {
       [REPLICA_KEY]: retain(
@@ -30,11 +28,11 @@ export function regionalStore(config: Config): Template {
         }),
       ),
       ArtifactKeyReplicaAlias: new KMS.Alias({ AliasName: sub(names.keyAlias(P.prefix)), TargetKeyId: ref(REPLICA_KEY) }),
-      ...body.Resources,
     },
     Outputs: {
       ArtifactKeyArn: { Description: 'ARN of the artifact key replica in this region', Value: getAtt(REPLICA_KEY, 'Arn'), Export: { Name: sub(names.export(P.prefix, 'artifact-key-arn')) } },
       ArtifactBucketName: { Description: 'Name of the artifact bucket in this region', Value: ref(BUCKET_IDS.artifacts), Export: { Name: sub(names.export(P.prefix, 'artifacts-bucket')) } },
     },
   };
+  return merge(description, replica, bucketResources(config, getAtt(REPLICA_KEY, 'Arn')));
 }

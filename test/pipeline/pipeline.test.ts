@@ -64,11 +64,14 @@ describe('pipeline (default config: CodeCommit in the CI account, change sets, a
     expect(asList(s.find((x) => x.Sid === 'RunBuilds')!.Action)).toEqual(['codebuild:BatchGetBuilds', 'codebuild:StartBuild']);
   });
 
-  test('every role trusts its service only for this account', () => {
-    for (const id of ['PipelineRole', 'BuildRole', 'EventsRole']) {
+  test('roles trust their service, for this account where the service documents aws:SourceAccount (CodeBuild, EventBridge)', () => {
+    for (const id of ['BuildRole', 'EventsRole']) {
       const [trust] = statementsIn(t.Resources[id].Properties!.AssumeRolePolicyDocument);
       expect(trust.Condition.StringEquals['aws:SourceAccount']).toEqual({ 'Fn::Sub': '${AWS::AccountId}' });
     }
+    const [pipeline] = statementsIn(t.Resources.PipelineRole.Properties!.AssumeRolePolicyDocument);
+    expect(pipeline.Principal).toEqual({ Service: 'codepipeline.amazonaws.com' });
+    expect(pipeline.Condition).toBeUndefined();
   });
 });
 
