@@ -15,6 +15,7 @@ import {
 import { awsFailure, XacctError } from '../errors';
 import { isNamed } from '../aws-error';
 import { backoffDelay } from '../poll';
+import { isOperationTerminal } from '../statuses';
 import type { CallAs } from '../preflight';
 import { describeOperation, OperationOutcome, OperationRef, pollOperation, waitForOperation, WaitOptions } from './operation';
 import { activeOperations, readStackSet } from './read';
@@ -33,6 +34,8 @@ export interface StepOutcome extends OperationOutcome {
 }
 
 export interface StackSetOutcome {
+  /** Operation IDs found to belong to finished operations: the same step from the same state gets a salted ID. */
+  collided?: Set<string>;
   name: string;
   created: boolean;
   noop: boolean;
@@ -56,7 +59,8 @@ export async function attachToRunning(cfn: CloudFormationClient, name: string, o
   return ids;
 }
 
-export type Started = { busy: true } | { busy: false; outcome: OperationOutcome };
+/** `busy`: another operation is in the way; `replan`: the ID belongs to a finished operation (re-read, and salt the ID if the same step comes back). */
+export type Started = { busy: true; replan?: false } | { busy: true; replan: true } | { busy: false; outcome: OperationOutcome };
 
 /**
  * Send one mutating call that starts operation `ref.operationId`, then wait for it and judge it.
@@ -76,6 +80,10 @@ export async function startAndWait(cfn: CloudFormationClient, ref: OperationRef 
     if (existing.Action !== ref.action) {
       throw new XacctError('PRECONDITION', `${what(ref.stackSetName)}: operation ID ${ref.operationId} already belongs to a ${existing.Action ?? 'different'} operation, not ${ref.action}; it was not started by this xacct`, { cause: err });
     }
+    // A finished operation with this ID: our own resent call that already ran, or the same step from
+    // the same state at some earlier time (a StackSet put back as it was). Reading the state again
+    // tells them apart: after our own call the step is no longer needed.
+    if (isOperationTerminal(existing.Status)) return { busy: true, replan: true };
     o.onStep?.({ stackSet: ref.stackSetName, operationId: ref.operationId, note: `operation ${ref.operationId} was already started by an earlier attempt; waiting on it` });
   }
   return { busy: false, outcome: await waitForOperation(cfn, ref, o, ref.action) };
@@ -141,7 +149,7 @@ async function createStackSet(cfn: CloudFormationClient, spec: StackSetSpec, cal
 }
 
 /** One round: read, plan, carry the plan out. `busy` when another operation got in the way. */
-async function round(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetOptions, outcome: StackSetOutcome): Promise<'done' | 'busy'> {
+async function round(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetOptions, outcome: StackSetOutcome): Promise<'done' | 'busy' | 'replan'> {
   const state = await readStackSet(cfn, spec.name, o.callAs, { instances: spec.targets.kind === 'accounts' ? 'all' : 'problems' });
   const plan = planStackSet(spec, state);
   outcome.warnings.push(...plan.warnings);
@@ -152,12 +160,21 @@ async function round(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetO
   }
   outcome.noop = false;
   const fingerprint = stateFingerprint(state);
+  const collided = (outcome.collided ??= new Set());
   for (const step of plan.steps) {
-    const id = operationId(spec, step, fingerprint);
+    const plain = operationId(spec, step, fingerprint);
+    // The same step from the same state once more after a collision: a history match, not our call.
+    const id = collided.has(plain) ? operationId(spec, step, `${fingerprint}/after/${plain}`) : plain;
     o.onStep?.({ stackSet: spec.name, operationId: id, note: describeStep(step) });
     const ref = { stackSetName: spec.name, operationId: id, callAs: o.callAs, action: STEP_ACTION[step.kind], doing: describeStep(step) };
     const started = await startAndWait(cfn, ref, API[step.kind], () => cfn.send(stepCommand(spec, step, o.callAs, id) as UpdateStackSetCommand), o);
-    if (started.busy) return 'busy';
+    if (started.busy) {
+      if (started.replan) {
+        collided.add(id);
+        o.onStep?.({ stackSet: spec.name, operationId: id, note: `operation ID ${id} belongs to a finished operation (the StackSet was in this state before); reading it again` });
+      }
+      return started.replan ? 'replan' : 'busy';
+    }
     outcome.steps.push({ ...started.outcome, step });
   }
   return 'done';
@@ -171,12 +188,14 @@ async function round(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetO
 export async function deployStackSet(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetOptions): Promise<StackSetOutcome> {
   const outcome: StackSetOutcome = { name: spec.name, created: false, noop: true, steps: [], warnings: [], waitedFor: [] };
   const rounds = o.maxRounds ?? 6;
+  let last: 'done' | 'busy' | 'replan' | undefined;
   for (let r = 0; r <= rounds; r++) {
     const waited = await attachToRunning(cfn, spec.name, o);
     outcome.waitedFor.push(...waited);
     // Busy last round, yet nothing listed now: the other operation is not visible yet.
-    if (r > 0 && waited.length === 0) await backOffBusy(spec.name, r - 1, o);
-    if ((await round(cfn, spec, o, outcome)) === 'done') {
+    if (last === 'busy' && waited.length === 0) await backOffBusy(spec.name, r - 1, o);
+    last = await round(cfn, spec, o, outcome);
+    if (last === 'done') {
       const suspended = outcome.steps.flatMap((s) => s.suspended.map((x) => `account ${x.account} ${x.region} skipped: account suspended`));
       outcome.warnings = [...new Set([...outcome.warnings, ...suspended])];
       return outcome;

@@ -68,14 +68,16 @@ export interface Removal {
   operations: string[];
 }
 
-async function deleteInstances(cfn: CloudFormationClient, state: ExistingStackSet, t: DeleteTarget, o: StackSetOptions & { region: string }): Promise<string | 'busy'> {
-  const id = `xacct-remove-${sha256(canonical({ name: state.name, t, state: stateFingerprint(state) })).slice(0, 32)}`;
+async function deleteInstances(cfn: CloudFormationClient, state: ExistingStackSet, t: DeleteTarget, o: StackSetOptions & { region: string }, collided: Set<string>): Promise<string | 'busy'> {
+  const plain = `xacct-remove-${sha256(canonical({ name: state.name, t, state: stateFingerprint(state) })).slice(0, 32)}`;
+  const id = collided.has(plain) ? `xacct-remove-${sha256(`${plain}/again`).slice(0, 32)}` : plain;
   const who = t.accounts ? `account${t.accounts.length === 1 ? '' : 's'} ${t.accounts.join(', ')} in ${t.ouIds.join(', ')}` : `OU${t.ouIds.length === 1 ? '' : 's'} ${t.ouIds.join(', ')}`;
   o.onStep?.({ stackSet: state.name, operationId: id, note: `deleting instances of ${who} in ${t.regions.join(', ')}` });
   const send = () =>
     cfn.send(new DeleteStackInstancesCommand({ StackSetName: state.name, CallAs: o.callAs, OperationId: id, DeploymentTargets: deploymentTargets(t), Regions: t.regions, RetainStacks: false, OperationPreferences: DELETE_PREFERENCES }));
   try {
     const started = await startAndWait(cfn, { stackSetName: state.name, operationId: id, callAs: o.callAs, action: 'DELETE' }, 'DeleteStackInstances', send, o);
+    if (started.busy && started.replan) collided.add(id);
     return started.busy ? 'busy' : id;
   } catch (err) {
     const after = await readStackSet(cfn, state.name, o.callAs, { instances: 'all' });
@@ -93,6 +95,7 @@ export async function removeStackSet(cfn: CloudFormationClient, name: string, o:
   let deleted = 0;
   const rounds = o.maxRounds ?? 6;
   let busy = false;
+  const collided = new Set<string>();
   for (let r = 0; r <= rounds; r++) {
     const waited = await attachToRunning(cfn, name, o);
     if (busy && waited.length === 0) await backOffBusy(name, r - 1, o);
@@ -116,7 +119,7 @@ export async function removeStackSet(cfn: CloudFormationClient, name: string, o:
     const stuck = state.instances.filter((i) => isInoperable(i.status));
     if (stuck.length > 0 && stuck.length === state.instances.length) throw new XacctError('DEPLOY_FAILED', explainInoperable(name, stuck, o.callAs, o.region));
     for (const t of deleteTargets(state)) {
-      const result = await deleteInstances(cfn, state, t, o);
+      const result = await deleteInstances(cfn, state, t, o, collided);
       if (result === 'busy') {
         busy = true;
         break;

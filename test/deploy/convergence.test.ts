@@ -287,3 +287,31 @@ describe('templates over the inline limit', () => {
     expect(fake.mutatingCalls()).toEqual([]);
   });
 });
+
+describe('operation IDs from the state, and a StackSet put back as it was', () => {
+  test('the same step from the same state again (someone restored an older template) runs as a new operation, not mistaken for the finished one', async () => {
+    await deployed();
+    const wanted = fake.stackSets.get('xacct-cross-account-role')!.body;
+    const older = () => {
+      const t = JSON.parse(wanted);
+      t.Resources.CrossAccountRole.Properties.Policies[0].PolicyDocument.Statement.pop();
+      fake.stackSets.get('xacct-cross-account-role')!.body = JSON.stringify(t);
+    };
+    older();
+    expect((await deploy(testConfig())).error).toBeUndefined();
+    const first = fake.calls.filter((c) => c.op === 'UpdateStackSet').map((c) => c.input.OperationId);
+    expect(first).toHaveLength(1);
+    expect(fake.stackSets.get('xacct-cross-account-role')!.body).toBe(wanted);
+
+    older();
+    fake.resetCalls();
+    const again = await deploy(testConfig());
+    expect(again.error).toBeUndefined();
+    const ids = fake.calls.filter((c) => c.op === 'UpdateStackSet').map((c) => c.input.OperationId);
+    // The plan's ID is the one the earlier, finished update used; the state read again still needs the
+    // update, so it is sent under a new ID and runs.
+    expect(ids).toEqual([first[0], expect.not.stringMatching(first[0])]);
+    expect(fake.stackSets.get('xacct-cross-account-role')!.body).toBe(wanted);
+    expect(again.io.text()).not.toContain('was already started by an earlier attempt');
+  });
+});
