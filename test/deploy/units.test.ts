@@ -164,18 +164,23 @@ describe('StackSet plan', () => {
     expect(operationId(spec, step, 'a')).not.toBe(operationId(spec, step, 'b'));
   });
 
-  test('OperationIdAlreadyExistsException: waits on that operation instead of failing', async () => {
+  test('OperationIdAlreadyExistsException for a running operation of the same action: waits on it instead of failing or resending', async () => {
     cfnMock.on(DescribeStackSetCommand).resolves({
       StackSet: { StackSetName: 'xacct-r', TemplateBody: '{}', Parameters: [], Capabilities: [], PermissionModel: 'SERVICE_MANAGED', AutoDeployment: { Enabled: true }, ManagedExecution: { Active: true }, OrganizationalUnitIds: ['ou-a', 'ou-b'], Regions: ['eu-west-1'] },
     });
     cfnMock.on(ListStackInstancesCommand).resolves({ Summaries: [] });
     cfnMock.on(ListStackSetOperationsCommand).resolves({ Summaries: [] });
     cfnMock.on(UpdateStackSetCommand).rejects(err('OperationIdAlreadyExistsException', 'exists'));
-    cfnMock.on(DescribeStackSetOperationCommand).resolves({ StackSetOperation: { Action: 'UPDATE', Status: 'SUCCEEDED', StatusDetails: { FailedStackInstancesCount: 0 } } });
+    // Still running when checked: our own earlier call, reached AWS; waited on, not sent again.
+    cfnMock
+      .on(DescribeStackSetOperationCommand)
+      .resolvesOnce({ StackSetOperation: { Action: 'UPDATE', Status: 'RUNNING' } })
+      .resolves({ StackSetOperation: { Action: 'UPDATE', Status: 'SUCCEEDED', StatusDetails: { FailedStackInstancesCount: 0 } } });
     const out = await deployStackSet(cfn(), spec, { callAs: 'SELF', clock: new FakeClock() });
     const sent = cfnMock.commandCalls(UpdateStackSetCommand)[0].args[0].input;
     expect(out.steps[0].operationId).toBe(sent.OperationId);
     expect(cfnMock.commandCalls(DescribeStackSetOperationCommand)[0].args[0].input.OperationId).toBe(sent.OperationId);
+    expect(cfnMock.commandCalls(UpdateStackSetCommand)).toHaveLength(1);
   });
 });
 
