@@ -10,7 +10,7 @@ import { runGuard } from './cfn-guard';
 import { findTemplates, TemplateFile } from './files';
 import { loadActionCatalog } from './iam-catalog';
 import { loadSpec } from './spec';
-import { applySuppressions, loadSuppressions, Suppressed, SUPPRESSIONS_FILE } from './suppressions';
+import { applySuppressions, Suppressed, suppressionsFor } from './suppressions';
 
 export interface LintOptions {
   dir: string;
@@ -64,7 +64,7 @@ export async function runLint(o: LintOptions): Promise<LintReport> {
   const iam = await loadActionCatalog(servicesUsed(files));
   const own = ownChecks(files, { spec, iam });
   const [guard, lint] = await Promise.all([runGuard(files), runCfnLint(files, spec, o.cfnLint)]);
-  const { failing, suppressed } = applySuppressions(guard, loadSuppressions(o.suppressionsFile ?? SUPPRESSIONS_FILE));
+  const { failing, suppressed } = applySuppressions(guard, suppressionsFor(o.suppressionsFile));
   const all: Finding[] = [...own, ...failing, ...lint.findings];
   const report: LintReport = {
     templates: files.length,

@@ -2,7 +2,8 @@
  * Security-rule findings xacct accepts on purpose. Each entry names the rule, the resources it
  * applies to and the reason; `xacct lint` prints every suppression it applies.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { Finding } from '../../templates-src/checks/types';
 import { XacctError } from '../errors';
@@ -39,6 +40,29 @@ export function loadSuppressions(file = SUPPRESSIONS_FILE): Suppression[] {
     return [];
   }
   return parseSuppressions(text, file);
+}
+
+/** The directory of xacct's own package.json: the repository root, or where npm installed xacct. */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** The suppressions shipped with xacct: its own templates fail these rules on purpose, in any folder. */
+export function builtInSuppressionsFile(): string {
+  return join(packageRoot(), SUPPRESSIONS_FILE);
+}
+
+/**
+ * xacct's own suppressions, then the ones in `file` (default: `.lint-suppressions.yaml` of the
+ * working directory) when that is another file. A template built by an installed xacct passes lint
+ * in an empty folder; a project adds its own reasons beside them.
+ */
+export function suppressionsFor(file = SUPPRESSIONS_FILE): Suppression[] {
+  const builtIn = builtInSuppressionsFile();
+  const own = loadSuppressions(builtIn);
+  return resolve(file) === resolve(builtIn) ? own : [...own, ...loadSuppressions(file)];
 }
 
 export interface Suppressed {
