@@ -26,6 +26,13 @@ export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
 export interface GithubOidcRoleOptions {
   /** `owner/repo`, spelled as GitHub spells it: the `sub` claim is compared case-sensitively. */
   repository: string;
+  /**
+   * The owner's and the repository's numeric IDs, for repositories whose `sub` claim carries them
+   * (created or renamed after 18 June 2026, or opted in): `repo:owner@ID/repo@ID:...` (GitHub Docs,
+   * "OpenID Connect": immutable subject claims). Such a trust survives a rename and refuses a
+   * recycled name.
+   */
+  immutableIds?: { owner: number; repository: number };
   /** The branch whose workflows may deploy (`main`). */
   branch: string;
   /** Managed policies of `<prefix>-github-deploy`: what `xacct deploy` needs. `${AWS::Partition}`/`${AWS::AccountId}` are substituted. */
@@ -48,6 +55,8 @@ class OidcProvider extends _OidcProvider {
 
 // GitHub repository owners: letters, digits, hyphens; repository names add '.' and '_'.
 const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+// The repository part of a subject: names, each optionally followed by @ and its immutable ID.
+const SUBJECT_REPOSITORY = '^[A-Za-z0-9][A-Za-z0-9-]{0,38}(@[0-9]+)?/[A-Za-z0-9._-]{1,100}(@[0-9]+)?$';
 // A git ref name without the characters git forbids (git check-ref-format) nor IAM wildcards.
 const BRANCH = /^(?!\/|.*\/\/|.*\/$|.*\.\.|.*@\{|.*\.lock$)[^\s~^:?*[\\\x00-\x1f\x7f]{1,200}$/;
 
@@ -58,10 +67,19 @@ function checkOptions(o: GithubOidcRoleOptions): void {
   if (!REPOSITORY.test(o.repository)) fail('repository', `${JSON.stringify(o.repository)} is not owner/repo as on GitHub`);
   if (!BRANCH.test(o.branch)) fail('branch', `${JSON.stringify(o.branch)} is not a branch name (no spaces, wildcards, ':' or '..')`);
   if (o.branch.startsWith('refs/')) fail('branch', `give the branch name without refs/heads/ (${JSON.stringify(o.branch)})`);
+  const ids = o.immutableIds;
+  if (ids && ![ids.owner, ids.repository].every((n) => Number.isSafeInteger(n) && n > 0)) fail('immutableIds', 'owner and repository are positive numeric IDs');
   if (o.deployPolicyArns.length === 0) fail('deployPolicyArns', 'the deploy role needs at least one managed policy');
   if (o.planPolicyArns && o.planPolicyArns.length === 0) fail('planPolicyArns', 'give at least one managed policy, or leave it out for no plan role');
   const seconds = o.maxSessionSeconds ?? 3600;
   if (!Number.isInteger(seconds) || seconds < 3600 || seconds > 43200) fail('maxSessionSeconds', `${seconds} is outside IAM's 3600-43200 seconds`);
+}
+
+/** `owner/repo`, or `owner@ID/repo@ID` for immutable subject claims: the repository as the `sub` claim names it. */
+export function subjectRepository(o: Pick<GithubOidcRoleOptions, 'repository' | 'immutableIds'>): string {
+  if (!o.immutableIds) return o.repository;
+  const [owner, repo] = o.repository.split('/');
+  return `${owner}@${o.immutableIds.owner}/${repo}@${o.immutableIds.repository}`;
 }
 
 /** The OIDC subject of workflows on one branch, and of pull requests (GitHub Docs, "OpenID Connect": example subject claims). */
@@ -128,7 +146,11 @@ export function githubOidcRole(config: Config, options: GithubOidcRoleOptions): 
     Description: 'xacct github-oidc-role (CI account): roles GitHub Actions assume through OIDC to run xacct',
     Parameters: {
       Prefix: parameters.Prefix(config.prefix),
-      GithubRepository: new StringParameter({ Description: 'GitHub repository (owner/repo) whose workflows may assume the roles.', AllowedPattern: REPOSITORY.source, Default: options.repository }),
+      GithubRepository: new StringParameter({
+        Description: 'GitHub repository whose workflows may assume the roles, as the OIDC sub claim names it: owner/repo, or owner@ownerId/repo@repoId with immutable subject claims.',
+        AllowedPattern: SUBJECT_REPOSITORY,
+        Default: subjectRepository(options),
+      }),
       GithubBranch: new StringParameter({ Description: 'Branch whose workflows may assume the deploy role.', AllowedPattern: '^[^\\s~^:?*\\[\\\\]+$', Default: options.branch }),
     },
     Resources: resources,

@@ -106,6 +106,21 @@ describe('the GitHub plan role trusts only pull requests of the named repository
   });
 });
 
+describe('with immutable subject claims (owner and repository IDs in sub)', () => {
+  const withIds = synth(githubOidcRole(config, { ...OPTIONS, immutableIds: { owner: 123456, repository: 456789 } }));
+  const t: TemplateUnderCheck = { name: 'github-oidc-role', template: withIds as unknown as JsonObject };
+  const trust = () => policyOf(t, GITHUB_DEPLOY_ROLE, 'trust', { ...values, GithubRepository: String((withIds.Parameters?.GithubRepository as { Default: string }).Default) })[0];
+  const role = names.githubDeployRole(config.prefix);
+  test('the repository with those IDs may assume the deploy role on main', () => {
+    expect(simulate(trust(), role, { sub: 'repo:octo-org@123456/infra@456789:ref:refs/heads/main' })).toBe('Allowed');
+  });
+  test('the same names with other IDs (a recycled name) may not, nor the name-only subject', () => {
+    expect(simulate(trust(), role, { sub: 'repo:octo-org@999999/infra@456789:ref:refs/heads/main' })).not.toBe('Allowed');
+    expect(simulate(trust(), role, { sub: 'repo:octo-org@123456/infra@111111:ref:refs/heads/main' })).not.toBe('Allowed');
+    expect(simulate(trust(), role, { sub: 'repo:octo-org/infra:ref:refs/heads/main' })).not.toBe('Allowed');
+  });
+});
+
 test('the proofs evaluate the policies the builder wrote: without the sub condition another repository would get in', () => {
   const trust = policyOf(template, GITHUB_DEPLOY_ROLE, 'trust', values)[0] as unknown as { Statement: Array<{ Condition: { StringEquals: Record<string, string> } }> };
   expect(trust.Statement[0].Condition.StringEquals[`${GITHUB_OIDC_HOST}:sub`]).toBe('repo:octo-org/infra:ref:refs/heads/main');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synth } from '../../templates-src/cfn';
 import { defaultConfig } from '../../templates-src/config';
-import { githubOidcRole, GithubOidcRoleOptions, githubSubject, GITHUB_DEPLOY_ROLE, GITHUB_OIDC_PROVIDER, GITHUB_PLAN_ROLE } from '../../templates-src/central/github-oidc-role';
+import { githubOidcRole, GithubOidcRoleOptions, githubSubject, subjectRepository, GITHUB_DEPLOY_ROLE, GITHUB_OIDC_PROVIDER, GITHUB_PLAN_ROLE } from '../../templates-src/central/github-oidc-role';
 import { runLint } from '../../deploy/lint/run';
 import { waiverReason } from '../../deploy/lint/cfn-lint-waivers';
 import { loadSpec } from '../../deploy/lint/spec';
@@ -30,6 +30,7 @@ describe('options', () => {
     [{ branch: 'refs/heads/main' }, /branch: give the branch name without refs\/heads\//],
     [{ deployPolicyArns: [] }, /deployPolicyArns: the deploy role needs at least one managed policy/],
     [{ planPolicyArns: [] }, /planPolicyArns: give at least one managed policy/],
+    [{ immutableIds: { owner: 0, repository: 5 } }, /immutableIds: owner and repository are positive numeric IDs/],
     [{ maxSessionSeconds: 60 }, /maxSessionSeconds: 60 is outside IAM's 3600-43200 seconds/],
   ] as Array<[Partial<GithubOidcRoleOptions>, RegExp]>)('%j is refused', (o, message) => {
     expect(() => build(o)).toThrow(message);
@@ -67,6 +68,8 @@ describe('what it creates', () => {
   test('subjects as GitHub writes them', () => {
     expect(githubSubject('o/r', { branch: 'main' })).toBe('repo:o/r:ref:refs/heads/main');
     expect(githubSubject('o/r', 'pull_request')).toBe('repo:o/r:pull_request');
+    expect(subjectRepository({ repository: 'octocat/my-repo', immutableIds: { owner: 123456, repository: 456789 } })).toBe('octocat@123456/my-repo@456789');
+    expect(build({ immutableIds: { owner: 1, repository: 2 } }).Parameters?.GithubRepository.Default).toBe('octo-org@1/infra@2');
   });
 });
 
