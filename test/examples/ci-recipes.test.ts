@@ -64,6 +64,7 @@ interface Step {
 }
 interface Job {
   if: string;
+  concurrency?: { group: string; 'cancel-in-progress': boolean };
   permissions: Record<string, string>;
   environment?: unknown;
   steps: Step[];
@@ -93,6 +94,8 @@ describe('GitHub Actions workflow (examples/github-actions/xacct.yml)', () => {
     expect(roleOf(deploy)).toBe(`arn:aws:iam::\${{ vars.XACCT_CI_ACCOUNT_ID }}:role/${names.githubDeployRole(prefix)}`);
     // An environment would change the OIDC subject to repo:OWNER/REPO:environment:NAME, which the deploy role refuses.
     expect(deploy.environment).toBeUndefined();
+    // One deploy at a time; a queued one waits rather than cancel a running StackSet operation.
+    expect(deploy.concurrency).toEqual({ group: 'xacct-deploy', 'cancel-in-progress': false });
     expect(deploy.steps.map((s) => s.run).filter(Boolean)).toContain('xacct deploy --config "$XACCT_CONFIG" --yes --no-color');
   });
 
@@ -141,7 +144,7 @@ describe('GitHub Actions workflow (examples/github-actions/xacct.yml)', () => {
 
 describe('CodeBuild buildspec (examples/codebuild/buildspec.yml)', () => {
   const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(BUILDSPEC_SCHEMA);
-  const buildspec = parse(readFileSync(BUILDSPEC, 'utf8')) as { env: { variables: Record<string, string> }; phases: Record<string, { commands: string[] }> };
+  const buildspec = parse(readFileSync(BUILDSPEC, 'utf8')) as { env: { variables: Record<string, string> }; phases: Record<string, { commands: string[] }>; artifacts: { files: string[] } };
 
   test('matches the buildspec reference', () => {
     expect(validate(buildspec) ? [] : validate.errors).toEqual([]);
@@ -154,8 +157,9 @@ describe('CodeBuild buildspec (examples/codebuild/buildspec.yml)', () => {
     expect(found).toEqual(expect.arrayContaining(['/phases must NOT have additional properties', '/phases/build/commands must be array', '/env/git-credential-helper must be equal to one of the allowed values']));
   });
 
-  test('installs this version of xacct', () => {
+  test('installs this version of xacct, and keeps the plan as a build artifact', () => {
     expect(buildspec.env.variables.XACCT_VERSION).toBe(VERSION);
+    expect(buildspec.artifacts.files).toEqual(['plan.txt']);
   });
 
   // CodeBuild runs a phase's commands in one shell and stops at the first that fails ("Build specification reference": phases).

@@ -122,6 +122,11 @@ describe(`the ${pkg.name} package: packed from a checkout without lib/, installe
     expect(existsSync(join(app, 'node_modules', '@cloud-copilot', 'iam-simulate'))).toBe(false);
   });
 
+  test("the schema is where the README says, and cfn-guard's peer aws-cdk-lib is installed with it", () => {
+    expect(existsSync(join(app, 'node_modules', 'xacct', 'dist', 'config.schema.json'))).toBe(true);
+    expect(existsSync(join(app, 'node_modules', 'aws-cdk-lib', 'package.json'))).toBe(true);
+  });
+
   test('an install takes about 330 MB (README)', () => {
     const mb = installedBytes(join(app, 'node_modules')) / 1e6;
     expect(mb).toBeGreaterThan(250);
