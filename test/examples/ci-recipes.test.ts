@@ -44,13 +44,15 @@ function fakeXacct(): { dir: string; log: string } {
 
 async function cliHelp(command: string): Promise<string> {
   const chunks: string[] = [];
+  // yargs prints help with console.log (jest buffers that in its workers) and then exits the process.
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (chunks.push(String(s)), true));
-  // yargs exits the process after printing help.
+  const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void chunks.push(args.join(' ')));
   const exit = jest.spyOn(process, 'exit').mockImplementation(() => undefined as never);
   try {
     await main([command, '--help']);
   } finally {
     out.mockRestore();
+    log.mockRestore();
     exit.mockRestore();
   }
   return chunks.join('');

@@ -28,7 +28,10 @@ function scratchProject(lockInSync: boolean): string {
 }
 
 async function makeInstall(dir: string): Promise<string[]> {
-  const r = await run('make', [STAMP], { cwd: dir, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  // As on a terminal: no directory lines from a make that runs inside another make (make test).
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false' };
+  for (const k of ['MAKELEVEL', 'MAKEFLAGS', 'MFLAGS', 'MAKEOVERRIDES']) delete env[k];
+  const r = await run('make', ['--no-print-directory', STAMP], { cwd: dir, env });
   return `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() !== '');
 }
 
