@@ -10,8 +10,14 @@ STAMP_LIB := lib/.xacct-built
 # npm ci when node_modules is missing or older than the lockfile. npm ci refuses a lockfile that
 # lacks other platforms' optional binaries (this registry serves only some of them); then the
 # locked versions are installed with `npm install --no-save`, which leaves the lockfile untouched.
+# npm ci's output goes to $(NPM_CI_LOG): its refusal is tens of `npm error` lines, and one line says enough.
+NPM_CI_LOG := npm-ci.log
 $(STAMP_DEPS): package-lock.json package.json
-	npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
+	@echo 'npm ci (output in $(NPM_CI_LOG))'
+	@npm ci --no-audit --no-fund >$(NPM_CI_LOG) 2>&1 || { \
+	  why=$$({ grep -m1 -E '^npm error (Missing|Invalid): ' $(NPM_CI_LOG) || grep -m1 -E '^npm error .{20,}' $(NPM_CI_LOG); } | cut -c11-110); \
+	  echo "npm ci refused ($$why; all of it in $(NPM_CI_LOG)): installing the locked versions with npm install --no-save"; \
+	  npm install --no-save --no-audit --no-fund; }
 	@touch $@
 
 $(STAMP_LIB): $(STAMP_DEPS) $(SOURCES) tsconfig.json tsconfig.build.json
@@ -41,4 +47,4 @@ bench: $(STAMP_LIB)
 	NODE_NO_WARNINGS=1 node lib/bench/run.js
 
 clean:
-	rm -rf lib .jest-results.json
+	rm -rf lib .jest-results.json $(NPM_CI_LOG)

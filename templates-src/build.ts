@@ -10,6 +10,11 @@ import { distTemplates, Placement, TemplateEntry } from './index';
 import { Deployment, deploymentsOf, placements } from './placement';
 import { names } from './names';
 import { renderReadme } from './readme';
+import { dotDiagram } from './diagram';
+import { prepareSvgRenderer, renderSvg } from './diagram-svg';
+
+/** The file name of the rendered diagram in dist/ (README.md links to it). */
+export const DIAGRAM_SVG = 'diagram.svg';
 
 /** CloudFormation's limit for a template body sent inline. */
 export const MAX_TEMPLATE_BODY_BYTES = MAX_INLINE_BYTES;
@@ -125,6 +130,7 @@ export interface BuildResult {
  * manifest marks it `templates-bucket` and the README deploys it through the templates bucket.
  */
 export function buildDist(config: Config): BuildResult {
+  prepareSvgRenderer(); // Graphviz loads in its own thread while the templates are synthesized.
   const files = new Map<string, string>();
   const templates = new Map<string, CfnTemplate>();
   const entries: ManifestEntry[] = [];
@@ -141,6 +147,8 @@ export function buildDist(config: Config): BuildResult {
     entries.push(m);
   }
   files.set('config.schema.json', JSON.stringify(configJsonSchema(), null, 2) + '\n');
+  // The accounts/roles/trust diagram as a picture, beside its Mermaid text in README.md.
+  files.set(DIAGRAM_SVG, renderSvg(dotDiagram(config)));
   const manifest: Manifest = {
     xacct: '1',
     prefix: config.prefix,

@@ -36,6 +36,9 @@ export const names = {
   permissionsBoundary: (p: string) => `${p}-cfn-boundary`,
   codedeployInstancePolicy: (p: string) => `${p}-codedeploy-instance`,
   codedeployInstanceRole: (p: string) => `${p}-codedeploy-instance`,
+  // GitHub Actions through OIDC (CI account): deploys from the named branch, plans on pull requests.
+  githubDeployRole: (p: string) => `${p}-github-deploy`,
+  githubPlanRole: (p: string) => `${p}-github-plan`,
 
   // Buckets carry account and region: S3 names are global.
   bucket: (p: string, kind: BucketKind, account: string, region: string) => `${p}-${kind}-${account}-${region}`,
@@ -58,6 +61,17 @@ export const names = {
   permissionsBoundaryExport: (p: string) => `${p}-permissions-boundary-arn`,
   permissionsBoundaryParameter: (p: string) => `/${p}/permissions-boundary-arn`,
 } as const;
+
+/**
+ * GitHub's OIDC issuer host: the IAM OIDC provider's URL without `https://`, the last part of the
+ * provider's ARN and the prefix of its condition keys (`token.actions.githubusercontent.com:sub`).
+ */
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+
+/** ARN of the account's IAM OIDC provider for GitHub Actions (one per issuer URL and account). */
+export function githubOidcProviderArn(partition: string, account: string): string {
+  return `arn:${partition}:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}`;
+}
 
 /** ARN of a role named `name` in `account` (`*` for any account). */
 export function roleArn(partition: string, account: string, name: string): string {

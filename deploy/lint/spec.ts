@@ -3,14 +3,14 @@
  * narrow `SpecLookup`. Reads the package's compressed database once per process.
  */
 import type { SpecLookup, SpecResource, SpecTypeDefinition } from '../../templates-src/checks/spec';
+import { requireLintPackage } from './packages';
 
 let cached: SpecLookup | undefined;
 
 export function loadSpec(): SpecLookup {
   if (cached) return cached;
-  // Loaded on demand: the database is a development dependency used only by `xacct lint`.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { loadAwsServiceSpecSync } = require('@aws-cdk/aws-service-spec') as typeof import('@aws-cdk/aws-service-spec');
+  // Loaded on demand: only `xacct lint` reads the database, and loading it takes a while.
+  const { loadAwsServiceSpecSync } = requireLintPackage<typeof import('@aws-cdk/aws-service-spec')>('@aws-cdk/aws-service-spec');
   const db = loadAwsServiceSpecSync();
   const resources = new Map<string, SpecResource | undefined>();
   cached = {

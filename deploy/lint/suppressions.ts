@@ -3,7 +3,7 @@
  * applies to and the reason; `xacct lint` prints every suppression it applies.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { Finding } from '../../templates-src/checks/types';
 import { XacctError } from '../errors';
@@ -77,4 +77,19 @@ export function applySuppressions(findings: Finding[], suppressions: Suppression
     else failing.push(f);
   }
   return { failing, suppressed };
+}
+
+/** The suppressions file xacct ships for its own templates, at the package root. */
+export function builtInSuppressionsFile(): string {
+  return join(packageRoot(), SUPPRESSIONS_FILE);
+}
+
+/**
+ * The suppressions to apply: xacct's own (the reasons it accepts for its own templates, shipped with
+ * the package) and, when another file was found or named, that one's too.
+ */
+export function suppressionsWith(file: string): Suppression[] {
+  const builtIn = builtInSuppressionsFile();
+  const own = loadSuppressions(builtIn);
+  return resolve(file) === resolve(builtIn) ? own : [...own, ...loadSuppressions(file)];
 }

@@ -35,6 +35,7 @@ export function instanceInfo(i: StackInstanceSummary): InstanceInfo {
     detailedStatus: i.StackInstanceStatus?.DetailedStatus,
     reason: i.StatusReason,
     lastOperationId: i.LastOperationId,
+    driftStatus: i.DriftStatus,
   };
 }
 

@@ -33,6 +33,8 @@ export interface InstanceInfo {
   detailedStatus?: string;
   reason?: string;
   lastOperationId?: string;
+  /** DRIFTED | IN_SYNC | UNKNOWN | NOT_CHECKED. */
+  driftStatus?: string;
 }
 
 export interface ExistingStackSet {

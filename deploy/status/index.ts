@@ -51,7 +51,7 @@ export function groupInstances(instances: InstanceInfo[], names: Map<string, str
     const key = `${ouId}/${i.region}`;
     let g = groups.get(key);
     if (!g) {
-      g = { ouId, ...(names.has(ouId) ? { ou: names.get(ouId) } : {}), region: i.region, total: 0, counts: {}, failed: [] };
+      g = { ouId, ...(names.has(ouId) ? { ou: names.get(ouId) } : {}), region: i.region, total: 0, counts: {}, failed: [], instances: [] };
       groups.set(key, g);
     }
     const detailed = i.detailedStatus ?? '';
@@ -59,7 +59,9 @@ export function groupInstances(instances: InstanceInfo[], names: Map<string, str
     g.total++;
     g.counts[label] = (g.counts[label] ?? 0) + 1;
     if (isInstanceFailed(i.status, detailed)) g.failed.push({ account: i.account, status: i.status ?? '?', detailedStatus: detailed, reason: i.reason ?? '(no reason given)' });
+    g.instances!.push({ account: i.account, status: i.status ?? '?', ...(detailed ? { detailedStatus: detailed } : {}), ...(i.reason ? { reason: i.reason } : {}), ...(i.driftStatus ? { driftStatus: i.driftStatus } : {}) });
   }
+  for (const g of groups.values()) g.instances!.sort((a, b) => a.account.localeCompare(b.account));
   return [...groups.values()].sort((a, b) => (a.ou ?? a.ouId).localeCompare(b.ou ?? b.ouId) || a.region.localeCompare(b.region));
 }
 
@@ -73,6 +75,8 @@ async function operations(cfn: CloudFormationClient, name: string, callAs: Statu
 }
 
 async function stackSetStatus(cfn: CloudFormationClient, name: string, names: Map<string, string>, deps: StatusDeps, view: ProgressView, callAs: 'SELF' | 'DELEGATED_ADMIN'): Promise<StackSetStatus> {
+  // Drift first when asked: the instances listed afterwards carry its verdict.
+  const drift = deps.drift && (await readStackSet(cfn, name, callAs, { instances: 'problems' })).exists ? await detectStackSetDrift(cfn, name, stackSetOptions(deps, view, callAs)) : undefined;
   const state = await readStackSet(cfn, name, callAs, { instances: 'all' });
   if (!state.exists) return { name, exists: false, instances: 0, byStatus: {}, groups: [], runningOperations: [] };
   const instances = state.instances;
@@ -89,7 +93,7 @@ async function stackSetStatus(cfn: CloudFormationClient, name: string, names: Ma
     ...(newest ? { lastOperation: { id: newest.OperationId ?? '?', action: newest.Action ?? '?', status: newest.Status ?? '?', created: newest.CreationTimestamp?.toISOString(), ended: newest.EndTimestamp?.toISOString() } } : {}),
     runningOperations: ops.filter((o) => isOperationActive(o.Status)).map((o) => o.OperationId ?? ''),
   };
-  if (deps.drift) status.drift = await detectStackSetDrift(cfn, name, stackSetOptions(deps, view, callAs));
+  if (drift) status.drift = drift;
   return status;
 }
 

@@ -1,6 +1,19 @@
 /** `xacct status` as data: per StackSet its instances by status per OU and region, per stack its state. */
 import type { DriftedResource, StackSetDrift } from './drift';
 
+/** One stack instance, as ListStackInstances reports it (CloudFormation API Reference, "StackInstanceSummary"). */
+export interface InstanceCell {
+  account: string;
+  /** Status: CURRENT | OUTDATED | INOPERABLE. */
+  status: string;
+  /** StackInstanceStatus.DetailedStatus: SUCCEEDED | FAILED | CANCELLED | INOPERABLE | PENDING | RUNNING | SKIPPED_SUSPENDED_ACCOUNT | FAILED_IMPORT. */
+  detailedStatus?: string;
+  /** StatusReason, as AWS wrote it. */
+  reason?: string;
+  /** DriftStatus: DRIFTED | IN_SYNC | UNKNOWN | NOT_CHECKED (set once drift detection ran). */
+  driftStatus?: string;
+}
+
 export interface InstanceGroup {
   ouId: string;
   ou?: string;
@@ -9,6 +22,8 @@ export interface InstanceGroup {
   /** `CURRENT/SUCCEEDED` -> count. */
   counts: Record<string, number>;
   failed: Array<{ account: string; status: string; detailedStatus: string; reason: string }>;
+  /** Every instance of this OU and region, for the status page's grid (`status --html`). */
+  instances?: InstanceCell[];
 }
 
 export interface StackSetStatus {
@@ -42,3 +57,8 @@ export interface StatusReport {
   stackSets: StackSetStatus[];
   stacks: StackStatus[];
 }
+
+/** The names the status page uses: every report carries the instances the page draws. */
+export type InstanceGroupWithInstances = InstanceGroup;
+export type StackSetStatusWithInstances = StackSetStatus;
+export type StatusReportWithInstances = StatusReport;

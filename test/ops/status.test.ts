@@ -1,4 +1,7 @@
 /** `xacct status` against the in-memory organization: instances per OU and region, failures, last operation, drift. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeAws, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
 import { cli, configFile, status } from '../support/ops-harness';
@@ -86,5 +89,22 @@ describe('status', () => {
       expect(text.stdout).toContain(`last operation: ${s.lastOperation!.action} ${s.lastOperation!.id} ${s.lastOperation!.status}`);
     }
     for (const s of data.stacks) expect(text.stdout).toContain(`stack ${s.name} (${s.region}): ${s.status}, termination protection on`);
+  });
+});
+
+describe('status --html', () => {
+  test('writes the page with a cell for every instance of every StackSet; reads only', async () => {
+    fake = standardOrg({ accounts: 12 }).install();
+    const config = testConfig();
+    expect((await deploy(config)).error).toBeUndefined();
+    fake.resetCalls();
+    const file = join(mkdtempSync(join(tmpdir(), 'xacct-html-')), 'status.html');
+    const r = await cli(['status', '--config', configFile(config), '--html', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`wrote ${file}`);
+    const page = readFileSync(file, 'utf8');
+    const instances = [...fake.stackSets.values()].reduce((n, ss) => n + ss.instances.size, 0);
+    expect((page.match(/<td[^>]*data-status=/g) ?? []).length).toBe(instances);
+    expect(fake.mutatingCalls()).toEqual([]);
   });
 });

@@ -1,0 +1,95 @@
+/**
+ * github-oidc-role: the options it refuses, what it creates with and without the provider and the
+ * plan role, and `xacct lint` (own checks, cfn-guard, both cfn-lint flavours) over the template.
+ * Who may assume the roles is proven in test/lint/access-paths-github.test.ts.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synth } from '../../templates-src/cfn';
+import { defaultConfig } from '../../templates-src/config';
+import { githubOidcRole, GithubOidcRoleOptions, githubSubject, subjectRepository, GITHUB_DEPLOY_ROLE, GITHUB_OIDC_PROVIDER, GITHUB_PLAN_ROLE } from '../../templates-src/central/github-oidc-role';
+import { runLint } from '../../deploy/lint/run';
+import { waiverReason } from '../../deploy/lint/cfn-lint-waivers';
+import { loadSpec } from '../../deploy/lint/spec';
+import { formatFinding } from '../../templates-src/checks/types';
+import type { JsonObject } from '../../templates-src/checks/types';
+
+jest.setTimeout(120_000);
+
+const config = defaultConfig();
+const base: GithubOidcRoleOptions = { repository: 'octo-org/infra', branch: 'main', deployPolicyArns: ['arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/xacct-deployer'] };
+const build = (o: Partial<GithubOidcRoleOptions> = {}) => synth(githubOidcRole(config, { ...base, ...o }));
+
+describe('options', () => {
+  test.each([
+    [{ repository: 'infra' }, /repository: "infra" is not owner\/repo/],
+    [{ repository: 'octo-org/*' }, /repository: "octo-org\/\*" is not owner\/repo/],
+    [{ branch: 'release/*' }, /branch: "release\/\*" is not a branch name/],
+    [{ branch: 'a b' }, /branch: "a b" is not a branch name/],
+    [{ branch: 'refs/heads/main' }, /branch: give the branch name without refs\/heads\//],
+    [{ deployPolicyArns: [] }, /deployPolicyArns: the deploy role needs at least one managed policy/],
+    [{ planPolicyArns: [] }, /planPolicyArns: give at least one managed policy/],
+    [{ immutableIds: { owner: 0, repository: 5 } }, /immutableIds: owner and repository are positive numeric IDs/],
+    [{ maxSessionSeconds: 60 }, /maxSessionSeconds: 60 is outside IAM's 3600-43200 seconds/],
+  ] as Array<[Partial<GithubOidcRoleOptions>, RegExp]>)('%j is refused', (o, message) => {
+    expect(() => build(o)).toThrow(message);
+  });
+
+  test('branch names with slashes, dots and hyphens are accepted', () => {
+    expect(() => build({ branch: 'release/v1.2-lts' })).not.toThrow();
+  });
+});
+
+describe('what it creates', () => {
+  test('by default: the provider for sts.amazonaws.com without thumbprints, and the deploy role after it', () => {
+    const t = build();
+    expect(Object.keys(t.Resources).sort()).toEqual([GITHUB_DEPLOY_ROLE, GITHUB_OIDC_PROVIDER].sort());
+    expect(t.Resources[GITHUB_OIDC_PROVIDER].Properties).toEqual({ Url: 'https://token.actions.githubusercontent.com', ClientIdList: ['sts.amazonaws.com'], Tags: expect.any(Array) });
+    expect(t.Resources[GITHUB_DEPLOY_ROLE].DependsOn).toBe(GITHUB_OIDC_PROVIDER);
+    expect(t.Parameters?.GithubRepository.Default).toBe('octo-org/infra');
+    expect(t.Parameters?.GithubBranch.Default).toBe('main');
+  });
+
+  test('without the provider: the trust names the account provider by its fixed ARN, and nothing waits for it', () => {
+    const t = build({ createProvider: false });
+    expect(Object.keys(t.Resources)).toEqual([GITHUB_DEPLOY_ROLE]);
+    expect(t.Resources[GITHUB_DEPLOY_ROLE].DependsOn).toBeUndefined();
+    expect(JSON.stringify(t.Resources[GITHUB_DEPLOY_ROLE].Properties?.AssumeRolePolicyDocument)).toContain(':oidc-provider/token.actions.githubusercontent.com');
+  });
+
+  test('with planPolicyArns: a plan role for pull requests, with its own policies', () => {
+    const t = build({ planPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] });
+    expect(t.Resources[GITHUB_PLAN_ROLE].Properties?.ManagedPolicyArns).toEqual(['arn:aws:iam::aws:policy/ReadOnlyAccess']);
+    expect(JSON.stringify(t.Resources[GITHUB_PLAN_ROLE].Properties?.AssumeRolePolicyDocument)).toContain('repo:${GithubRepository}:pull_request');
+    expect(Object.keys(t.Outputs ?? {}).sort()).toEqual([`${GITHUB_DEPLOY_ROLE}Arn`, `${GITHUB_PLAN_ROLE}Arn`]);
+  });
+
+  test('subjects as GitHub writes them', () => {
+    expect(githubSubject('o/r', { branch: 'main' })).toBe('repo:o/r:ref:refs/heads/main');
+    expect(githubSubject('o/r', 'pull_request')).toBe('repo:o/r:pull_request');
+    expect(subjectRepository({ repository: 'octocat/my-repo', immutableIds: { owner: 123456, repository: 456789 } })).toBe('octocat@123456/my-repo@456789');
+    expect(build({ immutableIds: { owner: 1, repository: 2 } }).Parameters?.GithubRepository.Default).toBe('octo-org@1/infra@2');
+  });
+});
+
+describe('xacct lint over the template', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xacct-github-oidc-'));
+  writeFileSync(join(dir, 'github-oidc-role.template.json'), JSON.stringify(build({ planPolicyArns: ['arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess'] }), null, 2));
+
+  test.each(['auto', 'npm'] as const)('passes with cfn-lint %s', async (cfnLint) => {
+    const r = await runLint({ dir, fixtures: false, cfnLint });
+    expect(r.failures.map(formatFinding)).toEqual([]);
+    expect(r.templates).toBe(1);
+  });
+
+  test("npm cfn-lint's unknown AWS::IAM::OIDCProvider is waived because the current schema defines the type, a made-up type is not", () => {
+    const spec = loadSpec();
+    const t = build() as unknown as JsonObject;
+    const message = 'Resource GithubOidcProvider has an invalid Type of AWS::IAM::OIDCProvider.';
+    expect(waiverReason(spec, t, 'Resources > GithubOidcProvider', message)).toMatch(/npm cfn-lint does not know AWS::IAM::OIDCProvider/);
+    const madeUp = { Resources: { GithubOidcProvider: { Type: 'AWS::IAM::OIDCProviderX' } } } as unknown as JsonObject;
+    expect(waiverReason(spec, madeUp, 'Resources > GithubOidcProvider', 'Resource GithubOidcProvider has an invalid Type of AWS::IAM::OIDCProviderX.')).toBeUndefined();
+    expect(waiverReason(spec, t, 'Resources > GithubDeployRole', message)).toBeUndefined();
+  });
+});
