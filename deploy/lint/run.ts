@@ -11,7 +11,8 @@ import { findTemplates, TemplateFile } from './files';
 import { loadActionCatalog } from './iam-catalog';
 import { loadSpec } from './spec';
 import type { Io } from '../io';
-import { applySuppressions, findSuppressions, Suppressed, suppressionsWith } from './suppressions';
+import { resolve } from 'node:path';
+import { applySuppressions, builtInSuppressionsFile, findSuppressions, Suppressed, suppressionsWith } from './suppressions';
 
 export interface LintOptions {
   dir: string;
@@ -65,7 +66,13 @@ export async function runLint(o: LintOptions, io?: Pick<Io, 'info'>): Promise<Li
   const files = findTemplates(o.dir, o.fixtures);
   const found = findSuppressions(o.dir, o.suppressionsFile);
   const suppressions = suppressionsWith(found.file);
-  io?.info(`suppressions: ${found.file} (${found.how}; ${suppressions.length} entr${suppressions.length === 1 ? 'y' : 'ies'})`);
+  const ownCount = suppressionsWith(builtInSuppressionsFile()).length;
+  const entries = (n: number) => `${n} entr${n === 1 ? 'y' : 'ies'}`;
+  io?.info(
+    resolve(found.file) === resolve(builtInSuppressionsFile())
+      ? `suppressions: ${found.file} (${found.how}; ${entries(ownCount)})`
+      : `suppressions: xacct's own (${entries(ownCount)}), then ${found.file} (${found.how}; ${entries(suppressions.length - ownCount)})`,
+  );
   const spec = loadSpec();
   const iam = await loadActionCatalog(servicesUsed(files));
   const own = ownChecks(files, { spec, iam });

@@ -101,7 +101,7 @@ describe('suppressions shipped with xacct', () => {
     expect(all[all.length - 1].resources).toEqual(['MyBucket']);
   });
 
-  test('a missing project file leaves the shipped ones', () => {
-    expect(suppressionsFor(join(ROOT, 'no-such-file.yaml')).length).toBe(suppressionsFor(builtInSuppressionsFile()).length);
+  test('a named project file that is missing is an error naming it (the shipped ones are not silently used instead)', () => {
+    expect(() => suppressionsFor(join(ROOT, 'no-such-file.yaml'))).toThrow(/suppressions file .*no-such-file\.yaml: cannot read: no such file/);
   });
 });
