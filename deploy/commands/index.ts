@@ -6,5 +6,6 @@ import { deployCommand } from './deploy';
 import { planCommand } from './plan';
 import { statusCommand } from './status';
 import { destroyCommand } from './destroy';
+import { initCommand } from './init';
 
-export const commands: CommandSpec[] = [buildCommand, lintCommand, deployCommand, planCommand, statusCommand, destroyCommand];
+export const commands: CommandSpec[] = [initCommand, buildCommand, lintCommand, planCommand, deployCommand, statusCommand, destroyCommand];
