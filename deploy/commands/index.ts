@@ -7,5 +7,6 @@ import { planCommand } from './plan';
 import { statusCommand } from './status';
 import { destroyCommand } from './destroy';
 import { initCommand } from './init';
+import { completionCommand } from './completion';
 
-export const commands: CommandSpec[] = [initCommand, buildCommand, lintCommand, planCommand, deployCommand, statusCommand, destroyCommand];
+export const commands: CommandSpec[] = [initCommand, buildCommand, lintCommand, planCommand, deployCommand, statusCommand, destroyCommand, completionCommand];
