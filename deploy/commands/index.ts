@@ -7,6 +7,7 @@ import { planCommand } from './plan';
 import { statusCommand } from './status';
 import { destroyCommand } from './destroy';
 import { initCommand } from './init';
+import { paramsCommand } from './params';
 import { completionCommand } from './completion';
 
-export const commands: CommandSpec[] = [initCommand, buildCommand, lintCommand, planCommand, deployCommand, statusCommand, destroyCommand, completionCommand];
+export const commands: CommandSpec[] = [initCommand, buildCommand, lintCommand, paramsCommand, planCommand, deployCommand, statusCommand, destroyCommand, completionCommand];
