@@ -147,9 +147,11 @@ async function askMissing(given: Answers, prompt: Prompt): Promise<{ answers: An
 }
 
 /**
- * The modeline's path to the schema the installed package ships, relative to the written file
- * (the YAML language server resolves a relative `$schema` from the file it edits): the
- * `node_modules` of the current directory, where `npm install` puts the project's xacct.
+ * The modeline's path to the schema the installed package ships, relative to the written file:
+ * the `node_modules` of the current directory, where `npm install` puts the project's xacct. The
+ * YAML language server resolves a relative path in `# yaml-language-server: $schema=` from the file
+ * it edits (its README, "Using inlined schema"); it reads no `$schema` key in YAML (its issue 959
+ * asks for that), hence the modeline.
  */
 export function defaultSchemaRef(file: string, cwd: string): string {
   const name = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name: string }).name;

@@ -4,7 +4,7 @@
  * validates against the published schema, reads back as the config the flags say, and every comment
  * in it is the schema's description of the field below it.
  */
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Ajv2020 from 'ajv/dist/2020';
@@ -233,6 +233,16 @@ describe('on a terminal', () => {
     expect(parseConfig(raw)).toEqual(parseConfig({ ...EXPECTED, targets: { ...EXPECTED.targets, prod: { ous: ['Root/Workloads/Prod'] } } }));
   });
 
+  test('a flag the config refuses stops init before the first question', async () => {
+    const dir = scratch();
+    const t = terminal([]);
+    const err = await runInit({ prefix: 'Acme', out: 'xacct.yaml', force: false }, new MemoryIo(), { cwd: dir, prompt: t.prompt }).catch((e) => e);
+    expect(err).toBeInstanceOf(XacctError);
+    expect(err.message).toMatch(/^--prefix: "Acme" must start with a lowercase letter/);
+    expect(t.shown()).toBe('');
+    expect(existsSync(join(dir, 'xacct.yaml'))).toBe(false);
+  });
+
   test('an S3 source is not asked for a branch', async () => {
     const dir = scratch();
     const t = terminal(['', '', '', '', 's3:acme-sources/app.zip']);
@@ -262,4 +272,15 @@ describe('on a terminal', () => {
     expect(shown).toBe('');
     expect(parse(readFileSync(join(dir, 'xacct.yaml'), 'utf8')).prefix).toBe('xacct');
   });
+});
+
+test("the README's example is what init prints and writes", async () => {
+  const dir = scratch();
+  const args = ['init', '--prefix', 'acme', '--source', 'codecommit:app@333333333333'];
+  const r = await cli(args, { cwd: dir });
+  expect(r.code).toBe(0);
+  const block = `$ xacct ${args.join(' ')}\n${r.stdout.trimEnd()}\n$ cat xacct.yaml\n${readFileSync(join(dir, 'xacct.yaml'), 'utf8').trimEnd()}`;
+  if (process.env.README_EXAMPLES) writeFileSync(process.env.README_EXAMPLES, `${block}\n`);
+  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+  expect(readme.slice(readme.indexOf('## Start: `xacct init`'))).toContain(`\`\`\`console\n${block}\n\`\`\``);
 });

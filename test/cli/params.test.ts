@@ -4,14 +4,16 @@
  * recorded in CreateStackSet and CreateChangeSet), the AWS CLI arguments that carry them, and not
  * one mutating call.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildDist } from '../../templates-src/build';
 import type { Config } from '../../templates-src/config';
 import { createClients } from '../../deploy/aws';
-import { readParams, ParamsReport } from '../../deploy/params';
+import { readParams, runParams, ParamsReport } from '../../deploy/params';
 import { shellLine, shorthandValue, shellWord } from '../../deploy/params/render';
 import { CI_ACCOUNT, FakeAws, SOURCE_ACCOUNT, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
-import { configFile } from '../support/ops-harness';
+import { configFile, stringIo } from '../support/ops-harness';
 import { MemoryIo } from '../support/io';
 import { cli } from './support';
 
@@ -204,6 +206,12 @@ describe('the CLI', () => {
       expect(t.arguments).toEqual([flag, ...words]);
     }
     expect(text.stdout).toContain('Building blocks in dist/ that this config does not deploy:');
+    // Where each value comes from, in the manifest's words.
+    const kms = report.templates.find((t) => t.name === 'xacct-kms-key')!;
+    expect(Object.fromEntries(kms.parameters.map((p) => [p.name, p.from]))).toEqual(
+      Object.fromEntries(buildDist(config).manifest.templates.find((m) => m.name === 'kms-key')!.parameters.map((p) => [p.name, p.resolvedBy])),
+    );
+    expect(kms.parameters.find((p) => p.name === 'OrganizationId')!.from).toBe('DescribeOrganization');
     expect(text.stdout).toMatch(/^kms-key: stack xacct-kms-key \(eu-west-1\), CI account\n {2}--parameter-overrides Prefix=xacct OrganizationId=o-abcdef1234 'TargetOrgPaths=o-abcdef1234\/r-ab12\/ou-[^,]+\/\*,o-abcdef1234\/r-ab12\/ou-[^,]+\/\*' SourceAccountIds=333333333333$/m);
     expect(text.stdout).toMatch(/^cross-account-role: StackSet xacct-cross-account-role, every target account\n {2}--parameters ParameterKey=Prefix,ParameterValue=xacct ParameterKey=CiAccountId,ParameterValue=222222222222$/m);
   });
@@ -215,4 +223,15 @@ describe('the CLI', () => {
       expect(shellWords(shellWord(`K=${value}`))).toEqual([`K=${value}`]);
     }
   });
+});
+
+test("the README's example is what params prints (a new organization: nothing deployed yet)", async () => {
+  fake = standardOrg({ accounts: 6 }).install();
+  const config = testConfig();
+  const s = stringIo('text');
+  await runParams(config, { clients: createClients({ region: config.homeRegion }), io: s.io });
+  const block = `$ xacct params --config xacct.yaml\n${s.out().trimEnd()}`;
+  if (process.env.README_EXAMPLES) writeFileSync(process.env.README_EXAMPLES, `${block}\n`);
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  expect(readme.slice(readme.indexOf('### Parameter values: `xacct params`'))).toContain(`\`\`\`console\n${block}\n\`\`\``);
 });
