@@ -5,7 +5,7 @@
  * is written, and an existing file is replaced only with --force.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createInterface, Interface } from 'node:readline/promises';
+import { createInterface } from 'node:readline/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { ConfigInput, ConfigProblem } from '../../templates-src/config';
 import { ConfigError, parseConfig } from '../../templates-src/config';
@@ -104,35 +104,46 @@ function questions(): Question[] {
   ];
 }
 
-/** One answer; the input ending (Ctrl-D, a closed pipe) stops init with nothing written. */
-function ask(rl: Interface, text: string, flag: string): Promise<string> {
-  return new Promise((resolveAnswer, reject) => {
-    const closed = () => reject(new XacctError('BAD_INPUT', `no answer for ${flag} (input closed); nothing was written`));
-    rl.once('close', closed);
-    rl.question(text).then(
-      (answer) => {
-        rl.off('close', closed);
-        resolveAnswer(answer.trim());
-      },
-      () => undefined,
-    );
+/**
+ * Answers, line by line: the question on its own line, then a prompt with the default that readline
+ * edits on a terminal. Lines typed ahead wait for their question; the input ending (Ctrl-D, a closed
+ * pipe) stops init with nothing written.
+ */
+function answerer(prompt: Prompt): { ask(q: Question, fallback: string): Promise<string>; close(): void } {
+  const rl = createInterface({ input: prompt.input, output: prompt.output });
+  const lines = rl[Symbol.asyncIterator]();
+  // On a terminal readline takes Ctrl-C itself; unheard, it would only pause the input and leave init waiting.
+  let interrupted = false;
+  rl.on('SIGINT', () => {
+    interrupted = true;
+    rl.close();
   });
+  return {
+    ask: async (q, fallback) => {
+      prompt.output.write(`${q.text}\n`);
+      rl.setPrompt(`  [${fallback}] `);
+      rl.prompt();
+      const next = await lines.next();
+      if (next.done) throw new XacctError('BAD_INPUT', `no answer for ${q.flag} (${interrupted ? 'Ctrl-C' : 'input closed'}); nothing was written`);
+      return String(next.value).trim() || fallback;
+    },
+    close: () => rl.close(),
+  };
 }
 
 /** Ask for every value the flags left out; an answer the config refuses is asked again, with the reason. */
 async function askMissing(given: Answers, prompt: Prompt): Promise<{ answers: Answers; asked: string[] }> {
   const answers: Answers = { ...given };
   const asked: string[] = [];
-  const rl = createInterface({ input: prompt.input, output: prompt.output });
+  const terminal = answerer(prompt);
   try {
     for (const q of questions()) {
       if (answers[q.key] !== undefined || (q.when && !q.when(answers))) continue;
       asked.push(q.flag);
       for (;;) {
-        const answer = (await ask(rl, `${q.text}\n  [${q.fallback(answers)}] `, q.flag)) || q.fallback(answers);
+        const answer = await terminal.ask(q, q.fallback(answers));
         const value = q.list ? answer.split(',').map((s) => s.trim()).filter(Boolean) : answer;
-        const trial = { ...answers, [q.key]: value };
-        const problems = configFrom(trial).problems.filter((p) => p.startsWith(`${q.flag} `) || p.startsWith(`${q.flag}:`));
+        const problems = configFrom({ ...answers, [q.key]: value }).problems.filter((p) => p.startsWith(`${q.flag} `) || p.startsWith(`${q.flag}:`));
         if (problems.length === 0) {
           Object.assign(answers, { [q.key]: value });
           break;
@@ -141,7 +152,7 @@ async function askMissing(given: Answers, prompt: Prompt): Promise<{ answers: An
       }
     }
   } finally {
-    rl.close();
+    terminal.close();
   }
   return { answers, asked };
 }

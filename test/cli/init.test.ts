@@ -260,6 +260,28 @@ describe('on a terminal', () => {
     expect(existsSync(join(dir, 'xacct.yaml'))).toBe(false);
   });
 
+  test('input that ends between two questions writes nothing either', async () => {
+    const dir = scratch();
+    const input = Object.assign(new PassThrough(), { isTTY: true });
+    input.end('acme\n');
+    const err = await runInit({ out: 'xacct.yaml', force: false }, new MemoryIo(), { cwd: dir, prompt: { input, output: new PassThrough() } }).catch((e) => e);
+    expect(err).toBeInstanceOf(XacctError);
+    expect(err.message).toBe('no answer for --home-region (input closed); nothing was written');
+    expect(existsSync(join(dir, 'xacct.yaml'))).toBe(false);
+  });
+
+  test('Ctrl-C at a question stops init with nothing written', async () => {
+    const dir = scratch();
+    // A terminal as readline sees one: it reads keys itself, Ctrl-C among them.
+    const input = Object.assign(new PassThrough(), { isTTY: true });
+    const output = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    output.once('data', () => input.write('\x03'));
+    const err = await runInit({ out: 'xacct.yaml', force: false }, new MemoryIo(), { cwd: dir, prompt: { input, output } }).catch((e) => e);
+    expect(err).toBeInstanceOf(XacctError);
+    expect(err.message).toBe('no answer for --prefix (Ctrl-C); nothing was written');
+    expect(existsSync(join(dir, 'xacct.yaml'))).toBe(false);
+  });
+
   test('without a terminal nothing is asked, even with input waiting', async () => {
     const dir = scratch();
     const input = new PassThrough();
