@@ -181,6 +181,18 @@ function shorthand(word: string): [string, string] {
   return [m![1], m![2] !== undefined ? m![2].replace(/\\(["\\])/g, '$1') : m![3]];
 }
 
+test("an organization where deploy's pipeline would exceed CodePipeline's 50 actions per stage: plan refuses, params still gives dist/'s values", async () => {
+  fake = standardOrg({ accounts: 70 }).install();
+  const config = testConfig();
+  const file = configFile(config);
+  const plan = await cli(['plan', '--config', file]);
+  expect(plan.code).toBe(2);
+  expect(plan.stderr).toContain(`stage "NonProd" needs 56 actions (28 accounts x 1 regions x 2); CodePipeline allows 50 per stage`);
+  const r = await params(config);
+  expect(requiredValues(config, r).filter(([, , v]) => v === undefined)).toEqual([['xacct-regional-store-<region>', 'PrimaryKeyArn', undefined]]);
+  expect(fake.mutatingCalls()).toEqual([]);
+});
+
 describe('the CLI', () => {
   test('text: one line of arguments per stack and StackSet that reads back as the values; JSON: the same values', async () => {
     fake = standardOrg({ accounts: 10 }).install();
