@@ -116,6 +116,7 @@ function answerer(prompt: Prompt): { ask(q: Question, fallback: string): Promise
   let interrupted = false;
   rl.on('SIGINT', () => {
     interrupted = true;
+    prompt.output.write('\n');
     rl.close();
   });
   return {
