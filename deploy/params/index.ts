@@ -86,6 +86,9 @@ interface Sources {
   stages: ReturnType<typeof stageAccountTargets>;
 }
 
+/** At most ten accounts by name: a note about a target of thousands stays one line. */
+const listed = (accounts: string[]) => (accounts.length <= 10 ? accounts.join(', ') : `${accounts.slice(0, 10).join(', ')} and ${accounts.length - 10} more`);
+
 function valueOf(p: ManifestEntry['parameters'][number], instance: Record<string, string>, s: Sources, notes: string[]): ParamValue {
   const base = { name: p.name, type: p.type, from: p.resolvedBy };
   const given = instance[p.name] ?? s.known[p.name];
@@ -95,7 +98,7 @@ function valueOf(p: ManifestEntry['parameters'][number], instance: Record<string
     const accounts = s.targets[stage.target]?.accounts ?? [];
     if (accounts.length > 1) {
       notes.push(
-        `${p.name}: target ${stage.target} has ${accounts.length} accounts (${accounts.join(', ')}); dist/'s pipeline deploys stage ${stage.stage} to one, the first is given (xacct deploy deploys to each)`,
+        `${p.name}: target ${stage.target} has ${accounts.length} accounts (${listed(accounts)}); dist/'s pipeline deploys stage ${stage.stage} to one, the first is given (xacct deploy deploys to each)`,
       );
     }
     if (accounts.length > 0) return { ...base, value: accounts[0], isDefault: false };

@@ -191,6 +191,10 @@ test("an organization where deploy's pipeline would exceed CodePipeline's 50 act
   const r = await params(config);
   expect(requiredValues(config, r).filter(([, , v]) => v === undefined)).toEqual([['xacct-regional-store-<region>', 'PrimaryKeyArn', undefined]]);
   expect(fake.mutatingCalls()).toEqual([]);
+  const nonprod = fake.accountsUnder(fake.ou('Root/Workloads/NonProd'));
+  expect(r.templates.find((t) => t.name === 'xacct-pipeline')!.notes[0]).toBe(
+    `AppNonProdAccountId: target nonprod has 28 accounts (${nonprod.slice(0, 10).join(', ')} and 18 more); dist/'s pipeline deploys stage NonProd to one, the first is given (xacct deploy deploys to each)`,
+  );
 });
 
 describe('the CLI', () => {
