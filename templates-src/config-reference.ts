@@ -69,3 +69,26 @@ export function configReferenceTable(): string {
   for (const r of configReferenceRows()) lines.push(`| \`${r.key}\` | ${r.default || '—'} | ${cell(r.meaning)} |`);
   return lines.join('\n');
 }
+
+let schema: JsonSchema | undefined;
+
+/** The schema of one field: properties (of the object or of a one-of branch that has it), items, or additionalProperties. */
+function childSchema(s: JsonSchema, key: string | number): JsonSchema | undefined {
+  if (typeof key === 'number') return s.items;
+  for (const shape of [s, ...(s.oneOf ?? []), ...(s.anyOf ?? [])]) if (shape.properties?.[key]) return shape.properties[key];
+  return typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+}
+
+/**
+ * The JSON Schema's description of the field at `path` (`['pipelines', 0, 'source']`), in the
+ * words the README's Config reference and an editor's hover show; `[]` is the whole config.
+ */
+export function fieldDescription(path: ReadonlyArray<string | number>): string | undefined {
+  schema ??= configJsonSchema() as JsonSchema;
+  let s: JsonSchema | undefined = schema;
+  for (const key of path) {
+    s = s && childSchema(s, key);
+    if (!s) return undefined;
+  }
+  return s.description;
+}

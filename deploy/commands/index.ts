@@ -6,5 +6,8 @@ import { deployCommand } from './deploy';
 import { planCommand } from './plan';
 import { statusCommand } from './status';
 import { destroyCommand } from './destroy';
+import { initCommand } from './init';
+import { paramsCommand } from './params';
+import { completionCommand } from './completion';
 
-export const commands: CommandSpec[] = [buildCommand, lintCommand, deployCommand, planCommand, statusCommand, destroyCommand];
+export const commands: CommandSpec[] = [initCommand, buildCommand, lintCommand, paramsCommand, planCommand, deployCommand, statusCommand, destroyCommand, completionCommand];

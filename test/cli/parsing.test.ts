@@ -3,7 +3,7 @@
  * in-memory organization records no call and no file is written. Each test is one mistake of
  * issue 10's list.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeAws, standardOrg } from '../support/fake-aws';
 import { cli, GOOD_CONFIG, scratch, snapshot } from './support';
@@ -79,7 +79,7 @@ test('AWS options are offered only by commands that call AWS', async () => {
   ] as const) {
     const r = await cli([...args]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error: unknown option --${option} for xacct ${args[0]}: only commands that call AWS take it (deploy, plan, status, destroy)`);
+    expect(r.stderr).toContain(`error: unknown option --${option} for xacct ${args[0]}: only commands that call AWS take it (params, plan, deploy, status, destroy)`);
   }
   expect(existsSync(join(dir, 'out'))).toBe(false);
   for (const c of commands.filter((x) => x.aws)) {
@@ -139,4 +139,11 @@ describe('--output json: exactly one JSON document on stdout, on success and on 
     expect(JSON.parse(r.stdout).files).toContain('manifest.json');
     expect(r.stderr).toContain('config: the embedded default');
   });
+});
+
+test("the README's synopsis names every command, and its AWS options line exactly the commands that call AWS", () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const synopsis = readme.slice(readme.indexOf('## CLI')).split('```')[1];
+  expect(synopsis.split('\n').filter((l) => l.startsWith('xacct ')).map((l) => l.split(/\s+/)[1])).toEqual(commands.map((c) => c.name));
+  expect(synopsis).toContain(`AWS commands (${commands.filter((c) => c.aws).map((c) => c.name).join(', ')}): --profile NAME  --region REGION  --endpoint-url URL`);
 });

@@ -1,0 +1,72 @@
+/**
+ * `xacct params` as AWS CLI arguments. Stacks: `--parameter-overrides K=V ...` for `aws
+ * cloudformation deploy`, which splits each at its first `=` (so a list value keeps its commas).
+ * StackSets: `--parameters ParameterKey=K,ParameterValue=V ...` for `create-stack-set` and
+ * `update-stack-set`, in the CLI's shorthand syntax, where a comma separates key=value pairs
+ * ("Using shorthand syntax in the AWS CLI"): a value with a comma (or a quote, or a space) is
+ * double-quoted, with `\` and `"` escaped, as the shorthand parser reads quoted values.
+ */
+import type { ParamsReport, ParamValue, TemplateParams } from './index';
+
+/** Characters a POSIX shell reads literally outside quotes. */
+const SHELL_PLAIN = /^[A-Za-z0-9_./:=,@%+-]+$/;
+
+/** One shell word: as it is when nothing in it is special to the shell, else in single quotes. */
+export function shellWord(word: string): string {
+  return SHELL_PLAIN.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Characters the shorthand parser reads as part of one plain value. */
+const SHORTHAND_PLAIN = /^[A-Za-z0-9_./:@*+-]+$/;
+
+export function shorthandValue(value: string): string {
+  return SHORTHAND_PLAIN.test(value) ? value : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function assignment(kind: TemplateParams['kind'], name: string, value: string): string {
+  return kind === 'stack' ? `${name}=${value}` : `ParameterKey=${name},ParameterValue=${shorthandValue(value)}`;
+}
+
+/** The arguments as argv entries (for a program to pass on); values not known yet are left out. */
+export function cliArguments(t: Pick<TemplateParams, 'kind' | 'parameters'>): string[] {
+  const known = t.parameters.filter((p) => p.value !== undefined);
+  if (known.length === 0) return [];
+  return [t.kind === 'stack' ? '--parameter-overrides' : '--parameters', ...known.map((p) => assignment(t.kind, p.name, p.value!))];
+}
+
+/** The AWS CLI command that reads a stack output once that stack exists, as a shell command substitution. */
+function readOutput(p: Required<Pick<ParamValue, 'pending'>>['pending']): string {
+  return `"$(aws cloudformation describe-stacks --stack-name ${p.stack} --region ${p.region} --query "Stacks[0].Outputs[?OutputKey=='${p.output}'].OutputValue" --output text)"`;
+}
+
+/** The arguments as one line to paste into a shell; a value still to come reads it from its stack. */
+export function shellLine(t: TemplateParams): string {
+  const words = t.parameters.map((p) => {
+    if (p.value !== undefined) return shellWord(assignment(t.kind, p.name, p.value));
+    if (p.pending) return t.kind === 'stack' ? `${p.name}=${readOutput(p.pending)}` : `ParameterKey=${p.name},ParameterValue=${readOutput(p.pending)}`;
+    return `${p.name}=?`;
+  });
+  return [t.kind === 'stack' ? '--parameter-overrides' : '--parameters', ...words].join(' ');
+}
+
+function heading(t: TemplateParams): string {
+  const what = t.kind === 'stack' ? `stack ${t.name} (${t.region})` : `StackSet ${t.name}`;
+  return `${t.template}: ${what}, ${t.deploysTo}`;
+}
+
+function block(t: TemplateParams): string[] {
+  const notes = [...t.notes, ...t.parameters.filter((p) => p.pending).map((p) => `${p.name}: output ${p.pending!.output} of stack ${p.pending!.stack}, which does not exist yet; deploy it first`)];
+  return [heading(t), `  ${shellLine(t)}`, ...notes.map((n) => `  note: ${n}`)];
+}
+
+export function renderParams(r: ParamsReport): string {
+  const deployed = r.templates.filter((t) => t.deployedByXacct);
+  const blocks = r.templates.filter((t) => !t.deployedByXacct);
+  const lines = [`Parameter values for ${r.organizationId}, CI account ${r.ciAccountId}, home region ${r.homeRegion} (what xacct deploy sends)`, ''];
+  for (const t of deployed) lines.push(...block(t));
+  if (blocks.length > 0) {
+    lines.push('', 'Building blocks in dist/ that this config does not deploy:');
+    for (const t of blocks) lines.push(...block(t));
+  }
+  return lines.join('\n');
+}
