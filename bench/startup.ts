@@ -85,8 +85,33 @@ export function startupSection(rounds: number): string[] {
     out.push(`| ${r.name} | ${r.ratio.median.toFixed(2)}x | ${r.target ? `${r.target}x` : ''} | ${met} | ${ms(r.wall.median)} | ${ms(r.wall.min)} | ${ms(r.wall.max)} | ${mb(r.peakKb.median)} |`);
   }
   out.push('', 'Commands: ' + results.map((r) => `\`${r.command}\``).join(', ') + '.', '');
+  const base = results[0].wall.median;
+  const phases = buildPhases(Math.max(3, Math.ceil(rounds / 2)));
+  out.push(
+    "Where `xacct build`'s time goes beyond Node's own start-up: each phase in turn in a fresh process (bench/build-phases.ts),",
+    'median milliseconds, and as a multiple of `node -e 0` above. In the CLI, Graphviz loads in its own thread from the',
+    "start of the build command, so on a machine with a free core its load overlaps the rest.",
+    '',
+    '| phase | time | x node -e 0 |',
+    '|---|---:|---:|',
+    ...phases.map((p) => `| ${p.phase} | ${ms(p.ms)} | ${(p.ms / base).toFixed(2)} |`),
+    `| **all phases** | ${ms(phases.reduce((a, p) => a + p.ms, 0))} | ${(phases.reduce((a, p) => a + p.ms, 0) / base).toFixed(2)} |`,
+    '',
+  );
   if (!existsSync(CLI)) out.push('(lib/ missing: run make build first)', '');
   return out;
+}
+
+/** Median milliseconds per phase of `xacct build`, each phase in turn in a fresh process (bench/build-phases.ts). */
+export function buildPhases(runs: number): Array<{ phase: string; ms: number }> {
+  const samples = new Map<string, number[]>();
+  for (let i = 0; i <= runs; i++) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'lib', 'bench', 'build-phases.js')], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`build-phases exited ${r.status}: ${r.stderr}`);
+    if (i === 0) continue;
+    for (const [phase, ms] of Object.entries(JSON.parse(r.stdout) as Record<string, number>)) samples.set(phase, [...(samples.get(phase) ?? []), ms]);
+  }
+  return [...samples].map(([phase, values]) => ({ phase, ms: summarize(values).median }));
 }
 
 export interface SynthResult {

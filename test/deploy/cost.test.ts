@@ -1,4 +1,6 @@
 import { FakeAws, standardOrg } from '../support/fake-aws';
+import { costRow, mutating, total } from '../../bench/api-cost';
+import { progressRow } from '../../bench/progress-cost';
 import { XacctError } from '../../deploy/errors';
 import { deploy, testConfig } from '../support/deploy-harness';
 
@@ -33,5 +35,31 @@ describe('what a deploy reads from Organizations', () => {
     expect(fake.mutatingCalls()).toEqual([]);
     // 250 accounts of 20 a page: 13 pages, then no further page of any OU below it.
     expect(fake.count('ListAccountsForParent')).toBe(13);
+  });
+});
+
+describe('no-op and progress cost do not grow with the organization (the formulas bench/results.md checks at 10 to 5,000 accounts)', () => {
+  test.each(['roles', 'pipelines'] as const)('%s: a no-op deploy and a plan make the formula\'s calls, the same at 10 and at 1,000 accounts, none mutating', async (variant) => {
+    const small = (await costRow({ accounts: 10, depth: 3, variant }))!;
+    const large = (await costRow({ accounts: 1000, depth: 3, variant }))!;
+    expect(small.noop).toEqual(small.expectedNoop);
+    expect(small.plan).toEqual(small.expectedPlan);
+    expect(large.noop).toEqual(small.noop);
+    expect(large.plan).toEqual(small.plan);
+    expect(mutating(large.noop) + mutating(large.plan)).toBe(0);
+    // The first deploy did grow: the formula is about reading, not about what a deploy has to do.
+    expect(total(large.first)).toBeGreaterThan(total(large.noop));
+  });
+
+  test('watching an operation costs one DescribeStackSetOperation per poll; failed results are listed once, at the end, filtered', async () => {
+    for (const accounts of [10, 1000]) {
+      const ok = await progressRow(accounts, 0);
+      expect(ok.during).toEqual({ DescribeStackSetOperation: ok.polls });
+      expect(ok.after).toEqual({ ListStackInstances: 1 });
+      const failing = await progressRow(accounts, 3);
+      expect(failing.during).toEqual({ DescribeStackSetOperation: failing.polls });
+      expect(failing.after).toEqual({ ListStackSetOperationResults: 2 });
+      expect(failing.status).toMatch(/^DEPLOY_FAILED/);
+    }
   });
 });
