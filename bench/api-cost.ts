@@ -36,6 +36,8 @@ export interface Shape {
 export interface OrgModel {
   fake: FakeAws;
   config: Config;
+  /** The formula's terms, when the config comes from the stackset: hook. */
+  terms?: FormulaTerms;
 }
 
 /** Accounts in each delivery OU and in its nested team OU (fixed, whatever the organization's size). */
@@ -61,11 +63,14 @@ function pipelinesInput(): ConfigInput['pipelines'] {
 }
 
 /**
- * The hook for `stackset:` stages (issue 12): return a config whose pipelines deploy to the workload
- * OUs with `stackset:` stages, and the bench measures it like the others (rows `stackset-stages`).
- * Until that stage kind exists there is nothing to measure and the rows are left out.
+ * THE HOOK FOR `stackset:` STAGES (issue 12): return a config whose pipelines deploy to the workload
+ * OUs (`targets`, N accounts) with `stackset:` stages, and the formula terms it implies (a stage's
+ * StackSet counts in `ouStackSets`; its target's accounts are never listed, so `stageOus` and
+ * `stageAccountPages` stay 0 for it); `make bench` then measures rows `stackset-stages` like the
+ * others and fails when a count differs from the formula. Until that stage kind exists there is
+ * nothing to measure and the rows are left out.
  */
-export function stacksetStageConfig(_shape: Shape, _targets: ConfigInput['targets']): ConfigInput | undefined {
+export function stacksetStageConfig(_shape: Shape, _targets: ConfigInput['targets']): { input: ConfigInput; terms: FormulaTerms } | undefined {
   return undefined;
 }
 
@@ -89,8 +94,8 @@ export function buildOrg(shape: Shape): OrgModel | undefined {
   const base = { prefix: 'xacct', homeRegion: 'eu-west-1' };
   if (shape.variant === 'roles') return { fake, config: parseConfig({ ...base, targets, pipelines: [] }) };
   if (shape.variant === 'stackset-stages') {
-    const input = stacksetStageConfig(shape, targets);
-    return input ? { fake, config: parseConfig(input) } : undefined;
+    const hook = stacksetStageConfig(shape, targets);
+    return hook ? { fake, config: parseConfig(hook.input), terms: hook.terms } : undefined;
   }
   let n = 0;
   for (const leaf of ['Apps/Test', 'Apps/Test/Team', 'Apps/Live', 'Apps/Live/Team']) {
@@ -113,6 +118,7 @@ async function measure(model: OrgModel, what: 'deploy' | 'plan'): Promise<Counts
 }
 
 export interface CostRow extends Shape {
+  terms: FormulaTerms;
   first: Counts;
   noop: Counts;
   plan: Counts;
@@ -199,8 +205,8 @@ export async function costRow(shape: Shape): Promise<CostRow | undefined> {
   const first = await measure(model, 'deploy');
   const noop = await measure(model, 'deploy');
   const plan = await measure(model, 'plan');
-  const t = termsOf(shape);
-  return { ...shape, first, noop, plan, expectedNoop: expectedNoop(t, 'deploy'), expectedPlan: expectedNoop(t, 'plan') };
+  const t = model.terms ?? termsOf(shape);
+  return { ...shape, terms: t, first, noop, plan, expectedNoop: expectedNoop(t, 'deploy'), expectedPlan: expectedNoop(t, 'plan') };
 }
 
 export interface RefusalRow {

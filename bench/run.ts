@@ -7,7 +7,7 @@
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { costRow, CostRow, Counts, mutating, refusalRow, sameCounts, termsOf, total, Variant } from './api-cost';
+import { costRow, CostRow, Counts, mutating, refusalRow, sameCounts, total, Variant } from './api-cost';
 import { firstDeployRow, CHANGE_SET_SECONDS, MAX_CONCURRENT_INSTANCES, REQUEST_MS, STACK_SECONDS } from './first-deploy';
 import { progressRow, POLLS, FAILING } from './progress-cost';
 import { startupSection, synthesisBenchmarks } from './startup';
@@ -33,7 +33,7 @@ async function costSection(variant: Variant, problems: string[]): Promise<string
     const r = await costRow({ accounts, depth, variant });
     if (r) rows.push(r);
   }
-  if (rows.length === 0) return [`No rows: \`stacksetStageConfig\` in bench/api-cost.ts returns no config yet (the \`stackset:\` stage kind of issue 12).`, ''];
+  if (rows.length === 0) return ['No rows yet: `stacksetStageConfig` in bench/api-cost.ts (the hook for the `stackset:` stage kind of issue 12) returns no config.', ''];
   const out = ['| accounts | OU depth | first deploy: calls | mutating | no-op deploy: calls | mutating | plan: calls | mutating | = formula |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|'];
   for (const r of rows) {
     const ok = sameCounts(r.noop, r.expectedNoop) && sameCounts(r.plan, r.expectedPlan) && mutating(r.noop) === 0 && mutating(r.plan) === 0;
@@ -41,7 +41,7 @@ async function costSection(variant: Variant, problems: string[]): Promise<string
     out.push(`| ${r.accounts} | ${r.depth} | ${total(r.first)} | ${mutating(r.first)} | ${total(r.noop)} | ${mutating(r.noop)} | ${total(r.plan)} | ${mutating(r.plan)} | ${ok ? 'yes' : '**NO**'} |`);
   }
   const big = rows[rows.length - 1];
-  const t = termsOf(big);
+  const t = big.terms;
   out.push(
     '',
     `No-op deploy at ${big.accounts} accounts, depth ${big.depth}, by operation: ${byOp(big.noop)}.`,
