@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import type { Config } from '../templates-src/config';
 import type { ResolvedTarget } from '../templates-src/index';
+import { perAccountStage } from '../templates-src/central/pipeline-plan';
 import { awsFailure, XacctError } from './errors';
 import { awsMessage, isNamed } from './aws-error';
 
@@ -160,9 +161,9 @@ export class OrgTree {
   }
 }
 
-/** Target groups whose accounts a pipeline stage deploys to: only these need their accounts listed. */
+/** Target groups whose accounts a pipeline stage deploys to one by one: only these need their accounts listed (a stackset: stage reaches its OUs as a whole). */
 export function stageTargets(config: Config): Set<string> {
-  return new Set(config.pipelines.flatMap((p) => p.stages.map((s) => s.target)));
+  return new Set(config.pipelines.flatMap((p) => p.stages.filter(perAccountStage).map((s) => s.target)));
 }
 
 /**
