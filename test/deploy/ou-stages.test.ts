@@ -63,7 +63,7 @@ describe('a change-set stage over 60 accounts', () => {
     // Each account's change set pair stays in one stage.
     for (const s of stages.filter((x) => x.Name.startsWith('Prod-'))) {
       const accounts = s.Actions.map(accountOf);
-      expect(accounts.filter((a, i) => i % 2 === 0)).toEqual(accounts.filter((a, i) => i % 2 === 1));
+      expect(accounts.filter((_, i) => i % 2 === 0)).toEqual(accounts.filter((_, i) => i % 2 === 1));
     }
   });
 
