@@ -249,11 +249,25 @@ export function stacksetDeployStatements(config: Config): Statement[] {
   ];
 }
 
-/** The self-update role: the deployer's policy (templates-src/deployer-policy.ts), its logs and the source artifact. */
+/**
+ * The deployer's policy (templates-src/deployer-policy.ts) for the template's Prefix Parameter: the
+ * function's own statements, every name it makes from the prefix as an Fn::Sub of `${Prefix}`.
+ */
+export function deployerStatements(): Statement[] {
+  const withSub = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.includes(P.prefix) ? sub(v) : v;
+    if (Array.isArray(v)) return v.map(withSub);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withSub(x)]));
+    return v;
+  };
+  return deployerPolicy({ prefix: P.prefix }).Statement.map((s) => withSub(s) as Statement);
+}
+
+/** The self-update role: the deployer's policy, its logs and the source artifact. */
 export function selfUpdateStatements(config: Config): Statement[] {
   const projects = config.pipelines.filter((p) => p.selfUpdate).map((p) => names.selfUpdateProject(P.prefix, p.name));
   return [
-    ...deployerPolicy(config).Statement,
+    ...deployerStatements(),
     { Sid: 'ReadSourceArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: sub(`arn:${P.partition}:s3:::${artifactsBucket()}/*`) },
     keyThroughS3('UseArtifactKeyThroughS3ForSource'),
     logStatement('WriteSelfUpdateLogs', projects),

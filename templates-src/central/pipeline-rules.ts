@@ -41,7 +41,8 @@ function artifactAccounts(plan: PipelinePlan): ConfigProblem[] {
       for (const output of action.outputs) producers.set(output, action);
     }
   }
-  return problems;
+  // One stage's actions (an account and region each) would each report the same input.
+  return problems.filter((p, i, all) => all.findIndex((q) => q.path === p.path && q.message === p.message) === i);
 }
 
 function sourcePlacement(config: Config, plan: PipelinePlan): ConfigProblem[] {
