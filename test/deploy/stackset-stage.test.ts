@@ -79,6 +79,15 @@ test('deploy: the stage is one pipeline action whatever the number of accounts; 
   expect(fake.count('ListAccountsForParent')).toBe(0);
 });
 
+test('an unchanged deploy puts nothing: the engine and config are under content-hashed keys already there', async () => {
+  fake.resetCalls();
+  const run = await deploy(config);
+  expect(run.error).toBeUndefined();
+  expect(run.result!.noChanges).toBe(true);
+  expect(fake.mutatingCalls()).toEqual([]);
+  expect(fake.count('HeadObject')).toBe(2);
+});
+
 test('rollout: one service-managed StackSet with an instance in every account and region, auto-deployment and managed execution on', async () => {
   fake.resetCalls();
   const run = await rollout(config, { pipeline: 'app', stage: 'Prod', template: template('v1') });
@@ -161,4 +170,29 @@ test('an account that joins the OU is covered by auto-deployment, without touchi
   expect(p.error).toBeUndefined();
   expect(p.result!.stacks.find((s) => s.name === 'xacct-pipeline')!.action).toBe('none');
   expect(p.result!.membership).toEqual([]);
+});
+
+test('a template over the 51,200-byte inline limit goes through the templates bucket, encrypted with the artifact key; unchanged, it is not put again', async () => {
+  const big = JSON.stringify({
+    AWSTemplateFormatVersion: '2010-09-09',
+    Parameters: { Stage: { Type: 'String' } },
+    Resources: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`Topic${i}`, { Type: 'AWS::SNS::Topic', Properties: { TopicName: `app-${'x'.repeat(100)}-${i}` } }])),
+  });
+  expect(Buffer.byteLength(big)).toBeGreaterThan(51_200);
+  fake.resetCalls();
+  const run = await rollout(config, { pipeline: 'app', stage: 'Prod', template: big });
+  expect(run.error).toBeUndefined();
+  const put = fake.s3.puts.filter((p) => p.Key.startsWith(`xacct/templates/${STACKSET}/`));
+  expect(put).toHaveLength(1);
+  expect(put[0]).toMatchObject({ Bucket: `xacct-templates-${CI_ACCOUNT}-eu-west-1`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: fake.outputsOf('eu-west-1', 'xacct-kms-key').ArtifactKeyArn });
+  expect(put[0].refused).toBeUndefined();
+  const update = fake.calls.find((c) => c.op === 'UpdateStackSet')!;
+  expect(update.input.TemplateBody).toBeUndefined();
+  expect(update.input.TemplateURL).toBe(`https://xacct-templates-${CI_ACCOUNT}-eu-west-1.s3.eu-west-1.amazonaws.com/${put[0].Key}`);
+  expect(fake.stackSets.get(STACKSET)!.body).toBe(big);
+
+  fake.resetCalls();
+  const again = await rollout(config, { pipeline: 'app', stage: 'Prod', template: big });
+  expect((again.result as RolloutResult).noChanges).toBe(true);
+  expect(fake.mutatingCalls()).toEqual([]);
 });

@@ -9,6 +9,8 @@ import { buildDist } from '../../templates-src/build';
 import type { Config } from '../../templates-src/config';
 import { defaultConfig } from '../../templates-src/config';
 import { names } from '../../templates-src/names';
+import { deployerPolicy } from '../../templates-src/deployer-policy';
+import type { JsonObject } from '../../templates-src/checks/types';
 import { fixtureConfig } from '../support/build';
 import { CI, decide, deployedValues, ORG, policyOf, Request, TARGET, TARGET_PATH, templateOf, Values } from './access-support';
 
@@ -94,6 +96,22 @@ describe('<prefix>-stackset-deploy (stackset config)', () => {
     expect(await ask('kms:Decrypt', s.keyArn, CI, viaS3, keyPolicy)).toBe('Allowed');
     expect(await ask('kms:GenerateDataKey', s.keyArn, CI, viaS3, keyPolicy)).toBe('Allowed');
     expect(await ask('kms:Decrypt', s.keyArn, CI, { 'kms:ResourceAliases': [names.keyAlias(config.prefix)] }, keyPolicy)).not.toBe('Allowed');
+  });
+
+  test("the deployer's policy covers every call of a rollout too (xacct rollout from another CI)", async () => {
+    const deployer = [deployerPolicy(config) as unknown as JsonObject];
+    const asDeployer = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+      decide({ principal: `arn:aws:iam::${CI}:role/deployer`, action, resource, resourceAccount: CI, identity: deployer, context });
+    for (const action of ['DescribeStackSet', 'UpdateStackSet', 'CreateStackInstances', 'DeleteStackInstances', 'ListStackInstances', 'DescribeStackSetOperation', 'ListStackSetOperations', 'ListStackSetOperationResults']) {
+      expect([action, await asDeployer(`cloudformation:${action}`, stackSet('xacct-app-Prod'))]).toEqual([action, 'Allowed']);
+    }
+    for (const action of ['cloudformation:CreateStackSet', 'cloudformation:DescribeOrganizationsAccess', 'organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent', 'organizations:ListRoots', 'sts:GetCallerIdentity']) {
+      expect([action, await asDeployer(action, '*')]).toEqual([action, 'Allowed']);
+    }
+    expect(await asDeployer('cloudformation:DescribeStacks', `arn:aws:cloudformation:${s.region}:${CI}:stack/xacct-kms-key/0c1d2e3f`)).toBe('Allowed');
+    expect(await asDeployer('s3:PutObject', templatesObject('xacct/templates/xacct-app-Prod/0123456789abcdef.json'))).toBe('Allowed');
+    // The key's side of that put (TemplatesBucketUseByAccount) is deploy's own upload path; iam-simulate does not read
+    // kms:EncryptionContext:aws:s3:arn from the request context, so it is left out here.
   });
 
   test('no config without a stackset: stage has the role', () => {

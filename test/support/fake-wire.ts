@@ -152,7 +152,10 @@ function s3Request(req: HttpRequest, region: string): WireRequest {
     return { service: 's3', op: 'ListBuckets', region, input: { ContinuationToken: query['continuation-token'], MaxBuckets: query['max-buckets'] } as Input };
   }
   // HeadObject: `HEAD /<key>` ("HeadObject - Amazon Simple Storage Service"): the object's metadata, no body.
-  if (req.method === 'HEAD' && Object.keys(query).every((k) => k === 'x-id')) return { service: 's3', op: 'HeadObject', region, input: s3Target(req) as Input };
+  if (req.method === 'HEAD' && Object.keys(query).every((k) => k === 'x-id')) {
+    const { bucket, key } = s3Target(req);
+    return { service: 's3', op: 'HeadObject', region, input: { Bucket: bucket, Key: key } };
+  }
   if (req.method !== 'PUT' || 'uploadId' in query || 'partNumber' in query || Object.keys(query).some((k) => k !== 'x-id')) {
     throw new FakeFault('NotImplemented', `the in-memory S3 answers PutObject, HeadObject and ListBuckets only (got ${req.method} ${req.path})`, 501);
   }
