@@ -8,7 +8,7 @@ import type { Config, Pipeline, Stage } from '../config';
 import { sub, P } from '../cfn';
 import { names } from '../names';
 import { AccountRef, PipelinePlan, PlannedAction } from './pipeline-plan';
-import { approvalText, PREVIEW_LINK, previewNamespace, rolloutVariables } from './pipeline-rollout';
+import { approvalText, previewLink, previewNamespace, rolloutVariables } from './pipeline-rollout';
 
 export function accountExpr(a: AccountRef): string {
   return a.kind === 'ci' ? P.account : a.kind === 'account' ? a.id : `\${${a.name}}`;
@@ -113,7 +113,7 @@ function declaration(config: Config, plan: PipelinePlan, a: PlannedAction): Acti
       Configuration: {
         CustomData: stage.stackset ? approvalText(p, stage, options.comment) : (options.comment ?? `Approve deployment of ${p.name} to ${stage.name}`),
         // The preview's full report, in the artifact bucket ("Manage approval actions": ExternalEntityLink).
-        ...(stage.stackset ? { ExternalEntityLink: sub(PREVIEW_LINK(p, stage)) } : {}),
+        ...(stage.stackset ? { ExternalEntityLink: sub(previewLink(p, stage)) } : {}),
         ...(options.snsTopicArn ? { NotificationArn: options.snsTopicArn } : {}),
       },
     };

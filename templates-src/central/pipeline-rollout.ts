@@ -52,7 +52,7 @@ function previewKey(p: Pipeline, s: Stage): string {
 }
 
 /** S3 console page of the preview report: the approval's ExternalEntityLink. */
-export function PREVIEW_LINK(p: Pipeline, s: Stage): string {
+export function previewLink(p: Pipeline, s: Stage): string {
   return `https://s3.console.aws.amazon.com/s3/object/${artifactsBucket()}?region=${P.region}&prefix=${previewKey(p, s)}`;
 }
 
