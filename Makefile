@@ -20,8 +20,10 @@ $(STAMP_DEPS): package-lock.json package.json
 	  npm install --no-save --no-audit --no-fund; }
 	@touch $@
 
-$(STAMP_LIB): $(STAMP_DEPS) $(SOURCES) tsconfig.json tsconfig.build.json
+# The engine bundle (lib/deploy/rollout/xacct-engine.js): the one file the pipeline's CodeBuild actions run.
+$(STAMP_LIB): $(STAMP_DEPS) $(SOURCES) deploy/rollout/bundle.mjs tsconfig.json tsconfig.build.json
 	npx --no-install tsc -p tsconfig.build.json
+	node deploy/rollout/bundle.mjs
 	@touch $@
 
 build: $(STAMP_LIB)

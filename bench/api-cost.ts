@@ -4,11 +4,16 @@
  * no-op counts are checked against `expectedNoop`, which depends on the config and the OU tree,
  * never on the number of accounts in the OUs that StackSets deploy to.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NEVER_CONFIRM } from '../deploy/deps';
 import { runDeploy } from '../deploy/deploy';
 import { XacctError } from '../deploy/errors';
 import { planDeployment } from '../deploy/plan/model';
 import { PROBLEM_STATUSES } from '../deploy/stackset/read';
+import { runRollout } from '../deploy/rollout';
+import type { EngineSource } from '../deploy/rollout/engine';
 import { parseConfig, Config, ConfigInput } from '../templates-src/config';
 import { FakeAws, CI_ACCOUNT, MUTATING, SOURCE_ACCOUNT } from '../test/support/fake-aws';
 import { FakeClock } from '../test/support/clock';
@@ -23,7 +28,7 @@ export const CFN_PAGE = 100;
  * `pipelines`: two pipelines of change-set stages aimed at two delivery OUs of fixed size (a
  * change-set stage can reach at most 249 account-regions: see `stageCeiling` in deploy/org-tree.ts),
  * one of them in two regions, with a CodeCommit source in another account.
- * `stackset-stages`: reserved for `stackset:` stages (issue 12); see `stacksetStageConfig`.
+ * `stackset-stages`: two `stackset:` stages to the workload OUs; see `stacksetStageConfig`.
  */
 export type Variant = 'roles' | 'pipelines' | 'stackset-stages';
 
@@ -38,6 +43,8 @@ export interface OrgModel {
   config: Config;
   /** The formula's terms, when the config comes from the stackset: hook. */
   terms?: FormulaTerms;
+  /** Run after the first deploy, before the no-op measurements (the stackset: stages' first rollout). */
+  afterFirst?: (model: OrgModel) => Promise<void>;
 }
 
 /** Accounts in each delivery OU and in its nested team OU (fixed, whatever the organization's size). */
@@ -62,16 +69,43 @@ function pipelinesInput(): ConfigInput['pipelines'] {
   ];
 }
 
+/** Stand-in for xacct's engine bundle: the bench measures calls, and an unchanged bundle is one HeadObject either way. */
+const BENCH_ENGINE: EngineSource = () => ({ body: Buffer.from('// xacct engine (bench stand-in)\n'), path: 'bench/api-cost.ts' });
+
+const stageTemplate = JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: { Topic: { Type: 'AWS::SNS::Topic' } } });
+
 /**
- * THE HOOK FOR `stackset:` STAGES (issue 12): return a config whose pipelines deploy to the workload
- * OUs (`targets`, N accounts) with `stackset:` stages, and the formula terms it implies (a stage's
- * StackSet counts in `ouStackSets`; its target's accounts are never listed, so `stageOus` and
- * `stageAccountPages` stay 0 for it); `make bench` then measures rows `stackset-stages` like the
- * others and fails when a count differs from the formula. Until that stage kind exists there is
- * nothing to measure and the rows are left out.
+ * `stackset-stages`: one pipeline whose two `stackset:` stages deploy the application to the workload
+ * OUs (non-prod, then prod after an approval), so the stages reach every one of the N accounts. Each
+ * stage is one CodePipeline action in the home region (no regional store); its StackSet is created
+ * by `xacct rollout` (the pipeline's Rollout action), run once after the first deploy so the no-op
+ * deploy and plan see the StackSets a running pipeline leaves. Terms: two stage StackSets beside the
+ * three role StackSets, their targets never listed per account (`stageOus` 0), the
+ * source is in the CI account, central stacks are the key, the buckets and the pipeline, and the
+ * engine and resolved config are checked with one HeadObject each.
  */
-export function stacksetStageConfig(_shape: Shape, _targets: ConfigInput['targets']): { input: ConfigInput; terms: FormulaTerms } | undefined {
-  return undefined;
+export function stacksetStageConfig(shape: Shape, targets: ConfigInput['targets']): { input: ConfigInput; terms: FormulaTerms; afterFirst: (model: OrgModel) => Promise<void> } {
+  const stage = (name: string, target: string, approval: boolean) => ({ name, target, approval, stackset: { template: 'BuildOutput::template.json' } });
+  const input: ConfigInput = {
+    prefix: 'xacct',
+    homeRegion: 'eu-west-1',
+    targets,
+    pipelines: [{ name: 'app', source: { codecommit: { repository: 'app', branch: 'main' } }, stages: [stage('NonProd', 'nonprod', false), stage('Prod', 'prod', true)] }],
+  };
+  const terms: FormulaTerms = { depth: shape.depth, extraParents: 0, stageOus: 0, stageAccountPages: 0, sourceAccounts: 0, ouStackSets: 3, accountStackSets: 0, stageStackSets: 2, stacks: 3, regions: 1, uploads: 2, membership: 0 };
+  const afterFirst = async (model: OrgModel) => {
+    const dir = mkdtempSync(join(tmpdir(), 'xacct-bench-'));
+    const file = join(dir, 'template.json');
+    writeFileSync(file, stageTemplate);
+    try {
+      for (const s of ['NonProd', 'Prod']) {
+        await runRollout(model.config, { pipeline: 'app', stage: s, template: file }, { clients: model.fake.clients({ region: model.config.homeRegion }), io: new MemoryIo(), clock: new FakeClock() });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  return { input, terms, afterFirst };
 }
 
 /**
@@ -80,7 +114,7 @@ export function stacksetStageConfig(_shape: Shape, _targets: ConfigInput['target
  * delivery groups beside them (Apps/Test and Apps/Live, each with a nested team OU) of
  * DELIVERY_ACCOUNTS accounts per OU.
  */
-export function buildOrg(shape: Shape): OrgModel | undefined {
+export function buildOrg(shape: Shape): OrgModel {
   const fake = new FakeAws({ orgPageSize: ORG_PAGE, cfnPageSize: CFN_PAGE, pollsToComplete: 3, stackPolls: 2 });
   const infra = fake.ou('Root/Infrastructure');
   fake.addAccount(infra, CI_ACCOUNT, 'ACTIVE', 'ci');
@@ -95,7 +129,7 @@ export function buildOrg(shape: Shape): OrgModel | undefined {
   if (shape.variant === 'roles') return { fake, config: parseConfig({ ...base, targets, pipelines: [] }) };
   if (shape.variant === 'stackset-stages') {
     const hook = stacksetStageConfig(shape, targets);
-    return hook ? { fake, config: parseConfig(hook.input), terms: hook.terms } : undefined;
+    return { fake, config: parseConfig(hook.input), terms: hook.terms, afterFirst: hook.afterFirst };
   }
   let n = 0;
   for (const leaf of ['Apps/Test', 'Apps/Test/Team', 'Apps/Live', 'Apps/Live/Team']) {
@@ -112,8 +146,8 @@ async function measure(model: OrgModel, what: 'deploy' | 'plan'): Promise<Counts
   model.fake.resetCalls();
   const clients = model.fake.clients({ region: model.config.homeRegion });
   const io = new MemoryIo();
-  if (what === 'deploy') await runDeploy(model.config, { clients, io, clock: new FakeClock(), confirm: NEVER_CONFIRM });
-  else await planDeployment(model.config, { clients, io });
+  if (what === 'deploy') await runDeploy(model.config, { clients, io, clock: new FakeClock(), confirm: NEVER_CONFIRM, engine: BENCH_ENGINE });
+  else await planDeployment(model.config, { clients, io, engine: BENCH_ENGINE });
   return model.fake.callCounts();
 }
 
@@ -138,12 +172,18 @@ export interface FormulaTerms {
   stageAccountPages: number;
   /** Source accounts (ListParents each). */
   sourceAccounts: number;
-  /** StackSets aimed at OUs (role StackSets) and at single accounts (source StackSets). */
+  /** StackSets deploy manages, aimed at OUs (role StackSets) and at single accounts (source StackSets). */
   ouStackSets: number;
   accountStackSets: number;
+  /** StackSets `xacct rollout` manages for stackset: stages: deploy only checks their tag (removal needs it). */
+  stageStackSets: number;
   /** Central stacks, and the regions inventory searches for them. */
   stacks: number;
   regions: number;
+  /** 1 when a pipeline has per-account stages: deploy reads the pipeline stack's template once more, to name accounts that joined or left their targets. */
+  membership: number;
+  /** Content-hashed objects the pipeline reads (engine, resolved config): one HeadObject each, deploy only. */
+  uploads: number;
 }
 
 export function termsOf(shape: Shape): FormulaTerms {
@@ -156,9 +196,12 @@ export function termsOf(shape: Shape): FormulaTerms {
     sourceAccounts: pipelines ? 1 : 0,
     ouStackSets: 3,
     accountStackSets: pipelines ? 1 : 0,
+    stageStackSets: 0,
     // kms-key, buckets; with pipelines also the pipeline stack and the us-east-1 regional store.
     stacks: pipelines ? 4 : 2,
     regions: pipelines ? 2 : 1,
+    uploads: 0,
+    membership: pipelines ? 1 : 0,
   };
 }
 
@@ -172,10 +215,13 @@ export function termsOf(shape: Shape): FormulaTerms {
  *   per-account stage's target (each OU listed once, however many paths and stages share it);
  * - ListAccountsForParent: only for OUs a per-account stage deploys to, max(1, ceil(direct / 20)) each;
  * - ListParents: one per source account (the OU its StackSet is aimed through);
- * - DescribeStackSet: 2S (the read, and inventory's tag check); ListStackSetOperations: S;
+ * - DescribeStackSet: 2S (the read, and inventory's tag check) + S_stage (the tag check only: the
+ *   pipeline's Rollout action, not deploy, rolls a stage's StackSet out); ListStackSetOperations: S;
  * - ListStackInstances: S_ou x |PROBLEM_STATUSES| (filtered to instances that are not current: one
  *   empty page each when all are current) + S_acct (one page: a single instance);
- * - DescribeStacks: 2C + R (deploy's pre-check, the read, one untargeted listing per region); GetTemplate: C.
+ * - DescribeStacks: 2C + R (deploy's pre-check, the read, one untargeted listing per region); GetTemplate: C;
+ *   deploy with per-account stages reads the pipeline stack once more (M: one DescribeStacks, one GetTemplate);
+ * - HeadObject: U, deploy only (the engine and resolved config stackset: stages and selfUpdate read).
  */
 export function expectedNoop(t: FormulaTerms, what: 'deploy' | 'plan'): Counts {
   const S = t.ouStackSets + t.accountStackSets;
@@ -190,19 +236,20 @@ export function expectedNoop(t: FormulaTerms, what: 'deploy' | 'plan'): Counts {
     ListParents: t.sourceAccounts,
     ListStackSets: 1,
     ListBuckets: 1,
-    DescribeStackSet: 2 * S,
+    DescribeStackSet: 2 * S + t.stageStackSets,
     ListStackSetOperations: S,
     ListStackInstances: t.ouStackSets * PROBLEM_STATUSES.length + t.accountStackSets,
-    DescribeStacks: (what === 'deploy' ? 2 * C : C) + t.regions,
-    GetTemplate: C,
+    DescribeStacks: (what === 'deploy' ? 2 * C + t.membership : C) + t.regions,
+    GetTemplate: C + (what === 'deploy' ? t.membership : 0),
+    HeadObject: what === 'deploy' ? t.uploads : 0,
   };
   return Object.fromEntries(Object.entries(out).filter(([, n]) => n > 0));
 }
 
-export async function costRow(shape: Shape): Promise<CostRow | undefined> {
+export async function costRow(shape: Shape): Promise<CostRow> {
   const model = buildOrg(shape);
-  if (!model) return undefined;
   const first = await measure(model, 'deploy');
+  await model.afterFirst?.(model);
   const noop = await measure(model, 'deploy');
   const plan = await measure(model, 'plan');
   const t = model.terms ?? termsOf(shape);
@@ -221,7 +268,7 @@ export interface RefusalRow {
  * up to the refusal are bounded by that ceiling, not by the group's size.
  */
 export async function refusalRow(accounts: number): Promise<RefusalRow> {
-  const model = buildOrg({ accounts, depth: 2, variant: 'roles' })!;
+  const model = buildOrg({ accounts, depth: 2, variant: 'roles' });
   const input: ConfigInput = {
     prefix: 'xacct',
     homeRegion: 'eu-west-1',

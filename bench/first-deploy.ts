@@ -47,7 +47,7 @@ export interface FirstDeployRun {
 }
 
 async function timedDeploy(shape: Shape, oneAtATime: boolean): Promise<FirstDeployRun> {
-  const model = buildOrg(shape)!;
+  const model = buildOrg(shape);
   const time = new VirtualTime();
   const fake: FakeAws = model.fake;
   fake.latency = latency(time);

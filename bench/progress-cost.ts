@@ -35,7 +35,7 @@ function countOps(calls: Array<{ op: string }>): Record<string, number> {
 }
 
 export async function progressRow(accounts: number, failing: number): Promise<ProgressRow> {
-  const model = buildOrg({ accounts, depth: 2, variant: 'roles' })!;
+  const model = buildOrg({ accounts, depth: 2, variant: 'roles' });
   const { fake, config } = model;
   const deploy = (c = config) => runDeploy(c, { clients: fake.clients({ region: c.homeRegion }), io: new MemoryIo(), clock: new FakeClock(), confirm: NEVER_CONFIRM });
   await deploy();

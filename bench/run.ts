@@ -30,10 +30,8 @@ function machine(): string {
 async function costSection(variant: Variant, problems: string[]): Promise<string[]> {
   const rows: CostRow[] = [];
   for (const accounts of SIZES) for (const depth of DEPTHS) {
-    const r = await costRow({ accounts, depth, variant });
-    if (r) rows.push(r);
+    rows.push(await costRow({ accounts, depth, variant }));
   }
-  if (rows.length === 0) return ['No rows yet: `stacksetStageConfig` in bench/api-cost.ts (the hook for the `stackset:` stage kind of issue 12) returns no config.', ''];
   const out = ['| accounts | OU depth | first deploy: calls | mutating | no-op deploy: calls | mutating | plan: calls | mutating | = formula |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|'];
   for (const r of rows) {
     const ok = sameCounts(r.noop, r.expectedNoop) && sameCounts(r.plan, r.expectedPlan) && mutating(r.noop) === 0 && mutating(r.plan) === 0;
@@ -45,7 +43,7 @@ async function costSection(variant: Variant, problems: string[]): Promise<string
   out.push(
     '',
     `No-op deploy at ${big.accounts} accounts, depth ${big.depth}, by operation: ${byOp(big.noop)}.`,
-    `Formula terms here: S_ou = ${t.ouStackSets}, S_acct = ${t.accountStackSets}, C = ${t.stacks}, R = ${t.regions}, d = ${t.depth}, extra parents ${t.extraParents}, stage OUs ${t.stageOus}, account pages ${t.stageAccountPages}, source accounts ${t.sourceAccounts}.`,
+    `Formula terms here: S_ou = ${t.ouStackSets}, S_acct = ${t.accountStackSets}, S_stage = ${t.stageStackSets}, C = ${t.stacks}, R = ${t.regions}, d = ${t.depth}, extra parents ${t.extraParents}, stage OUs ${t.stageOus}, account pages ${t.stageAccountPages}, source accounts ${t.sourceAccounts}, uploads ${t.uploads}, M = ${t.membership}.`,
     `First deploy at ${big.accounts} accounts, by operation: ${byOp(big.first)}.`,
     '',
   );
@@ -77,20 +75,30 @@ async function apiCost(problems: string[]): Promise<string[]> {
     ...(await costSection('pipelines', problems)),
     '### With `stackset:` stages',
     '',
+    'One pipeline whose two `stackset:` stages deploy the application to the workload OUs themselves (so to',
+    'every one of the N accounts): each stage is one CodePipeline action, its StackSet reaches the OUs as a',
+    'whole, and the accounts are never listed. Both stages are rolled out once after the first deploy (as',
+    'the pipeline\'s first run would); deploy and plan read the three role StackSets and only check the two',
+    'stage StackSets\' tag (the pipeline rolls them out, not deploy); deploy checks the engine and resolved',
+    'config in the templates bucket with one HeadObject each.',
+    '',
     ...(await costSection('stackset-stages', problems)),
     '### The formula',
     '',
-    'For a no-op deploy (plan: the same without deploy\'s C DescribeStacks pre-check). S_ou StackSets aimed',
-    'at OUs, S_acct at single accounts (S = S_ou + S_acct), C central stacks, R regions searched for them,',
-    'd the workload OU depth:',
+    'For a no-op deploy (plan: the same without deploy\'s C DescribeStacks pre-check, M and U). S_ou StackSets',
+    'aimed at OUs, S_acct at single accounts (S = S_ou + S_acct), S_stage StackSets of `stackset:` stages, C',
+    'central stacks, R regions searched for them, d the workload OU depth, M 1 when a pipeline has per-account',
+    'stages (0 otherwise), U objects the pipeline reads from the templates bucket (engine and resolved config: 2',
+    'with `stackset:` stages or selfUpdate, 0 otherwise):',
     '',
     '- GetCallerIdentity, DescribeOrganization, DescribeOrganizationsAccess, ListRoots, ListStackSets (up to 100 StackSets), ListBuckets: 1 each;',
     '- ListOrganizationalUnitsForParent: d + the other parents walked to resolve OU paths + one per OU at or below a per-account stage\'s target (each parent listed once);',
     '- ListAccountsForParent: only for OUs a per-account (change-set, CodeDeploy) stage deploys to: max(1, ceil(direct accounts / 20)) each, and never past the stage\'s ceiling;',
     '- ListParents: one per source account;',
-    '- DescribeStackSet 2S (the read, and inventory\'s tag check); ListStackSetOperations S;',
+    '- DescribeStackSet 2S + S_stage (the read, and inventory\'s tag check; a stage StackSet only the tag check: the pipeline rolls it out); ListStackSetOperations S;',
     '- ListStackInstances: S_ou x 4, one filtered listing per problem status (FAILED, CANCELLED, INOPERABLE, SKIPPED_SUSPENDED_ACCOUNT), each one empty page when every instance is current; S_acct x 1;',
-    '- DescribeStacks 2C + R, GetTemplate C.',
+    '- DescribeStacks 2C + R + M, GetTemplate C + M (M: the pipeline stack\'s template read once more, to name accounts that joined or left a stage\'s target);',
+    '- HeadObject U.',
     '',
     'Nothing in it counts accounts or instances of the OUs StackSets deploy to. What AWS documents about the reads it',
     'relies on: DescribeStackSet returns the StackSet\'s OU IDs and its Regions ("StackSet - AWS CloudFormation") and',

@@ -13,7 +13,7 @@ import { didYouMean } from '../templates-src/suggest';
 import { EXIT, XacctError } from './errors';
 import { awsCause, awsMessage, explainAwsFailure } from './aws-error';
 import { createIo, Io, OutputMode, wantsColor } from './io';
-import { commands } from './commands';
+import { commands as allCommands } from './commands';
 import { AWS_OPTIONS } from './commands/aws-context';
 import type { CommandSpec, GlobalArgs, Session } from './commands/types';
 import { packageVersion } from './package-info';
@@ -79,7 +79,7 @@ const HINTS: Record<string, string> = {
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** yargs' message in xacct's words, with "did you mean" for commands and options. */
-function usageMessage(msg: string, args: string[]): string {
+function usageMessage(msg: string, args: string[], commands: CommandSpec[]): string {
   const spec = commands.find((c) => args.includes(c.name));
   const recommended = /^Did you mean (\S+)\?$/.exec(msg);
   if (recommended) {
@@ -144,9 +144,10 @@ function register(y: Argv<GlobalArgs>, spec: CommandSpec, run: (spec: CommandSpe
 
 /**
  * Run the CLI on `args`; returns the exit code. Every refusal of the parser happens before a
- * command handler starts, so a mistyped flag never reaches AWS or the disk.
+ * command handler starts, so a mistyped flag never reaches AWS or the disk. `commands`: the engine
+ * bundle the pipeline runs offers only its own (deploy/rollout/engine-cli.ts).
  */
-export async function main(args: string[]): Promise<number> {
+export async function main(args: string[], commands: CommandSpec[] = allCommands): Promise<number> {
   const mode = requestedMode(args);
   const verbose = args.includes('--verbose');
   let stdout = '';
@@ -187,7 +188,7 @@ export async function main(args: string[]): Promise<number> {
       .exitProcess(false)
       .fail((msg, err) => {
         // Handlers catch their own errors (run above): anything here is the parser refusing the command line.
-        throw new UsageError(usageMessage(msg ?? err?.message ?? 'invalid command line', args));
+        throw new UsageError(usageMessage(msg ?? err?.message ?? 'invalid command line', args, commands));
       })
       .help()
       .version(packageVersion())
@@ -208,7 +209,10 @@ export async function main(args: string[]): Promise<number> {
   return exitCode;
 }
 
-if (require.main === module) {
+/** Set by the engine bundler: there engine-cli.ts is the entry, whatever `require.main` says of this module. */
+declare const __XACCT_ENGINE__: boolean | undefined;
+
+if (require.main === module && typeof __XACCT_ENGINE__ === 'undefined') {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import { planPipelines } from '../templates-src/central/pipeline-plan';
 import { pipelineProblems } from '../templates-src/central/pipeline-rules';
-import { Config, ConfigError, defaultConfig, parseConfig } from '../templates-src/config';
+import { Config, ConfigError, ConfigProblem, defaultConfig, formatPath, parseConfig } from '../templates-src/config';
+import { registry } from '../templates-src/index';
+import { names } from '../templates-src/names';
 import { XacctError } from './errors';
 
 /** Config files looked for in the current directory when no --config is given, in this order. */
@@ -44,9 +46,27 @@ export function loadConfig(file: string, name = file): Config {
 
 /** CodePipeline's cross-account rules on the dist/ shape of every pipeline, reported under the config's name. */
 export function checkPipelines(config: Config, name: string): Config {
-  const problems = pipelineProblems(config, planPipelines(config));
+  const problems = [...pipelineProblems(config, planPipelines(config)), ...stageStackSetProblems(config)];
   if (problems.length > 0) throw new ConfigError(name, problems);
   return config;
+}
+
+/**
+ * A stackset: stage's StackSet `<prefix>-<pipeline>-<stage>` may not be one xacct deploys itself
+ * (pipeline `cross`, stage `account-role` would roll the application over `<prefix>-cross-account-role`).
+ */
+export function stageStackSetProblems(config: Config): ConfigProblem[] {
+  const own = registry.filter((e) => e.placement !== 'central').map((e) => ({ name: names.stackSet(config.prefix, e.name), source: e.placement === 'source' }));
+  const problems: ConfigProblem[] = [];
+  config.pipelines.forEach((p, i) =>
+    p.stages.forEach((s, j) => {
+      if (!s.stackset) return;
+      const name = names.stageStackSet(config.prefix, p.name, s.name);
+      const taken = own.find((o) => name === o.name || (o.source && name.startsWith(`${o.name}-`)));
+      if (taken) problems.push({ path: formatPath(['pipelines', i, 'stages', j, 'name']), message: `stage "${s.name}" of pipeline "${p.name}" would be the StackSet ${name}, a name xacct gives its own StackSets (${taken.name}); rename the stage` });
+    }),
+  );
+  return problems;
 }
 
 /** The config file in `dir` by its conventional name; more than one is ambiguous. */

@@ -14,10 +14,12 @@ import { progressView, ProgressView, stackOptions, stackSetOptions } from './pro
 import { deployStackSet, StackSetOutcome } from './stackset/lifecycle';
 import { removeStackSet } from './stackset/remove';
 import { deleteStack, deployStack, settle, StackOutcome } from './stack/lifecycle';
-import { describeStack } from './stack/read';
+import { describeStack, readStack } from './stack/read';
+import { describeMembership, StageMembership, stageMembership } from './membership';
+import { stageTargets } from './org-tree';
 import { blockedAdvice, where } from './stack/spec';
 import { isStackInProgress, isStackRollbackComplete, isStackUpdatable } from './statuses';
-import { templateUploader } from './upload';
+import { ensureObject, templateUploader } from './upload';
 
 export interface DeployDeps extends CommandDeps {
   /** Asked before anything is deleted (a ROLLBACK_COMPLETE stack, what left the config). */
@@ -96,6 +98,8 @@ async function deployStacks(config: Config, deps: DeployDeps, prepared: Prepared
   const options = { ...stackOptions(deps, view, (q: string) => confirmed(deps.confirm, q)), uploadTemplate: uploader };
   const outcomes: StackOutcome[] = [];
   for (const items of stackWaves(prepared.stacks)) {
+    // The pipeline's CodeBuild actions install xacct's engine from the templates bucket: it is there first.
+    if (items.some((i) => i.entry.name === 'pipeline')) await ensureUploads(config, deps, prepared, keyIn(config.homeRegion), view);
     const done = await wave(
       items,
       async (item: StackItem) => {
@@ -109,6 +113,22 @@ async function deployStacks(config: Config, deps: DeployDeps, prepared: Prepared
     outcomes.push(...done);
   }
   return outcomes;
+}
+
+/** Accounts that joined or left the per-account stages' targets since the pipeline stack was deployed (one read of its template). */
+async function membershipChanges(config: Config, deps: DeployDeps, prepared: Prepared): Promise<StageMembership[]> {
+  if (stageTargets(config).size === 0) return [];
+  const pipeline = prepared.stacks.find((s) => s.entry.name === 'pipeline' && s.spec.region === config.homeRegion);
+  if (!pipeline) return [];
+  const state = await readStack(deps.clients.cfn(config.homeRegion), pipeline.spec.name, config.homeRegion);
+  return state.exists ? stageMembership(config, state.templateBody, prepared.context.targets) : [];
+}
+
+/** Content-hashed objects the pipeline reads (engine, resolved config): put when missing, so an unchanged deploy puts nothing. */
+async function ensureUploads(config: Config, deps: DeployDeps, prepared: Prepared, kmsKey: string | undefined, view: ProgressView): Promise<void> {
+  for (const o of prepared.uploads) {
+    if (await ensureObject(deps.clients.s3(config.homeRegion), o, kmsKey)) view.note(`${o.what}: uploaded to s3://${o.bucket}/${o.key}`);
+  }
 }
 
 /**
@@ -136,11 +156,13 @@ async function centralStacksDeployable(deps: DeployDeps, prepared: Prepared): Pr
 
 export async function runDeploy(config: Config, deps: DeployDeps): Promise<DeployResult> {
   const { io } = deps;
-  const prepared = await prepare(config, { clients: deps.clients, io });
+  const prepared = await prepare(config, { clients: deps.clients, io, engine: deps.engine });
   const { identity } = prepared;
   await centralStacksDeployable(deps, prepared);
   const gone = await removalsAgreed(config, deps, prepared);
   io.info(`deploying as ${identity.arn} (${identity.callAs === 'SELF' ? 'management account' : 'delegated administrator'}) in ${identity.organizationId}`);
+  for (const w of prepared.warnings) io.warn(w);
+  for (const m of await membershipChanges(config, deps, prepared)) io.info(`${describeMembership(m)}; updating the pipeline`);
   const view = progressView(io);
   try {
     const home = deps.clients.cfn(config.homeRegion);

@@ -9,6 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from './clock';
 import type { Io } from './io';
 import type { Activity } from './interrupt';
+import type { EngineSource } from './rollout/engine';
 
 /** The clients deploy/ needs; `deploy/aws.ts` makes them. */
 export interface AwsClients {
@@ -52,4 +53,6 @@ export interface CommandDeps {
   activity?: Activity;
   timeouts?: Timeouts;
   confirm?: Confirm;
+  /** xacct's engine bundle for stackset: stages and selfUpdate (default: the one this xacct ships; tests give a stand-in). */
+  engine?: EngineSource;
 }

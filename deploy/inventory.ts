@@ -37,11 +37,15 @@ export interface Inventory {
   regions: string[];
 }
 
-/** StackSet names this config deploys. */
+/** StackSet names this config deploys: the role and source StackSets, and those its stackset: stages roll out. */
 export function configuredStackSets(config: Config): string[] {
-  return enabledTemplates(config)
-    .filter((e) => e.placement !== 'central')
-    .flatMap((e) => deploymentsOf(e, config).map((d) => d.name));
+  const stages = config.pipelines.flatMap((p) => p.stages.filter((s) => s.stackset).map((s) => names.stageStackSet(config.prefix, p.name, s.name)));
+  return [
+    ...enabledTemplates(config)
+      .filter((e) => e.placement !== 'central')
+      .flatMap((e) => deploymentsOf(e, config).map((d) => d.name)),
+    ...stages,
+  ];
 }
 
 /** Central stacks this config deploys, in deploy order. */

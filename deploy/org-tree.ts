@@ -14,6 +14,7 @@ import type { Config, Stage } from '../templates-src/config';
 import { stageRegions } from '../templates-src/central/pipeline-plan';
 import { CODEPIPELINE_LIMITS } from '../templates-src/checks/codepipeline-limits';
 import type { ResolvedTarget } from '../templates-src/index';
+import { ConfigError } from '../templates-src/config-errors';
 import { awsFailure, XacctError } from './errors';
 import { awsMessage, isNamed } from './aws-error';
 
@@ -210,12 +211,13 @@ const FIXED_ACTIONS = 2;
  * The most accounts a stage could ever deploy to, or undefined for a stage that does not expand to
  * accounts. CodePipeline allows 500 actions per pipeline ("Quotas in AWS CodePipeline": "Maximum
  * number of actions per pipeline"), two of them Source and Build; a change-set stage takes two per
- * account and region (prepare, execute), a CodeDeploy or custom stage one. So a change-set stage
+ * account and region (prepare, execute), a CodeDeploy, custom, CodeBuild or Lambda stage one. So a change-set stage
  * reaches at most 249 account-regions: a target holding more accounts can never fit, and listing it
  * further would only cost calls.
  */
 export function stageCeiling(config: Config, stage: Stage): { kind: string; perAccountRegion: number; regions: number; ceiling: number } | undefined {
-  const kind = stage.cloudformation ? 'cloudformation' : stage.codedeploy ? 'codedeploy' : stage.custom ? 'custom' : undefined;
+  // A stackset: stage reaches its OUs as a whole through one StackSet: it never expands to accounts.
+  const kind = stage.cloudformation ? 'cloudformation' : stage.codedeploy ? 'codedeploy' : stage.custom ? 'custom' : stage.codebuild ? 'codebuild' : stage.lambda ? 'lambda' : undefined;
   if (!kind) return undefined;
   const perAccountRegion = kind === 'cloudformation' ? 2 : 1;
   const regions = stageRegions(config, stage).length;
@@ -235,14 +237,17 @@ export function stageTargets(config: Config): Map<string, AccountNeed> {
   return out;
 }
 
-function tooManyAccounts(name: string, need: AccountNeed): XacctError {
+function tooManyAccounts(name: string, need: AccountNeed): ConfigError {
   const per = need.kind === 'cloudformation' ? 'two CodePipeline actions (prepare, execute)' : 'one CodePipeline action';
-  return new XacctError(
-    'BAD_INPUT',
-    `${need.where} (${need.stage}): target "${name}" holds more than ${need.ceiling} ACTIVE accounts (listing stopped there); a ${need.kind} stage takes ${per} per account and region, ` +
-      `here in ${need.regions} region${need.regions === 1 ? '' : 's'}, and a pipeline holds at most ${CODEPIPELINE_LIMITS.maxActionsPerPipeline} actions, Source and Build included ("Quotas in AWS CodePipeline"). ` +
-      'Aim the stage at a smaller target. Nothing was changed.',
-  );
+  return new ConfigError('pipelines', [
+    {
+      path: need.where,
+      message:
+        `stage "${need.stage}" deploys to target "${name}", which holds more than ${need.ceiling} ACTIVE accounts (listing stopped there); a ${need.kind} stage takes ${per} per account and region, ` +
+        `here in ${need.regions} region${need.regions === 1 ? '' : 's'}, and CodePipeline allows ${CODEPIPELINE_LIMITS.maxActionsPerPipeline} actions per pipeline, Source and Build included ("Quotas in AWS CodePipeline"). ` +
+        'For targets of this size use a stackset: stage (one action whatever the number of accounts, and accounts that join the OUs later are covered), or aim the stage at a smaller target.',
+    },
+  ]);
 }
 
 /**

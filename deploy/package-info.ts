@@ -16,6 +16,10 @@ export function packageRoot(): string {
   }
 }
 
+/** Set by the engine bundler (deploy/rollout/bundle.mjs): the bundle has no package.json beside it. */
+declare const __XACCT_VERSION__: string | undefined;
+
 export function packageVersion(): string {
+  if (typeof __XACCT_VERSION__ !== 'undefined') return __XACCT_VERSION__;
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -110,7 +110,7 @@ async function explainAccessFailure(org: OrganizationsClient, id: Identity, err:
  * Trusted access between StackSets and Organizations. From the management account we switch it on
  * when it is off (unless read-only); a delegated administrator cannot, and must be registered.
  */
-async function ensureTrustedAccess(cfn: CloudFormationClient, org: OrganizationsClient, id: Identity, io: Io, readOnly: boolean): Promise<void> {
+async function ensureTrustedAccess(cfn: CloudFormationClient, org: OrganizationsClient, id: Identity, io: Io, readOnly: boolean, defer: boolean): Promise<(() => Promise<void>) | undefined> {
   let status: string | undefined;
   try {
     status = (await cfn.send(new DescribeOrganizationsAccessCommand({ CallAs: id.callAs }))).Status;
@@ -119,7 +119,7 @@ async function ensureTrustedAccess(cfn: CloudFormationClient, org: Organizations
     if (id.callAs === 'DELEGATED_ADMIN') throw await explainAccessFailure(org, id, err);
     throw awsFailure(`account ${id.accountId}`, 'DescribeOrganizationsAccess', err, 'PRECONDITION');
   }
-  if (status === 'ENABLED') return;
+  if (status === 'ENABLED') return undefined;
   if (status === 'DISABLED_PERMANENTLY') {
     throw new XacctError('PRECONDITION', `trusted access between StackSets and Organizations is DISABLED_PERMANENTLY in ${id.organizationId}; service-managed StackSets cannot be used`);
   }
@@ -129,12 +129,17 @@ async function ensureTrustedAccess(cfn: CloudFormationClient, org: Organizations
   if (readOnly) {
     throw new XacctError('PRECONDITION', `trusted access between StackSets and Organizations is ${status} in ${id.organizationId}; \`xacct deploy\` switches it on from the management account (this command changes nothing)`);
   }
-  io.info(`activating trusted access between StackSets and Organizations in ${id.organizationId}`);
-  try {
-    await cfn.send(new ActivateOrganizationsAccessCommand({}));
-  } catch (err) {
-    throw awsFailure(`management account ${id.accountId}`, 'ActivateOrganizationsAccess', err, 'PRECONDITION');
-  }
+  const activate = async () => {
+    io.info(`activating trusted access between StackSets and Organizations in ${id.organizationId}`);
+    try {
+      await cfn.send(new ActivateOrganizationsAccessCommand({}));
+    } catch (err) {
+      throw awsFailure(`management account ${id.accountId}`, 'ActivateOrganizationsAccess', err, 'PRECONDITION');
+    }
+  };
+  if (defer) return activate;
+  await activate();
+  return undefined;
 }
 
 /**
@@ -142,6 +147,20 @@ async function ensureTrustedAccess(cfn: CloudFormationClient, org: Organizations
  * the account. `cfn` must be the client of the region the StackSets are administered from.
  */
 export async function preflight(clients: { sts: STSClient; org: OrganizationsClient; cfn: CloudFormationClient }, io: Io, options: { readOnly?: boolean } = {}): Promise<Identity> {
+  const { identity, activate } = await checkedIdentity(clients, io, { readOnly: options.readOnly ?? false, defer: false });
+  await activate?.();
+  return identity;
+}
+
+/**
+ * Preflight that leaves switching on trusted access (the management account's one mutating call) to
+ * the caller: `activate` is set when it is still needed, so a deploy can check everything first.
+ */
+export async function checkedIdentity(
+  clients: { sts: STSClient; org: OrganizationsClient; cfn: CloudFormationClient },
+  io: Io,
+  options: { readOnly: boolean; defer: boolean },
+): Promise<{ identity: Identity; activate?: () => Promise<void> }> {
   const caller = await callerIdentity(clients.sts);
   const o = await organization(clients.org, caller.accountId);
   const callAs: CallAs = caller.accountId === o.managementAccountId ? 'SELF' : 'DELEGATED_ADMIN';
@@ -152,7 +171,7 @@ export async function preflight(clients: { sts: STSClient; org: OrganizationsCli
     // GetCallerIdentity always returns an ARN; a stand-in endpoint might not.
   }
   const identity: Identity = { accountId: caller.accountId, arn: caller.arn, partition, organizationId: o.id, managementAccountId: o.managementAccountId, callAs };
-  await ensureTrustedAccess(clients.cfn, clients.org, identity, io, options.readOnly ?? false);
+  const activate = await ensureTrustedAccess(clients.cfn, clients.org, identity, io, options.readOnly, options.defer);
   io.debug(`caller ${identity.arn} in ${identity.organizationId}, StackSets as ${callAs}`);
-  return identity;
+  return { identity, activate };
 }

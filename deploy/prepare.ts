@@ -17,10 +17,15 @@ import { formatFinding, JsonObject, TemplateUnderCheck } from '../templates-src/
 import { XacctError } from './errors';
 import type { AwsClients } from './deps';
 import type { Io } from './io';
-import { Identity, preflight } from './preflight';
+import { checkedIdentity, Identity } from './preflight';
 import { OrgTree, resolveTargets } from './org-tree';
 import { operationPreferences, StackSetSpec } from './stackset/spec';
 import type { StackSpec } from './stack/spec';
+import type { HashedObject } from './upload';
+import { planPipelines } from '../templates-src/central/pipeline-plan';
+import { needsEngine } from '../templates-src/central/pipeline-rollout';
+import { engineKey, EngineSource, shippedEngine } from './rollout/engine';
+import { contentHash, resolvedConfig } from './rollout/stage';
 
 export const CAPABILITIES = ['CAPABILITY_NAMED_IAM'];
 
@@ -48,6 +53,10 @@ export interface Prepared {
   stacks: StackItem[];
   /** The organization tree as read so far (cached), for counting accounts under an OU. */
   tree: OrgTree;
+  /** Objects the pipeline needs in the templates bucket (home region) before it is deployed: xacct's engine, the resolved config. */
+  uploads: HashedObject[];
+  /** What deploy leaves out and says so: stages whose target has no ACTIVE account. */
+  warnings: string[];
 }
 
 /** Parameters whose value comes from an earlier stack's outputs, and that output. */
@@ -154,6 +163,30 @@ export interface PrepareDeps {
   io: Io;
   /** plan and status: never switch on trusted access, say so instead. */
   readOnly?: boolean;
+  /** xacct's engine bundle, for stackset: stages and selfUpdate (default: the one this xacct ships). */
+  engine?: EngineSource;
+}
+
+/**
+ * The engine and the resolved config for pipelines that run xacct in CodeBuild: their content-hashed
+ * keys go into the pipeline template (DeployContext.rollout), the objects into the templates bucket.
+ */
+function engineUploads(config: Config, context: DeployContext, engine: EngineSource): HashedObject[] {
+  if (!needsEngine(config)) return [];
+  const bundle = engine();
+  const resolved = resolvedConfig(config, context);
+  const bucket = names.bucket(config.prefix, 'templates', context.ciAccountId, config.homeRegion);
+  const engineUpload: HashedObject = { what: "xacct's engine", bucket, key: engineKey(bundle), body: bundle.body, contentType: 'application/javascript' };
+  const configUpload: HashedObject = { what: 'the resolved config', bucket, key: names.rolloutConfigKey(contentHash(resolved)), body: resolved, contentType: 'application/json' };
+  context.rollout = { engineKey: engineUpload.key, configKey: configUpload.key };
+  return [engineUpload, configUpload];
+}
+
+/** Stages left out of a pipeline because their target has no ACTIVE account (CodePipeline refuses a stage without actions). */
+export function emptyStageWarnings(config: Config, context: DeployContext): string[] {
+  return planPipelines(config, context).flatMap((plan) =>
+    plan.skipped.map((k) => `pipeline ${plan.pipeline.name}: stage ${k.name} is left out: target "${k.target}" has no ACTIVE account (it comes back with the first account and the next deploy)`),
+  );
 }
 
 /** The OU each source account sits in: source StackSets reach their one account through it. */
@@ -171,14 +204,19 @@ async function sourceAccountOus(config: Config, tree: OrgTree, identity: Identit
   return out;
 }
 
-/** Preflight, resolution and every spec, checked. Makes no mutating call except switching on trusted access from the management account. */
+/**
+ * Preflight, resolution and every spec, checked. Makes no mutating call but one: switching on trusted
+ * access from the management account, and only once everything else (CodePipeline's rules on the
+ * pipelines as they will be, the templates, their parameters) has passed.
+ */
 export async function prepare(config: Config, deps: PrepareDeps): Promise<Prepared> {
   const home = deps.clients.cfn(config.homeRegion);
-  const identity = await preflight({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io, { readOnly: deps.readOnly });
+  const { identity, activate } = await checkedIdentity({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io, { readOnly: deps.readOnly ?? false, defer: true });
   const tree = new OrgTree(deps.clients.org, identity.organizationId, identity.managementAccountId);
   const targets = await resolveTargets(config, tree);
   const context: DeployContext = { ciAccountId: identity.accountId, organizationId: identity.organizationId, targets, accountOus: await sourceAccountOus(config, tree, identity) };
   for (const [name, t] of Object.entries(targets)) deps.io.debug(`target ${name}: ${t.ouIds.join(', ')} (${t.accounts.length} active accounts)`);
+  const uploads = engineUploads(config, context, deps.engine ?? shippedEngine);
 
   const entries = enabledTemplates(config);
   const sent: SentBody[] = [];
@@ -190,7 +228,8 @@ export async function prepare(config: Config, deps: PrepareDeps): Promise<Prepar
   const stacks: StackItem[] = [];
   for (const entry of entries.filter((e) => e.placement === 'central')) stacks.push(...stackItems(entry, config, context, sent));
   checkWhatIsSent(sent);
-  return { identity, context, stackSets, stacks, tree };
+  await activate?.();
+  return { identity, context, stackSets, stacks, tree, uploads, warnings: emptyStageWarnings(config, context) };
 }
 
 /**

@@ -69,6 +69,8 @@ const RESOLVED_BY: Record<string, string> = {
   PrimaryKeyArn: 'output ArtifactKeyArn of the kms-key stack',
   RepositoryName: 'config: pipelines[].source.codecommit.repository',
   BranchName: 'config: pipelines[].source.codecommit.branch',
+  RolloutEngineKey: "xacct deploy: the content-hashed key of xacct's engine it puts into the templates bucket",
+  RolloutConfigKey: 'xacct deploy: the content-hashed key of the resolved config it puts into the templates bucket',
 };
 
 /** Render a template as CloudFormation YAML (long-form intrinsics, YAML 1.1 quoting for CloudFormation's parser). */

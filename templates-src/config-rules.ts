@@ -4,7 +4,7 @@
  * bucket names within S3's length. They run only on a config whose every field has the right shape.
  */
 import type { z } from 'zod';
-import { pascal } from './central/pipeline-plan';
+import { pascal, SELF_UPDATE_STAGE } from './central/pipeline-plan';
 import { maxPrefixLength, names } from './names';
 import { partitionOf } from './regions';
 import { didYouMean } from './suggest';
@@ -14,13 +14,17 @@ interface RuleStage {
   target: string;
   regions?: string[];
   approval?: unknown;
+  input?: string;
+  stackset?: { template: string; regions?: string[] };
+  codebuild?: object;
 }
 
 interface RuleConfig {
   prefix: string;
   homeRegion: string;
   targets: Record<string, { regions?: string[] }>;
-  pipelines: Array<{ name: string; source: object; stages: RuleStage[] }>;
+  pipelines: Array<{ name: string; source: object; stages: RuleStage[]; selfUpdate?: unknown }>;
+  automationRole?: boolean;
 }
 
 type Ctx = z.RefinementCtx;
@@ -65,6 +69,7 @@ function stageNames(cfg: RuleConfig, ctx: Ctx): void {
     const taken = new Map<string, string>([
       ['Source', 'the Source stage xacct adds'],
       ['Build', 'the Build stage xacct adds'],
+      ...(p.selfUpdate ? [[SELF_UPDATE_STAGE, 'the self-update stage xacct adds (selfUpdate)'] as [string, string]] : []),
     ]);
     p.stages.forEach((s, j) => {
       const names = s.approval ? [`Approve${s.name}`, s.name] : [s.name];
@@ -108,6 +113,7 @@ function partitions(cfg: RuleConfig, ctx: Ctx): void {
   };
   for (const [name, t] of Object.entries(cfg.targets)) (t.regions ?? []).forEach((r, k) => check(r, ['targets', name, 'regions', k]));
   cfg.pipelines.forEach((p, i) => p.stages.forEach((s, j) => (s.regions ?? []).forEach((r, k) => check(r, ['pipelines', i, 'stages', j, 'regions', k]))));
+  cfg.pipelines.forEach((p, i) => p.stages.forEach((s, j) => (s.stackset?.regions ?? []).forEach((r, k) => check(r, ['pipelines', i, 'stages', j, 'stackset', 'regions', k]))));
 }
 
 /** Buckets are `<prefix>-<kind>-<account>-<region>` in every region with an artifact store: at most 63 characters. */
@@ -134,6 +140,59 @@ function pipelineNames(cfg: RuleConfig, ctx: Ctx): void {
   });
 }
 
+/** "A stack name can contain only alphanumeric characters (case-sensitive) and hyphens ... can't be longer than 128 characters" (CreateStackSet, StackSetName). */
+const STACKSET_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
+const STACKSET_NAME_MAX = 128;
+
+/**
+ * A stackset: stage becomes the StackSet `<prefix>-<pipeline>-<stage>`: a name StackSets accepts,
+ * one per stage (pipeline `a-b` stage `c` and pipeline `a` stage `b-c` would share one), and one
+ * place for its regions.
+ */
+function stacksetStages(cfg: RuleConfig, ctx: Ctx): void {
+  const owners = new Map<string, string>();
+  cfg.pipelines.forEach((p, i) =>
+    p.stages.forEach((s, j) => {
+      if (!s.stackset) return;
+      const path = ['pipelines', i, 'stages', j];
+      const name = names.stageStackSet(cfg.prefix, p.name, s.name);
+      if (!STACKSET_NAME.test(s.name)) issue(ctx, [...path, 'name'], `stage "${s.name}" names the StackSet ${name}, but StackSet names hold only letters, digits and hyphens; rename the stage`);
+      else if (name.length > STACKSET_NAME_MAX) issue(ctx, [...path, 'name'], `StackSet ${name} would be ${name.length} characters; StackSets allows ${STACKSET_NAME_MAX}`);
+      const other = owners.get(name);
+      if (other) issue(ctx, [...path, 'name'], `stage "${s.name}" of pipeline "${p.name}" and ${other} both become the StackSet ${name}; rename one`);
+      else owners.set(name, `stage "${s.name}" of pipeline "${p.name}"`);
+      if (s.regions && s.stackset.regions) issue(ctx, [...path, 'stackset', 'regions'], 'the stage names regions already; give them once, in regions or in stackset.regions');
+      const artifact = s.stackset.template.split('::')[0];
+      if (s.input !== undefined && s.input !== artifact) issue(ctx, [...path, 'input'], `a stackset: stage reads its template's artifact (${artifact}); input "${s.input}" would be another`);
+      const t = cfg.targets[s.target];
+      (s.stackset.regions ?? []).forEach((r, k) => {
+        if (t?.regions && partitionOf(r) && !t.regions.includes(r)) {
+          issue(ctx, [...path, 'stackset', 'regions', k], `${r} is not among the regions of target "${s.target}" (${t.regions.join(', ')}); add it there or deploy this stage elsewhere`);
+        }
+      });
+    }),
+  );
+}
+
+/**
+ * A CodeBuild project in a target account reads the pipeline's input artifact with its own service
+ * role, and the CI key and artifact bucket admit only xacct's fixed role names: the project runs as
+ * `<prefix>-automation`, which `automationRole: true` puts into every target account.
+ */
+function codebuildStages(cfg: RuleConfig, ctx: Ctx): void {
+  if (cfg.automationRole) return;
+  cfg.pipelines.forEach((p, i) =>
+    p.stages.forEach((s, j) => {
+      if (!s.codebuild) return;
+      issue(
+        ctx,
+        ['pipelines', i, 'stages', j, 'codebuild'],
+        `the project reads the pipeline's artifacts with its service role, and the artifact key and bucket admit only xacct's roles: set automationRole: true and give the project the service role ${names.automationRole(cfg.prefix)}`,
+      );
+    }),
+  );
+}
+
 export function crossFieldRules(cfg: RuleConfig, ctx: Ctx): void {
   targetNames(cfg, ctx);
   pipelineNames(cfg, ctx);
@@ -142,5 +201,7 @@ export function crossFieldRules(cfg: RuleConfig, ctx: Ctx): void {
   stageNames(cfg, ctx);
   partitions(cfg, ctx);
   bucketNames(cfg, ctx);
+  stacksetStages(cfg, ctx);
+  codebuildStages(cfg, ctx);
 }
 

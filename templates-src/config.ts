@@ -126,9 +126,52 @@ const codedeployAction = z
   })
   .describe('deploy with CodeDeploy in each target account');
 
+/** A StackSet's rollout settings, per stage; each unset field falls back to the config's `rollout`. */
+const stageRollout = z
+  .strictObject({
+    failureTolerancePercentage: z.number().int().min(0).max(100).optional().describe('failure tolerance per region, in percent of accounts (default: rollout.failureTolerancePercentage)'),
+    maxConcurrentPercentage: z.number().int().min(1).max(100).optional().describe('accounts deployed at once, in percent (default: rollout.maxConcurrentPercentage)'),
+    regionConcurrency: z.enum(['SEQUENTIAL', 'PARALLEL']).optional().describe('regions one after another or in parallel (default: rollout.regionConcurrency)'),
+    retainStacksOnAccountRemoval: z.boolean().optional().describe('keep the stacks of an account that leaves the OUs (default: rollout.retainStacksOnAccountRemoval)'),
+  })
+  .describe("this stage's StackSet operation preferences; unset fields come from rollout");
+
+const stacksetAction = z
+  .strictObject({
+    template: z.string().regex(ARTIFACT_FILE, { message: 'expected ArtifactName::path/to/template' }).describe('the application template, as ArtifactName::path/in/artifact.yml'),
+    parameters: z.record(z.string(), parameterValue).optional().describe('StackSet parameter values, by parameter name (the same in every account: per-account values come from SSM parameters)'),
+    regions: z.array(region).min(1).optional().describe("regions of the stack instances; default: the stage's regions (the target's, else homeRegion), home region first"),
+    rollout: stageRollout.optional(),
+  })
+  .describe('deploy the template to every account of the target OUs, now and joining later, as one service-managed StackSet <prefix>-<pipeline>-<stage> (one pipeline action)');
+
+const codebuildAction = z
+  .strictObject({
+    project: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/, { message: 'expected a CodeBuild project name' })
+      .describe('CodeBuild project in each target account and region, with source type CODEPIPELINE'),
+    outputArtifact: z.boolean().optional().describe('the first account and region writes an output artifact named <Stage>Output'),
+  })
+  .describe('run a CodeBuild project in each target account and region, through the cross-account role');
+
+const lambdaAction = z
+  .strictObject({
+    function: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,64}(:(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/, { message: 'expected a Lambda function name, optionally with :version or :alias' })
+      .describe('Lambda function in each target account and region (name, or name:alias); it reports back with PutJobSuccessResult'),
+    userParameters: z.string().max(1000).optional().describe("text passed to the function as the job's UserParameters"),
+  })
+  .describe('invoke a Lambda function in each target account and region, through the cross-account role');
+
 const approval = z
   .union([z.boolean(), z.strictObject({ snsTopicArn: z.string().optional().describe('SNS topic to notify'), comment: z.string().optional().describe('text shown to the approver') })])
   .describe('true, false, or { snsTopicArn, comment }: a manual approval before the stage');
+
+/** What a stage does: exactly one of these keys. */
+export const STAGE_KINDS = ['cloudformation', 'codedeploy', 'stackset', 'codebuild', 'lambda', 'custom'] as const;
+const kindList = `${STAGE_KINDS.slice(0, -1).join(', ')} or ${STAGE_KINDS[STAGE_KINDS.length - 1]}`;
 
 const stage = z
   .strictObject({
@@ -143,6 +186,9 @@ const stage = z
     regions: z.array(region).min(1).optional().describe("regions to deploy to; default: the target's regions, else homeRegion; must be within the target's regions"),
     cloudformation: cloudformationAction.optional(),
     codedeploy: codedeployAction.optional(),
+    stackset: stacksetAction.optional(),
+    codebuild: codebuildAction.optional(),
+    lambda: lambdaAction.optional(),
     /** Jenkins-style custom actions cannot run cross-account; accepted only to be rejected clearly. */
     custom: z
       .strictObject({ provider: z.string().describe('custom action provider'), category: z.string().optional().describe('action category') })
@@ -150,12 +196,12 @@ const stage = z
       .describe('a custom (Jenkins-style) action; refused for target accounts, since CodePipeline runs them only in its own account'),
   })
   .superRefine((s, ctx) => {
-    const kinds = (['cloudformation', 'codedeploy', 'custom'] as const).filter((k) => s[k] !== undefined);
+    const kinds = STAGE_KINDS.filter((k) => s[k] !== undefined);
     if (kinds.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: `a stage needs exactly one of cloudformation, codedeploy or custom${kinds.length > 1 ? `; it has ${kinds.join(' and ')}` : ''}` });
+      ctx.addIssue({ code: 'custom', message: `a stage needs exactly one of ${kindList}${kinds.length > 1 ? `; it has ${kinds.join(' and ')}` : ''}` });
     }
   })
-  .describe('one deploy stage: name, target, and exactly one of cloudformation, codedeploy or custom');
+  .describe(`one deploy stage: name, target, and exactly one of ${kindList}`);
 
 const branch = z.string().min(1).default('main').describe('branch that starts the pipeline');
 const source = z
@@ -200,6 +246,13 @@ const pipeline = z
       .prefault({})
       .describe('the CodeBuild step between source and the deploy stages'),
     stages: z.array(stage).min(1).describe('deploy stages, in order'),
+    selfUpdate: z
+      .union([
+        z.boolean(),
+        z.strictObject({ config: z.string().min(1).default('xacct.yaml').describe('path of the xacct config in the source repository') }).describe('where the config is in the source'),
+      ])
+      .optional()
+      .describe('true, or { config }: a stage after Source runs xacct deploy with the config in the repository (default xacct.yaml), so config and OU changes reach the pipeline on every run'),
   })
   .describe('one pipeline in the CI account');
 
@@ -322,7 +375,7 @@ export function configJsonSchema(): object {
       const json = ctx.jsonSchema as Record<string, unknown>;
       if (ctx.zodSchema === stage) {
         // Exactly one deploy kind: the properties are all listed, so one `required` per branch says it.
-        json.oneOf = ['cloudformation', 'codedeploy', 'custom'].map((k) => ({ required: [k] }));
+        json.oneOf = STAGE_KINDS.map((k) => ({ required: [k] }));
       }
       if (ctx.zodSchema === source && Array.isArray(json.anyOf)) {
         json.oneOf = json.anyOf;

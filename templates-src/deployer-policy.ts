@@ -83,10 +83,16 @@ function stacks(p: string): Statement {
   };
 }
 
-/** Templates over the inline limit: put into the templates bucket with SSE-KMS and the artifact key. */
+/**
+ * Templates over the inline limit, xacct's engine and the resolved config: put into the templates
+ * bucket with SSE-KMS and the artifact key. The engine and config are content-hashed and put only
+ * when HeadObject finds them missing; "To use HEAD, you must have the s3:GetObject permission", and
+ * a missing key answers 404 only with s3:ListBucket on the bucket (403 otherwise) ("HeadObject -
+ * Amazon Simple Storage Service"); ListBucket comes with the central buckets' statement.
+ */
 function templatesBucket(p: string): Statement[] {
   return [
-    { Sid: 'UploadLargeTemplates', Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${names.bucket(p, 'templates', '*', '*')}/xacct/*` },
+    { Sid: 'UploadLargeTemplates', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${names.bucket(p, 'templates', '*', '*')}/xacct/*` },
     {
       Sid: 'EncryptUploadsWithTheArtifactKey',
       Effect: 'Allow',

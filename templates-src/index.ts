@@ -32,6 +32,8 @@ export interface DeployContext {
   artifactKeyArn?: string;
   /** The OU (or root) each source account sits in: source StackSets reach their one account through it. */
   accountOus?: Record<string, string>;
+  /** stackset: stages and selfUpdate: keys in the templates bucket of xacct's engine and of the resolved config it reads. */
+  rollout?: { engineKey: string; configKey: string };
 }
 
 export interface ResolvedTarget {

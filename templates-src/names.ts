@@ -39,6 +39,9 @@ export const names = {
   // GitHub Actions through OIDC (CI account): deploys from the named branch, plans on pull requests.
   githubDeployRole: (p: string) => `${p}-github-deploy`,
   githubPlanRole: (p: string) => `${p}-github-plan`,
+  // stackset: stages (CodeBuild in the CI account running xacct's StackSet engine) and selfUpdate.
+  stacksetDeployRole: (p: string) => `${p}-stackset-deploy`,
+  selfUpdateRole: (p: string) => `${p}-self-update`,
 
   // Buckets carry account and region: S3 names are global.
   bucket: (p: string, kind: BucketKind, account: string, region: string) => `${p}-${kind}-${account}-${region}`,
@@ -53,6 +56,15 @@ export const names = {
   sourceStackSet: (p: string, template: string, suffix: string) => `${p}-${template}-${suffix}`,
   pipelineName: (p: string, pipeline: string) => `${p}-${pipeline}`,
   buildProject: (p: string, pipeline: string) => `${p}-${pipeline}-build`,
+  rolloutProject: (p: string, pipeline: string) => `${p}-${pipeline}-rollout`,
+  selfUpdateProject: (p: string, pipeline: string) => `${p}-${pipeline}-self-update`,
+  /** The service-managed StackSet of a stackset: stage, administered from the home region. */
+  stageStackSet: (p: string, pipeline: string, stage: string) => `${p}-${pipeline}-${stage}`,
+  // Objects in the templates bucket (content-hashed) and the artifact bucket (per pipeline execution).
+  engineKey: (hash: string) => `xacct/engine/${hash}.js`,
+  rolloutConfigKey: (hash: string) => `xacct/config/${hash}.json`,
+  stageTemplateKey: (stackSet: string, hash: string) => `xacct/templates/${stackSet}/${hash}.json`,
+  previewKey: (pipeline: string, stage: string, execution: string) => `xacct/previews/${pipeline}/${stage}/${execution}.txt`,
 
   // Discovery: CloudFormation exports and SSM parameters.
   export: (p: string, what: string) => `${p}-${what}`,

@@ -18,22 +18,28 @@ export function partitionsFile(): string {
   return join(dirname(require.resolve('@aws-sdk/core/package.json')), 'dist-es', 'submodules', 'client', 'util-endpoints', 'lib', 'aws', 'partitions.js');
 }
 
-interface PartitionsData {
+export interface PartitionsData {
   partitions: Array<{ id: string; regions: Record<string, { description?: string }> }>;
 }
 
 let cached: AwsRegion[] | undefined;
 
-/** Every region of every partition, without the `*-global` pseudo-regions (endpoints, not regions). */
-export function awsRegions(): AwsRegion[] {
-  if (cached) return cached;
-  const file = partitionsFile();
-  let data: PartitionsData;
+/** The same data, read at bundle time: xacct's engine bundle (deploy/rollout/bundle.mjs) has no node_modules to read it from. */
+declare const __XACCT_PARTITIONS__: PartitionsData | undefined;
+
+/** The partitions file's JSON (an ES module `export default {...};`). */
+export function readPartitions(file = partitionsFile()): PartitionsData {
   try {
-    data = JSON.parse(readFileSync(file, 'utf8').replace(/^[^{]*/, '').replace(/;\s*$/, '')) as PartitionsData;
+    return JSON.parse(readFileSync(file, 'utf8').replace(/^[^{]*/, '').replace(/;\s*$/, '')) as PartitionsData;
   } catch (err) {
     throw new Error(`cannot read the AWS region list from ${file} (${(err as Error).message}); reinstall dependencies (npm ci)`);
   }
+}
+
+/** Every region of every partition, without the `*-global` pseudo-regions (endpoints, not regions). */
+export function awsRegions(): AwsRegion[] {
+  if (cached) return cached;
+  const data = typeof __XACCT_PARTITIONS__ !== 'undefined' ? __XACCT_PARTITIONS__ : readPartitions();
   cached = data.partitions.flatMap((p) =>
     Object.entries(p.regions)
       .filter(([name]) => !name.endsWith('-global'))

@@ -8,6 +8,7 @@ import { statusCommand } from './status';
 import { destroyCommand } from './destroy';
 import { initCommand } from './init';
 import { paramsCommand } from './params';
+import { rolloutCommand } from './rollout';
 import { completionCommand } from './completion';
 
-export const commands: CommandSpec[] = [initCommand, buildCommand, lintCommand, paramsCommand, planCommand, deployCommand, statusCommand, destroyCommand, completionCommand];
+export const commands: CommandSpec[] = [initCommand, buildCommand, lintCommand, paramsCommand, planCommand, deployCommand, rolloutCommand, statusCommand, destroyCommand, completionCommand];

@@ -130,7 +130,7 @@ function templateParams(m: ManifestEntry, s: Sources): Array<Omit<TemplateParams
  * Read-only: every Parameter value of dist/ for this organization. Makes no mutating call.
  * The context is built from preflight and resolveTargets as prepare() builds it, without prepare()'s
  * checks of deploy's own templates: deploy expands each pipeline stage to every account of its
- * target, and that pipeline can exceed CodePipeline's 50 actions per stage where dist/'s (one
+ * target, and that pipeline can exceed CodePipeline's 500 actions per pipeline where dist/'s (one
  * account per stage) deploys fine.
  */
 export async function readParams(config: Config, deps: Pick<CommandDeps, 'clients' | 'io'>): Promise<ParamsReport> {

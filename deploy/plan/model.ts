@@ -29,7 +29,7 @@ export interface DeploymentPlan extends Prepared {
   noop: boolean;
 }
 
-export interface PlanModelDeps extends Pick<CommandDeps, 'clients' | 'io'> {
+export interface PlanModelDeps extends Pick<CommandDeps, 'clients' | 'io' | 'engine'> {
   /**
    * Given: a StackSet operation still running (an interrupted deploy) is waited for, read-only,
    * and the plan is made against what it leaves. Absent: the plan lists it as running.
@@ -57,7 +57,7 @@ async function readStackSetPlan(config: Config, prepared: Prepared, spec: StackS
 
 /** Read-only: what `deploy` would do now. */
 export async function planDeployment(config: Config, deps: PlanModelDeps): Promise<DeploymentPlan> {
-  const prepared = await prepare(config, { clients: deps.clients, io: deps.io, readOnly: true });
+  const prepared = await prepare(config, { clients: deps.clients, io: deps.io, readOnly: true, engine: deps.engine });
   const attached: DeploymentPlan['attached'] = [];
   const [stackSetStates, inventory] = await Promise.all([
     Promise.all(prepared.stackSets.map(({ spec }) => readStackSetPlan(config, prepared, spec, deps, attached))),

@@ -2,6 +2,7 @@
 import { formatDuration } from '../estimate';
 import type { IamChange, TemplateDiffSummary } from './diff';
 import type { PlanReport, StackPreview, StackSetPreview, TargetPair } from './report';
+import { describeMembership } from '../membership';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -69,6 +70,8 @@ export function renderPlan(r: PlanReport): string {
   for (const s of r.stacks) lines.push(...renderStack(s));
   for (const name of r.removals.stackSets) lines.push(`StackSet ${name}: delete (no longer in config): every instance, then the StackSet`);
   for (const s of r.removals.stacks) lines.push(`stack ${s.name} (${s.region}): delete (no longer in config)`);
+  for (const m of r.membership) lines.push(`${describeMembership(m)}; deploy updates the pipeline`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
   lines.push('');
   if (r.noChanges) {
     lines.push('no changes: deploy would make no mutating call');

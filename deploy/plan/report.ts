@@ -10,6 +10,8 @@ import { describeStep, StackSetSpec, StackSetState, StackSetStep } from '../stac
 import type { StackSpec, StackState } from '../stack/spec';
 import { diffParameters, diffTemplates, ParameterChange, TemplateDiffSummary } from './diff';
 import type { DeploymentPlan } from './model';
+import { names } from '../../templates-src/names';
+import { StageMembership, stageMembership } from '../membership';
 
 /** About how long one wave of a small IAM-only stack takes: an estimate, as bench/ uses. */
 export const SECONDS_PER_WAVE = 60;
@@ -73,6 +75,10 @@ export interface PlanReport {
   accountsAffected: number;
   /** StackSets only; StackSets of one deploy wave run side by side. */
   estimate: { seconds: number; text: string };
+  /** Pipeline stages deploy leaves out (a target without ACTIVE accounts). */
+  warnings: string[];
+  /** Per-account stages whose targets gained or lost accounts since the pipeline was deployed; deploy brings the pipeline up to date. */
+  membership: StageMembership[];
 }
 
 export function preferencesOf(config: Config): Preferences {
@@ -122,7 +128,7 @@ function pairs(steps: StackSetStep[], kind: 'add' | 'remove', names: Map<string,
   return out;
 }
 
-async function previewStackSet(
+export async function previewStackSet(
   item: { spec: StackSetSpec; state: StackSetState },
   plan: DeploymentPlan['stackSetPlans'][number],
   o: { tree: OrgTree; prefs: Preferences; names: Map<string, string> },
@@ -188,6 +194,12 @@ function overallSeconds(plan: DeploymentPlan, previews: StackSetPreview[]): numb
   return total + groupMax;
 }
 
+/** Membership changes of the pipelines' per-account stages, from the deployed pipeline stack's template. */
+function membershipOf(config: Config, plan: DeploymentPlan): StageMembership[] {
+  const pipeline = plan.stackStates.find((s) => s.spec.name === names.centralStack(config.prefix, 'pipeline') && s.spec.region === config.homeRegion);
+  return pipeline?.state.exists ? stageMembership(config, pipeline.state.templateBody, plan.context.targets) : [];
+}
+
 export async function buildReport(config: Config, plan: DeploymentPlan): Promise<PlanReport> {
   const prefs = preferencesOf(config);
   const names = ouNames(config, plan);
@@ -212,5 +224,7 @@ export async function buildReport(config: Config, plan: DeploymentPlan): Promise
     removals: { stackSets: plan.removals.stackSets, stacks: plan.removals.stacks.map((s) => ({ name: s.name, region: s.region })) },
     accountsAffected: new Set(stackSets.flatMap((s) => s.affectedAccounts)).size,
     estimate: { seconds, text: formatDuration(seconds) },
+    warnings: plan.warnings,
+    membership: membershipOf(config, plan),
   };
 }

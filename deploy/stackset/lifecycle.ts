@@ -27,6 +27,11 @@ export interface StackSetOptions extends WaitOptions {
   onStep?: (e: { stackSet: string; operationId?: string; note: string }) => void;
   /** How many times to re-read and re-plan after another operation got in the way (default 6). */
   maxRounds?: number;
+  /**
+   * Templates over the inline limit: puts the body where CloudFormation reads it and returns its URL.
+   * Called only when a create or an update sends the template, so a run with nothing to change puts nothing.
+   */
+  templateUrl?: (spec: StackSetSpec) => Promise<string>;
 }
 
 export interface StepOutcome extends OperationOutcome {
@@ -101,11 +106,11 @@ function deploymentTargets(step: Extract<StackSetStep, { kind: 'add' | 'remove' 
   return { OrganizationalUnitIds: step.ouIds };
 }
 
-/** What CreateStackSet and UpdateStackSet both say about a StackSet: body, parameters, deployment model, tags. */
-function stackSetDefinition(spec: StackSetSpec) {
+/** What CreateStackSet and UpdateStackSet both say about a StackSet: body (or its URL), parameters, deployment model, tags. */
+function stackSetDefinition(spec: StackSetSpec, templateUrl?: string) {
   return {
     Description: spec.description,
-    TemplateBody: spec.templateBody,
+    ...(templateUrl ? { TemplateURL: templateUrl } : { TemplateBody: spec.templateBody }),
     Parameters: Object.entries(spec.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
     Capabilities: spec.capabilities as CreateStackSetCommand['input']['Capabilities'],
     PermissionModel: 'SERVICE_MANAGED' as const,
@@ -117,11 +122,11 @@ function stackSetDefinition(spec: StackSetSpec) {
 
 const API: Record<StackSetStep['kind'], string> = { update: 'UpdateStackSet', add: 'CreateStackInstances', remove: 'DeleteStackInstances' };
 
-function stepCommand(spec: StackSetSpec, step: StackSetStep, callAs: CallAs, id: string) {
+function stepCommand(spec: StackSetSpec, step: StackSetStep, callAs: CallAs, id: string, templateUrl?: string) {
   const common = { StackSetName: spec.name, CallAs: callAs, OperationId: id, OperationPreferences: spec.preferences };
   switch (step.kind) {
     case 'update':
-      return new UpdateStackSetCommand({ ...common, ...stackSetDefinition(spec) });
+      return new UpdateStackSetCommand({ ...common, ...stackSetDefinition(spec, templateUrl) });
     case 'add':
       return new CreateStackInstancesCommand({ ...common, DeploymentTargets: deploymentTargets(step), Regions: step.regions });
     case 'remove':
@@ -130,12 +135,12 @@ function stepCommand(spec: StackSetSpec, step: StackSetStep, callAs: CallAs, id:
 }
 
 /** CreateStackSet; false when it exists already (created meanwhile by someone else: the caller re-plans). */
-async function createStackSet(cfn: CloudFormationClient, spec: StackSetSpec, callAs: CallAs): Promise<boolean> {
+async function createStackSet(cfn: CloudFormationClient, spec: StackSetSpec, callAs: CallAs, templateUrl?: string): Promise<boolean> {
   try {
     await cfn.send(
       new CreateStackSetCommand({
         StackSetName: spec.name,
-        ...stackSetDefinition(spec),
+        ...stackSetDefinition(spec, templateUrl),
         CallAs: callAs,
         // Lets a resent request be recognised ("CreateStackSet - AWS CloudFormation", ClientRequestToken).
         ClientRequestToken: `xacct-${sha256(canonical({ name: spec.name, body: sha256(spec.templateBody), p: spec.parameters })).slice(0, 32)}`,
@@ -154,8 +159,10 @@ async function round(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetO
   const plan = planStackSet(spec, state);
   outcome.warnings.push(...plan.warnings);
   if (plan.noop) return 'done';
+  const sendsTemplate = plan.create || plan.steps.some((st) => st.kind === 'update');
+  const url = sendsTemplate && o.templateUrl ? await o.templateUrl(spec) : undefined;
   if (plan.create) {
-    if (!(await createStackSet(cfn, spec, o.callAs))) return 'busy';
+    if (!(await createStackSet(cfn, spec, o.callAs, url))) return 'busy';
     outcome.created = true;
   }
   outcome.noop = false;
@@ -167,7 +174,7 @@ async function round(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetO
     const id = collided.has(plain) ? operationId(spec, step, `${fingerprint}/after/${plain}`) : plain;
     o.onStep?.({ stackSet: spec.name, operationId: id, note: describeStep(step) });
     const ref = { stackSetName: spec.name, operationId: id, callAs: o.callAs, action: STEP_ACTION[step.kind], doing: describeStep(step) };
-    const started = await startAndWait(cfn, ref, API[step.kind], () => cfn.send(stepCommand(spec, step, o.callAs, id) as UpdateStackSetCommand), o);
+    const started = await startAndWait(cfn, ref, API[step.kind], () => cfn.send(stepCommand(spec, step, o.callAs, id, url) as UpdateStackSetCommand), o);
     if (started.busy) {
       if (started.replan) {
         collided.add(id);

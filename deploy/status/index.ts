@@ -10,7 +10,9 @@ import type { CommandDeps } from '../deps';
 import { call } from '../errors';
 import type { Io } from '../io';
 import { configuredStackSets, configuredStacks, readInventory } from '../inventory';
-import { OrgTree } from '../org-tree';
+import { OrgTree, resolveTargets, stageTargets } from '../org-tree';
+import { StageMembership, stageMembership } from '../membership';
+import { names } from '../../templates-src/names';
 import { preflight } from '../preflight';
 import { progressView, ProgressView, stackSetOptions } from '../progress';
 import { readStackSet } from '../stackset/read';
@@ -97,10 +99,11 @@ async function stackSetStatus(cfn: CloudFormationClient, name: string, names: Ma
   return status;
 }
 
-async function stackStatus(deps: StatusDeps, view: ProgressView, s: { name: string; region: string }): Promise<StackStatus> {
+async function stackStatus(deps: StatusDeps, view: ProgressView, s: { name: string; region: string }, bodies: Map<string, string>): Promise<StackStatus> {
   const cfn = deps.clients.cfn(s.region);
   const state = await readStack(cfn, s.name, s.region);
   if (!state.exists) return { name: s.name, region: s.region, exists: false };
+  bodies.set(`${s.region}/${s.name}`, state.templateBody);
   const out: StackStatus = { name: s.name, region: s.region, exists: true, status: state.status, ...(state.reason ? { reason: state.reason } : {}), terminationProtection: state.terminationProtection };
   if (deps.drift) {
     view.note(`stack ${s.name} (${s.region}): detecting drift`);
@@ -109,10 +112,22 @@ async function stackStatus(deps: StatusDeps, view: ProgressView, s: { name: stri
   return out;
 }
 
+/** Accounts that joined or left the per-account stages' targets since the deployed pipeline; empty when the OUs no longer resolve. */
+async function membershipNow(config: Config, pipelineBody: string, tree: OrgTree, io: Io): Promise<StageMembership[]> {
+  if (stageTargets(config).size === 0) return [];
+  try {
+    return stageMembership(config, pipelineBody, await resolveTargets(config, tree));
+  } catch (err) {
+    io.debug(`membership unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    return [];
+  }
+}
+
 export async function runStatus(config: Config, deps: StatusDeps): Promise<StatusReport> {
   const home = deps.clients.cfn(config.homeRegion);
   const identity = await preflight({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io, { readOnly: true });
-  const names = await ouNames(config, new OrgTree(deps.clients.org, identity.organizationId, identity.managementAccountId), deps.io);
+  const tree = new OrgTree(deps.clients.org, identity.organizationId, identity.managementAccountId);
+  const ouNamesById = await ouNames(config, tree, deps.io);
   const inventory = await readInventory(deps.clients, config, identity);
   const wantedSets = configuredStackSets(config);
   const wantedStacks = configuredStacks(config);
@@ -120,15 +135,18 @@ export async function runStatus(config: Config, deps: StatusDeps): Promise<Statu
   const stackList = [...wantedStacks, ...inventory.stacks.filter((s) => !wantedStacks.some((w) => w.name === s.name && w.region === s.region))];
   const view = progressView(deps.io);
   try {
-    const stackSets = await Promise.all(setNames.map((name) => stackSetStatus(home, name, names, deps, view, identity.callAs)));
+    const stackSets = await Promise.all(setNames.map((name) => stackSetStatus(home, name, ouNamesById, deps, view, identity.callAs)));
     for (const s of stackSets) if (!wantedSets.includes(s.name)) s.orphaned = true;
     const stacks: StackStatus[] = [];
+    const bodies = new Map<string, string>();
     for (const s of stackList) {
-      const st = await stackStatus(deps, view, s);
+      const st = await stackStatus(deps, view, s, bodies);
       if (!wantedStacks.some((w) => w.name === s.name && w.region === s.region)) st.orphaned = true;
       stacks.push(st);
     }
-    const report: StatusReport = { account: identity.accountId, callAs: identity.callAs, organizationId: identity.organizationId, stackSets, stacks };
+    const pipeline = bodies.get(`${config.homeRegion}/${names.centralStack(config.prefix, 'pipeline')}`);
+    const membership = pipeline ? await membershipNow(config, pipeline, tree, deps.io) : [];
+    const report: StatusReport = { account: identity.accountId, callAs: identity.callAs, organizationId: identity.organizationId, stackSets, stacks, ...(membership.length > 0 ? { membership } : {}) };
     deps.io.result(renderStatus(report), report);
     return report;
   } finally {

@@ -1,5 +1,6 @@
 /** `xacct status` as data: per StackSet its instances by status per OU and region, per stack its state. */
 import type { DriftedResource, StackSetDrift } from './drift';
+import type { StageMembership } from '../membership';
 
 /** One stack instance, as ListStackInstances reports it (CloudFormation API Reference, "StackInstanceSummary"). */
 export interface InstanceCell {
@@ -56,6 +57,8 @@ export interface StatusReport {
   organizationId: string;
   stackSets: StackSetStatus[];
   stacks: StackStatus[];
+  /** Per-account pipeline stages whose targets gained or lost accounts since the pipeline was deployed. */
+  membership?: StageMembership[];
 }
 
 /** The names the status page uses: every report carries the instances the page draws. */

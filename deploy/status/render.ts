@@ -1,6 +1,7 @@
 /** The status report as text. */
 import type { DriftedResource } from './drift';
 import type { StatusReport } from './model';
+import { describeMembership } from '../membership';
 
 function countsText(counts: Record<string, number>): string {
   return Object.entries(counts)
@@ -53,5 +54,6 @@ export function renderStatus(r: StatusReport): string {
       lines.push(...renderDrifted(s.drift.resources, '    '));
     }
   }
+  for (const m of r.membership ?? []) lines.push(`${describeMembership(m)}; the next deploy updates the pipeline`);
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@ import { KMS, SSM, Template } from '../cfn-types';
 import type { Config } from '../config';
 import { getAtt, merge, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';
+import { engineRoleNames } from './pipeline-rollout';
 import { artifactRoleNames, KMS_READ_WRITE_VIA_S3, KMS_USE, ownAccountRoles, policy, PolicyDocument, sourceAccessConditions, sourceAccounts, Statement, targetOrgConditions } from '../policies/document';
 
 export const KEY = 'ArtifactKey';
@@ -96,7 +97,16 @@ export function artifactKeyPolicy(config: Config): PolicyDocument {
       Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': sub(`arn:${P.partition}:logs:${P.region}:${P.account}:log-group:/aws/codebuild/${P.prefix}-*`) } },
     },
     ...source,
+    ...engineRolesUse(config),
   );
+}
+
+/** The engine's roles (stackset: stages, selfUpdate) read input artifacts and write preview reports: the key only through S3. */
+function engineRolesUse(config: Config): Statement[] {
+  const roles = engineRoleNames(config);
+  if (roles.length === 0) return [];
+  const { Principal, Condition } = ownAccountRoles(roles);
+  return [{ Sid: 'EngineRolesUseThroughS3', Effect: 'Allow', Principal, Action: KMS_READ_WRITE_VIA_S3, Resource: '*', Condition: { ...Condition, StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } } }];
 }
 
 /**

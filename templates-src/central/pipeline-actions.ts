@@ -8,6 +8,7 @@ import type { Config, Pipeline, Stage } from '../config';
 import { sub, P } from '../cfn';
 import { names } from '../names';
 import { AccountRef, PipelinePlan, PlannedAction } from './pipeline-plan';
+import { approvalText, previewLink, previewNamespace, rolloutVariables } from './pipeline-rollout';
 
 export function accountExpr(a: AccountRef): string {
   return a.kind === 'ci' ? P.account : a.kind === 'account' ? a.id : `\${${a.name}}`;
@@ -42,8 +43,29 @@ function sourceDeclaration(p: Pipeline, a: PlannedAction): Body {
   };
 }
 
+/** A CodeBuild action on a project of the CI account, with per-action environment variables ("AWS CodeBuild build and test action reference": EnvironmentVariables). */
+function ciBuild(project: string, variables: Record<string, string>): Body {
+  const env = Object.entries(variables).map(([name, value]) => ({ name, value, type: 'PLAINTEXT' }));
+  return { ActionTypeId: type('Build', 'CodeBuild'), Configuration: { ProjectName: sub(project), EnvironmentVariables: JSON.stringify(env) } };
+}
+
+/** Actions that run in a target account through its cross-account role: CodeBuild projects and Lambda functions there. */
+function targetDeclaration(s: Stage, a: PlannedAction): Body | undefined {
+  if (a.kind === 'codebuild') return { ActionTypeId: type('Build', 'CodeBuild'), Configuration: { ProjectName: s.codebuild!.project }, RoleArn: roleIn(a.account, names.crossAccountRole) };
+  if (a.kind === 'lambda') {
+    // "AWS Lambda invoke action reference": FunctionName, and UserParameters passed to the function in the job.
+    const fn = s.lambda!;
+    return { ActionTypeId: type('Invoke', 'Lambda'), Configuration: { FunctionName: fn.function, ...(fn.userParameters ? { UserParameters: fn.userParameters } : {}) }, RoleArn: roleIn(a.account, names.crossAccountRole) };
+  }
+  return undefined;
+}
+
 function deployDeclaration(config: Config, p: Pipeline, s: Stage, a: PlannedAction): Body {
   const changeSet = `${config.prefix}-${p.name}`;
+  if (a.kind === 'stackset-rollout') return ciBuild(names.rolloutProject(P.prefix, p.name), rolloutVariables(s, 'rollout'));
+  if (a.kind === 'stackset-preview') return ciBuild(names.rolloutProject(P.prefix, p.name), rolloutVariables(s, 'preview', p));
+  const target = targetDeclaration(s, a);
+  if (target) return target;
   if (a.kind === 'cfn-replace') {
     const cfn = s.cloudformation!;
     return {
@@ -82,13 +104,16 @@ function declaration(config: Config, plan: PipelinePlan, a: PlannedAction): Acti
   let body: Body;
   if (a.kind.startsWith('source-')) body = sourceDeclaration(p, a);
   else if (a.kind === 'build') body = { ActionTypeId: type('Build', 'CodeBuild'), Configuration: { ProjectName: sub(names.buildProject(P.prefix, p.name)) } };
+  else if (a.kind === 'self-update') body = { ActionTypeId: type('Build', 'CodeBuild'), Configuration: { ProjectName: sub(names.selfUpdateProject(P.prefix, p.name)) } };
   else if (a.kind === 'approval') {
-    const approval = p.stages[a.configStage].approval;
-    const options = typeof approval === 'object' ? approval : {};
+    const stage = p.stages[a.configStage];
+    const options = typeof stage.approval === 'object' ? stage.approval : {};
     body = {
       ActionTypeId: type('Approval', 'Manual'),
       Configuration: {
-        CustomData: options.comment ?? `Approve deployment of ${p.name} to ${p.stages[a.configStage].name}`,
+        CustomData: stage.stackset ? approvalText(p, stage, options.comment) : (options.comment ?? `Approve deployment of ${p.name} to ${stage.name}`),
+        // The preview's full report, in the artifact bucket ("Manage approval actions": ExternalEntityLink).
+        ...(stage.stackset ? { ExternalEntityLink: sub(previewLink(p, stage)) } : {}),
         ...(options.snsTopicArn ? { NotificationArn: options.snsTopicArn } : {}),
       },
     };
@@ -96,6 +121,7 @@ function declaration(config: Config, plan: PipelinePlan, a: PlannedAction): Acti
   return {
     Name: a.name,
     ...body,
+    ...(a.kind === 'stackset-preview' ? { Namespace: previewNamespace(p.stages[a.configStage]) } : {}),
     InputArtifacts: artifacts(a.inputs),
     OutputArtifacts: artifacts(a.outputs),
     RunOrder: a.runOrder,

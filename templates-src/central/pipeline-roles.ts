@@ -88,7 +88,13 @@ export function pipelineRoleStatements(config: Config): Statement[] {
       Sid: 'RunBuilds',
       Effect: 'Allow',
       Action: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild'],
-      Resource: config.pipelines.map((p) => sub(`arn:${P.partition}:codebuild:${P.region}:${P.account}:project/${names.buildProject(P.prefix, p.name)}`)),
+      Resource: config.pipelines.flatMap((p) =>
+        [
+          names.buildProject(P.prefix, p.name),
+          ...(p.stages.some((s) => s.stackset) ? [names.rolloutProject(P.prefix, p.name)] : []),
+          ...(p.selfUpdate ? [names.selfUpdateProject(P.prefix, p.name)] : []),
+        ].map((project) => sub(`arn:${P.partition}:codebuild:${P.region}:${P.account}:project/${project}`)),
+      ),
     },
     ...sourceStatements(config.pipelines),
     ...approvalTopics(config.pipelines),

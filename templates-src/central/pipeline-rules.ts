@@ -4,7 +4,8 @@
  */
 import type { Config } from '../config';
 import { ConfigProblem, formatPath } from '../config';
-import { AccountRef, extraRegions, MAX_ACTIONS_PER_STAGE, PipelinePlan, PlannedAction } from './pipeline-plan';
+import { CODEPIPELINE_LIMITS } from '../checks/codepipeline-limits';
+import { AccountRef, accountsPerStage, extraRegions, MAX_ACTIONS_PER_STAGE, PipelinePlan, PlannedAction, PlannedStage } from './pipeline-plan';
 
 const key = (a: AccountRef) => (a.kind === 'ci' ? 'ci' : a.kind === 'account' ? a.id : `param:${a.name}`);
 const label = (a: AccountRef) => (a.kind === 'ci' ? 'the pipeline account' : a.kind === 'account' ? `account ${a.id}` : `the account in Parameter ${a.name}`);
@@ -25,7 +26,9 @@ function artifactAccounts(plan: PipelinePlan): ConfigProblem[] {
       for (const input of action.inputs) {
         const from = producers.get(input);
         if (!from) {
-          problems.push({ path: stagePath(plan, action.configStage, 'input'), message: `artifact "${input}" is not produced by an earlier stage (known: ${[...producers.keys()].join(', ')})` });
+          const gone = plan.skipped.find((k) => `${k.name}Output` === input);
+          const why = gone ? `; stage "${gone.name}" that would produce it is left out (target "${gone.target}" has no ACTIVE account)` : '';
+          problems.push({ path: stagePath(plan, action.configStage, 'input'), message: `artifact "${input}" is not produced by an earlier stage (known: ${[...producers.keys()].join(', ')})${why}` });
           continue;
         }
         if (from.account.kind !== 'ci' && action.account.kind !== 'ci' && key(from.account) !== key(action.account)) {
@@ -38,7 +41,8 @@ function artifactAccounts(plan: PipelinePlan): ConfigProblem[] {
       for (const output of action.outputs) producers.set(output, action);
     }
   }
-  return problems;
+  // One stage's actions (an account and region each) would each report the same input.
+  return problems.filter((p, i, all) => all.findIndex((q) => q.path === p.path && q.message === p.message) === i);
 }
 
 function sourcePlacement(config: Config, plan: PipelinePlan): ConfigProblem[] {
@@ -66,17 +70,83 @@ function artifactStores(plan: PipelinePlan, storeRegions: string[]): ConfigProbl
   return problems.filter((p, i, all) => all.findIndex((q) => q.message === p.message) === i);
 }
 
+/** Accounts, regions and actions per account and region of a (per-account) stage. */
+function shape(actions: PlannedAction[]): { accounts: number; regions: number; perPair: number } {
+  const accounts = new Set(actions.map((a) => key(a.account))).size;
+  const regions = new Set(actions.map((a) => a.region)).size;
+  return { accounts, regions, perPair: actions.length / Math.max(1, accounts * regions) };
+}
+
+/** Per-account stages are split into stages within the limit; what is left over the limit is one account's actions alone. */
 function actionsPerStage(plan: PipelinePlan): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const stage of plan.stages) {
     if (stage.actions.length <= MAX_ACTIONS_PER_STAGE) continue;
-    const accounts = new Set(stage.actions.map((a) => key(a.account))).size;
-    const regions = new Set(stage.actions.map((a) => a.region)).size;
-    const perPair = stage.actions.length / (accounts * regions);
+    const { accounts, regions, perPair } = shape(stage.actions);
     problems.push({
       path: stagePath(plan, stage.configStage),
-      message: `stage "${stage.name}" needs ${stage.actions.length} actions (${accounts} accounts x ${regions} regions x ${perPair}); CodePipeline allows ${MAX_ACTIONS_PER_STAGE} per stage. Split the target into smaller groups (for example one target per OU) and give each its own stage.`,
+      message:
+        `stage "${stage.name}" needs ${stage.actions.length} actions (${accounts} accounts x ${regions} regions x ${perPair}); CodePipeline allows ${MAX_ACTIONS_PER_STAGE} per stage, ` +
+        `and one account's ${regions * perPair} actions do not fit one stage. Deploy to fewer regions per stage, or use a stackset: stage (one action whatever the number of accounts and regions).`,
     });
+  }
+  return problems;
+}
+
+/** The stages of each config stage that grows with its accounts, with what one account costs. */
+function growingStages(plan: PipelinePlan): Array<{ configStage: number; name: string; stages: PlannedStage[]; accounts: number; perAccount: number }> {
+  const out = new Map<number, { configStage: number; name: string; stages: PlannedStage[]; accounts: number; perAccount: number }>();
+  for (const stage of plan.stages) {
+    if (stage.configStage < 0 || !stage.actions.some((a) => a.account.kind !== 'ci')) continue;
+    const entry = out.get(stage.configStage) ?? { configStage: stage.configStage, name: plan.pipeline.stages[stage.configStage].name, stages: [], accounts: 0, perAccount: 0 };
+    const { accounts, regions, perPair } = shape(stage.actions);
+    entry.stages.push(stage);
+    entry.accounts += accounts;
+    entry.perAccount = regions * perPair;
+    out.set(stage.configStage, entry);
+  }
+  return [...out.values()];
+}
+
+/**
+ * "Number of stages in a pipeline — Minimum of 2, maximum of 50" and "Maximum number of actions per
+ * pipeline — 500" ("Quotas in AWS CodePipeline"). Past them, the largest growing stage is named with
+ * the number of accounts that fit beside the rest of the pipeline.
+ */
+function pipelineLimits(plan: PipelinePlan): ConfigProblem[] {
+  const L = CODEPIPELINE_LIMITS;
+  const actions = plan.stages.reduce((n, s) => n + s.actions.length, 0);
+  if (actions <= L.maxActionsPerPipeline && plan.stages.length <= L.maxStages) return [];
+  const growing = growingStages(plan).sort((a, b) => b.accounts * b.perAccount - a.accounts * a.perAccount);
+  const over = `pipeline "${plan.pipeline.name}" needs ${actions} actions in ${plan.stages.length} stages; CodePipeline allows ${L.maxActionsPerPipeline} actions and ${L.maxStages} stages per pipeline.`;
+  const biggest = growing[0];
+  if (!biggest) return [{ path: stagePath(plan, -1), message: over }];
+  const restActions = actions - biggest.stages.reduce((n, s) => n + s.actions.length, 0);
+  const restStages = plan.stages.length - biggest.stages.length;
+  const perStage = accountsPerStage(biggest.perAccount);
+  let fit = 0;
+  while (restActions + (fit + 1) * biggest.perAccount <= L.maxActionsPerPipeline && restStages + Math.ceil((fit + 1) / Math.max(1, perStage)) <= L.maxStages) fit++;
+  return [
+    {
+      path: stagePath(plan, biggest.configStage),
+      message:
+        `${over} Stage "${biggest.name}" deploys to ${biggest.accounts} accounts (${biggest.perAccount} actions each); beside the rest of the pipeline ${fit} accounts fit. ` +
+        'For targets of this size use a stackset: stage (one action whatever the number of accounts, and accounts that join the OUs later are covered).',
+    },
+  ];
+}
+
+/** Stage names are unique in a pipeline, the parts of a split stage (`Prod-1`) included. */
+function stageNames(plan: PipelinePlan): ConfigProblem[] {
+  const seen = new Map<string, PlannedStage>();
+  const problems: ConfigProblem[] = [];
+  for (const stage of plan.stages) {
+    const other = seen.get(stage.name);
+    if (other && other.configStage !== stage.configStage) {
+      const part = (s: PlannedStage) => (s.part ? `part ${s.part} of stage "${plan.pipeline.stages[s.configStage].name}"` : `stage "${s.name}"`);
+      problems.push({ path: stagePath(plan, stage.configStage, 'name'), message: `${part(stage)} and ${part(other)} would both be the CodePipeline stage "${stage.name}"; rename one` });
+    }
+    seen.set(stage.name, stage);
   }
   return problems;
 }
@@ -90,7 +160,7 @@ function customActions(plan: PipelinePlan): ConfigProblem[] {
       seen.add(a.configStage);
       problems.push({
         path: stagePath(plan, a.configStage, 'custom'),
-        message: 'custom (Jenkins-style) actions cannot be cross-account: CodePipeline runs them only in the pipeline account. Use a CloudFormation or CodeDeploy stage, or a build step in the pipeline account.',
+        message: 'custom (Jenkins-style) actions cannot be cross-account: CodePipeline runs them only in the pipeline account. Use a cloudformation, codedeploy, codebuild or lambda stage, or a build step in the pipeline account.',
       });
     }
   }
@@ -103,6 +173,8 @@ export function pipelineProblems(config: Config, plans: PipelinePlan[], storeReg
     ...sourcePlacement(config, plan),
     ...artifactStores(plan, storeRegions),
     ...actionsPerStage(plan),
+    ...pipelineLimits(plan),
+    ...stageNames(plan),
     ...customActions(plan),
     ...artifactAccounts(plan),
   ]);

@@ -10,6 +10,7 @@ import { stageDeclarations } from './pipeline-actions';
 import { extraRegions, pascal, PipelinePlan, planPipelines, sourceAccountParameter } from './pipeline-plan';
 import { pipelineProblems } from './pipeline-rules';
 import { BUILD_ROLE, EVENTS_ROLE, PIPELINE_ROLE, pipelineRoles } from './pipeline-roles';
+import { engineProjects, engineRoles, rolloutParameters } from './pipeline-rollout';
 
 const keyArn = () => importValue(sub(names.export(P.prefix, 'artifact-key-arn')));
 const LOG_RETENTION_DAYS = 365;
@@ -100,20 +101,28 @@ function triggerResources(p: Pipeline): Template['Resources'] {
   return {}; // CodeConnections sources start the pipeline themselves.
 }
 
-function pipelineResources(config: Config, plan: PipelinePlan): Template {
+/** Stages left out for want of accounts, recorded on the pipeline so plan and status can tell them from stages that are new. */
+function emptyStagesMetadata(plan: PipelinePlan): Record<string, string[]> | undefined {
+  return plan.skipped.length > 0 ? { 'xacct:emptyStages': plan.skipped.map((k) => k.name) } : undefined;
+}
+
+function pipelineResources(config: Config, plan: PipelinePlan, ctx?: DeployContext): Template {
   const p = plan.pipeline;
   const id = pascal(p.name);
+  const resource = new PipelineV2({
+    Name: sub(names.pipelineName(P.prefix, p.name)),
+    RoleArn: getAtt(PIPELINE_ROLE, 'Arn'),
+    PipelineType: 'V2',
+    ExecutionMode: 'QUEUED',
+    // With selfUpdate, a run that changed the pipeline is followed by one on the new structure (as CDK Pipelines' self-mutation does).
+    RestartExecutionOnUpdate: Boolean(p.selfUpdate),
+    ...artifactStores(config),
+    Stages: stageDeclarations(config, plan),
+    Tags: tags(ref('Prefix')),
+  });
+  const metadata = emptyStagesMetadata(plan);
   const pipeline: Template['Resources'] = {
-    [`${id}Pipeline`]: new PipelineV2({
-      Name: sub(names.pipelineName(P.prefix, p.name)),
-      RoleArn: getAtt(PIPELINE_ROLE, 'Arn'),
-      PipelineType: 'V2',
-      ExecutionMode: 'QUEUED',
-      RestartExecutionOnUpdate: false,
-      ...artifactStores(config),
-      Stages: stageDeclarations(config, plan),
-      Tags: tags(ref('Prefix')),
-    }),
+    [`${id}Pipeline`]: metadata ? resource.metadata(metadata) : resource,
     [`${id}PipelineNameParameter`]: new SSM.Parameter({
       Name: sub(names.ssm(P.prefix, `pipelines/${p.name}`)),
       Type: 'String',
@@ -122,7 +131,7 @@ function pipelineResources(config: Config, plan: PipelinePlan): Template {
     }),
   };
   const outputs = { [`${id}PipelineName`]: { Description: `Name of the ${p.name} pipeline`, Value: ref(`${id}Pipeline`) } };
-  return merge(`pipeline ${p.name}`, { Resources: buildResources(p) }, { Resources: pipeline, Outputs: outputs }, { Resources: triggerResources(p) });
+  return merge(`pipeline ${p.name}`, { Resources: buildResources(p) }, { Resources: engineProjects(p, ctx) }, { Resources: pipeline, Outputs: outputs }, { Resources: triggerResources(p) });
 }
 
 function accountParameters(plans: PipelinePlan[]): Record<string, Parameter> {
@@ -162,18 +171,20 @@ export function validatedPlans(config: Config, ctx?: DeployContext): PipelinePla
  * pipeline — lands in the CI account. The pipeline, build and events roles; per configured pipeline a
  * CodeBuild project with its log group, a V2 CodePipeline whose artifact stores use the key by ARN,
  * and the EventBridge rule that starts it. In `dist/` each deploy stage targets one account given as
- * a Parameter; at deploy time each stage expands to every account of its target OUs.
+ * a Parameter; at deploy time each stage expands to every account of its target OUs (split into
+ * consecutive stages within CodePipeline's quotas, left out while the target has no account). A
+ * stackset: stage is one CodeBuild action on xacct's engine whatever the number of accounts.
  */
 export function pipelineTemplate(config: Config, ctx?: DeployContext): Template {
   const plans = validatedPlans(config, ctx);
   const description = 'xacct pipeline (CI account): pipelines, build projects, their roles and triggers';
   const shared: Template = {
-    Parameters: { Prefix: parameters.Prefix(config.prefix), OrganizationId: parameters.OrganizationId(), ...accountParameters(plans) },
-    Resources: pipelineRoles(config, config.pipelines.map(pipelineArn)),
+    Parameters: { Prefix: parameters.Prefix(config.prefix), OrganizationId: parameters.OrganizationId(), ...accountParameters(plans), ...rolloutParameters(config, ctx) },
+    Resources: { ...pipelineRoles(config, config.pipelines.map(pipelineArn)), ...engineRoles(config) },
     Outputs: {
       PipelineRoleArn: { Description: 'ARN of the pipeline role', Value: getAtt(PIPELINE_ROLE, 'Arn'), Export: { Name: sub(names.export(P.prefix, 'pipeline-role-arn')) } },
       BuildRoleArn: { Description: 'ARN of the build role', Value: getAtt(BUILD_ROLE, 'Arn'), Export: { Name: sub(names.export(P.prefix, 'build-role-arn')) } },
     },
   };
-  return merge(description, shared, ...plans.map((plan) => pipelineResources(config, plan)));
+  return merge(description, shared, ...plans.map((plan) => pipelineResources(config, plan, ctx)));
 }

@@ -1,5 +1,6 @@
 import { Template, Value } from '../cfn-types';
-import type { Config } from '../config';
+import type { Config, Stage } from '../config';
+import { stageRegions } from '../central/pipeline-plan';
 import { sub, P } from '../cfn';
 import { names } from '../names';
 import { artifactBucketArns, ciKeyUseViaS3, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ, Statement } from '../policies/document';
@@ -45,6 +46,46 @@ function codedeployStatement(config: Config): Statement[] {
   ];
 }
 
+/** Each (name, region) once, in config order: a project or function in every region its stages deploy to. */
+function perRegion(config: Config, pick: (s: Stage) => string | undefined): Array<{ name: string; region: string }> {
+  const out = new Map<string, { name: string; region: string }>();
+  for (const p of config.pipelines) {
+    for (const s of p.stages) {
+      const name = pick(s);
+      if (name !== undefined) for (const region of stageRegions(config, s)) out.set(`${region}/${name}`, { name, region });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * codebuild: stages start the named projects in this account and watch their builds (the calls
+ * CodePipeline's CodeBuild action makes with its role: StartBuild, BatchGetBuilds); lambda: stages
+ * invoke the named functions. Nothing when no stage uses them.
+ */
+function targetActionStatements(config: Config): Statement[] {
+  const out: Statement[] = [];
+  const projects = perRegion(config, (s) => s.codebuild?.project);
+  if (projects.length > 0) {
+    out.push({
+      Sid: 'StartConfiguredBuilds',
+      Effect: 'Allow',
+      Action: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild'],
+      Resource: projects.map((x) => sub(`arn:${P.partition}:codebuild:${x.region}:${P.account}:project/${x.name}`)),
+    });
+  }
+  const functions = perRegion(config, (s) => s.lambda?.function);
+  if (functions.length > 0) {
+    out.push({
+      Sid: 'InvokeConfiguredFunctions',
+      Effect: 'Allow',
+      Action: 'lambda:InvokeFunction',
+      Resource: functions.map((x) => sub(`arn:${P.partition}:lambda:${x.region}:${P.account}:function:${x.name}`)),
+    });
+  }
+  return out;
+}
+
 export function crossAccountStatements(config: Config): Statement[] {
   const artifacts = artifactBucketArns(true);
   return [
@@ -66,6 +107,7 @@ export function crossAccountStatements(config: Config): Statement[] {
     { Sid: 'ListArtifactBuckets', Effect: 'Allow', Action: S3_BUCKET_READ, Resource: artifacts.buckets },
     ciKeyUseViaS3('UseArtifactKeyThroughS3', true),
     ...codedeployStatement(config),
+    ...targetActionStatements(config),
   ];
 }
 

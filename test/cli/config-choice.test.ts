@@ -97,13 +97,13 @@ test('a CodePipeline rule broken in the config is reported under the config file
   expect(err).toMatch(/^config: acme\.yaml \(--config\)\nerror: invalid config acme\.yaml: 1 problem\n {2}pipelines\[0\]\.stages\[0\]\.custom: custom \(Jenkins-style\) actions cannot be cross-account/);
 });
 
-test('the 50-action rule found with the real accounts (plan renders what deploy sends) names the config file', async () => {
-  // Root/Workloads/Prod holds 20 accounts: 20 accounts x 2 regions x 2 actions = 80 > 50.
-  const dir = scratch({
-    'acme.yaml': GOOD_CONFIG.replace('prod: { ous: [Root/Workloads/Prod] }', 'prod: { ous: [Root/Workloads/Prod], regions: [eu-west-1, us-east-1] }'),
-  });
+test("CodePipeline's per-pipeline limits found with the real accounts (plan renders what deploy sends) name the config file", async () => {
+  // Root/Workloads/Prod holds 20 accounts: 20 accounts x 13 regions x 2 actions = 520, over 500 per pipeline:
+  // more accounts than the stage could ever reach, found while listing them.
+  const regions = 'eu-west-1, us-east-1, us-east-2, us-west-1, us-west-2, eu-central-1, eu-west-2, eu-west-3, eu-north-1, ap-south-1, ap-northeast-1, ap-southeast-1, ca-central-1';
+  const dir = scratch({ 'acme.yaml': GOOD_CONFIG.replace('prod: { ous: [Root/Workloads/Prod] }', `prod: { ous: [Root/Workloads/Prod], regions: [${regions}] }`) });
   const r = await cli(['plan', '--config', 'acme.yaml'], { cwd: dir });
   expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(/error: invalid config acme\.yaml: 1 problem\n {2}pipelines\[0\]\.stages\[1\]: stage "Prod" needs 80 actions/);
+  expect(r.stderr).toMatch(/error: invalid config acme\.yaml: 1 problem\n {2}pipelines\[0\]\.stages\[1\]: stage "app\/Prod" deploys to target "prod", which holds more than 19 ACTIVE accounts \(listing stopped there\); .* here in 13 regions, /);
   expect(fake.mutatingCalls()).toEqual([]);
 }, 30_000);

@@ -181,19 +181,21 @@ function shorthand(word: string): [string, string] {
   return [m![1], m![2] !== undefined ? m![2].replace(/\\(["\\])/g, '$1') : m![3]];
 }
 
-test("an organization where deploy's pipeline would exceed CodePipeline's 50 actions per stage: plan refuses, params still gives dist/'s values", async () => {
-  fake = standardOrg({ accounts: 70 }).install();
+test("an organization where deploy's pipeline would exceed CodePipeline's 500 actions per pipeline: plan refuses, params still gives dist/'s values", async () => {
+  fake = standardOrg({ accounts: 600 }).install();
   const config = testConfig();
   const file = configFile(config);
   const plan = await cli(['plan', '--config', file]);
   expect(plan.code).toBe(2);
-  expect(plan.stderr).toContain(`stage "NonProd" needs 56 actions (28 accounts x 1 regions x 2); CodePipeline allows 50 per stage`);
+  expect(plan.stderr).toContain(
+    'pipeline "app" needs 963 actions in 23 stages; CodePipeline allows 500 actions and 50 stages per pipeline. Stage "NonProd" deploys to 240 accounts (2 actions each); beside the rest of the pipeline 8 accounts fit.',
+  );
   const r = await params(config);
   expect(requiredValues(config, r).filter(([, , v]) => v === undefined)).toEqual([['xacct-regional-store-<region>', 'PrimaryKeyArn', undefined]]);
   expect(fake.mutatingCalls()).toEqual([]);
   const nonprod = fake.accountsUnder(fake.ou('Root/Workloads/NonProd'));
   expect(r.templates.find((t) => t.name === 'xacct-pipeline')!.notes[0]).toBe(
-    `AppNonProdAccountId: target nonprod has 28 accounts (${nonprod.slice(0, 10).join(', ')} and 18 more); dist/'s pipeline deploys stage NonProd to one, the first is given (xacct deploy deploys to each)`,
+    `AppNonProdAccountId: target nonprod has 240 accounts (${nonprod.slice(0, 10).join(', ')} and 230 more); dist/'s pipeline deploys stage NonProd to one, the first is given (xacct deploy deploys to each)`,
   );
 });
 

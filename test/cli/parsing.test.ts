@@ -79,7 +79,7 @@ test('AWS options are offered only by commands that call AWS', async () => {
   ] as const) {
     const r = await cli([...args]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error: unknown option --${option} for xacct ${args[0]}: only commands that call AWS take it (params, plan, deploy, status, destroy)`);
+    expect(r.stderr).toContain(`error: unknown option --${option} for xacct ${args[0]}: only commands that call AWS take it (params, plan, deploy, rollout, status, destroy)`);
   }
   expect(existsSync(join(dir, 'out'))).toBe(false);
   for (const c of commands.filter((x) => x.aws)) {

@@ -70,7 +70,7 @@ test('union fields report by their own path with their own expected shapes', () 
   expect(m['two sources']).toEqual(['pipelines[0].source: has codecommit and s3; keep exactly one of codecommit, s3, connection']);
   expect(m['misspelled source kind']).toEqual(['pipelines[0].source.codecomit: unknown key; expected exactly one of codecommit, s3, connection; did you mean "codecommit"?']);
   expect(m['no source kind'][0]).toMatch(/^pipelines\[0\]\.source: expected exactly one of codecommit/);
-  expect(m['two deploy kinds']).toEqual(['pipelines[0].stages[0]: a stage needs exactly one of cloudformation, codedeploy or custom; it has cloudformation and codedeploy']);
+  expect(m['two deploy kinds']).toEqual(['pipelines[0].stages[0]: a stage needs exactly one of cloudformation, codedeploy, stackset, codebuild, lambda or custom; it has cloudformation and codedeploy']);
   expect(m['parameters value a list']).toEqual(['pipelines[0].stages[0].cloudformation.parameters.Env: expected text, a number or true/false, got a list']);
   expect(m['approval object typo']).toEqual(['pipelines[0].stages[0].approval.coment: unknown key; did you mean "comment"?']);
   expect(m['misspelled stage key']).toEqual(['pipelines[0].stages[0].cloudformaton: unknown key; did you mean "cloudformation"?']);

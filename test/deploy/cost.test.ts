@@ -1,7 +1,7 @@
 import { FakeAws, standardOrg } from '../support/fake-aws';
 import { costRow, mutating, total } from '../../bench/api-cost';
 import { progressRow } from '../../bench/progress-cost';
-import { XacctError } from '../../deploy/errors';
+import { describeFailure } from '../../deploy/cli';
 import { deploy, testConfig } from '../support/deploy-harness';
 
 describe('what a deploy reads from Organizations', () => {
@@ -27,11 +27,10 @@ describe('what a deploy reads from Organizations', () => {
     // 2,000 workload accounts: Root/Workloads/Prod and its Payments OU hold 800 of them.
     fake = standardOrg({ accounts: 2000, orgPageSize: 20 }).install();
     const run = await deploy(testConfig());
-    expect(run.error).toBeInstanceOf(XacctError);
-    const err = run.error as XacctError;
-    expect(err.exitCode).toBe(2);
+    const failure = describeFailure(run.error);
+    expect(failure.exitCode).toBe(2);
     // NonProd (800 accounts) is the first stage's target: 249 account-regions at most (500 actions, 2 per account and region, Source and Build).
-    expect(err.message).toMatch(/^pipelines\[0\]\.stages\[0\] \(app\/NonProd\): target "nonprod" holds more than 249 ACTIVE accounts .*"Quotas in AWS CodePipeline"/);
+    expect(failure.message).toMatch(/^invalid config pipelines: 1 problem\n {2}pipelines\[0\]\.stages\[0\]: stage "app\/NonProd" deploys to target "nonprod", which holds more than 249 ACTIVE accounts .*"Quotas in AWS CodePipeline"/);
     expect(fake.mutatingCalls()).toEqual([]);
     // 250 accounts of 20 a page: 13 pages, then no further page of any OU below it.
     expect(fake.count('ListAccountsForParent')).toBe(13);
@@ -39,9 +38,9 @@ describe('what a deploy reads from Organizations', () => {
 });
 
 describe('no-op and progress cost do not grow with the organization (the formulas bench/results.md checks at 10 to 5,000 accounts)', () => {
-  test.each(['roles', 'pipelines'] as const)('%s: a no-op deploy and a plan make the formula\'s calls, the same at 10 and at 1,000 accounts, none mutating', async (variant) => {
-    const small = (await costRow({ accounts: 10, depth: 3, variant }))!;
-    const large = (await costRow({ accounts: 1000, depth: 3, variant }))!;
+  test.each(['roles', 'pipelines', 'stackset-stages'] as const)('%s: a no-op deploy and a plan make the formula\'s calls, the same at 10 and at 1,000 accounts, none mutating', async (variant) => {
+    const small = await costRow({ accounts: 10, depth: 3, variant });
+    const large = await costRow({ accounts: 1000, depth: 3, variant });
     expect(small.noop).toEqual(small.expectedNoop);
     expect(small.plan).toEqual(small.expectedPlan);
     expect(large.noop).toEqual(small.noop);

@@ -37,6 +37,8 @@ interface Call {
 /** The action a recorded API call is authorized as (the one exception: S3's ListBuckets). */
 function actionOf(service: string, op: string): string {
   if (service === 's3' && op === 'ListBuckets') return 's3:ListAllMyBuckets';
+  // "HeadObject - Amazon Simple Storage Service": "To use HEAD, you must have the s3:GetObject permission."
+  if (service === 's3' && op === 'HeadObject') return 's3:GetObject';
   return `${service}:${op}`;
 }
 
@@ -76,6 +78,10 @@ async function recordedCalls(fake: FakeAws): Promise<Call[]> {
   for (const c of fake.calls) {
     const action = actionOf(c.service, c.op);
     out.push({ action, resource: await resourceOf(action, c.input, c.region, fake.managementAccountId), from: `${c.service}:${c.op} ${JSON.stringify(c.input).slice(0, 120)}` });
+    if (c.service === 's3' && c.op === 'HeadObject') {
+      // Without s3:ListBucket a missing key answers 403, not 404 ("HeadObject - Amazon Simple Storage Service"): deploy would stop instead of uploading.
+      out.push({ action: 's3:ListBucket', resource: `arn:aws:s3:::${String(c.input.Bucket)}`, from: `s3:HeadObject of a missing key answering 404 ${c.input.Key}` });
+    }
     if (action === 's3:PutObject' && c.input.SSEKMSKeyId) {
       // SSE-KMS: S3 asks KMS for a data key on the caller's behalf.
       out.push({
@@ -226,12 +232,15 @@ describe('the deployer policy', () => {
   beforeAll(async () => {
     fake = standardOrg({ accounts: 10 }).install();
     // A large pipeline template goes through the templates bucket; a second region brings a regional store.
+    // The first pipeline also rolls a stackset: stage out and updates itself: the engine and resolved config go to the templates bucket.
     const pipelines = Array.from({ length: 5 }, (_, i) => ({
       name: `app${i}`,
       source: { codecommit: { repository: `app${i}`, branch: 'main' } },
+      ...(i === 0 ? { selfUpdate: true } : {}),
       stages: [
         { name: 'NonProd', target: 'nonprod', regions: ['eu-west-1', 'us-east-1'], cloudformation: { stackName: `app${i}`, template: 'BuildOutput::template.yml' } },
         { name: 'Prod', target: 'prod', approval: true, cloudformation: { stackName: `app${i}`, template: 'BuildOutput::template.yml' } },
+        ...(i === 0 ? [{ name: 'Fleet', target: 'prod', approval: true, stackset: { template: 'BuildOutput::fleet.yml' } }] : []),
       ],
     })) as ConfigInput['pipelines'];
     const config = testConfig({ automationRole: true, targets: { nonprod: { ous: ['Root/Workloads/NonProd'], regions: ['eu-west-1', 'us-east-1'] }, prod: { ous: ['Root/Workloads/Prod'] } }, pipelines });

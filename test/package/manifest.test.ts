@@ -37,7 +37,7 @@ describe('package.json', () => {
     expect(license).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
     expect(license).toMatch(/END OF TERMS AND CONDITIONS/);
     expect(pkg.engines.node).toBe('>=20.19 <25');
-    expect(pkg.scripts.prepack).toBe('tsc -p tsconfig.build.json');
+    expect(pkg.scripts.prepack).toBe('tsc -p tsconfig.build.json && node deploy/rollout/bundle.mjs');
   });
 
   test('CHANGELOG.md names the current version first', () => {

@@ -116,6 +116,8 @@ describe(`the ${pkg.name} package: packed from a checkout without lib/, installe
 
   test('the tarball holds the compiled CLI, the schema, LICENSE, CHANGELOG and the suppressions; no tests, sources, .ci/ or build state', () => {
     expect(files).toEqual(expect.arrayContaining(['lib/deploy/cli.js', 'lib/templates-src/index.js', 'dist/config.schema.json', 'LICENSE', 'README.md', 'CHANGELOG.md', '.lint-suppressions.yaml', 'package.json']));
+    // xacct's engine, the one file xacct deploy puts into the templates bucket for the pipeline.
+    expect(files).toContain('lib/deploy/rollout/xacct-engine.js');
     expect(files.filter((f) => /(^|\/)test\/|\.test\.|^\.ci\/|tsbuildinfo|^lib\/(bench|test)\/|\.ts$/.test(f))).toEqual([]);
     expect(files.filter((f) => f.includes('/') && !f.startsWith('lib/templates-src/') && !f.startsWith('lib/deploy/'))).toEqual(['dist/config.schema.json']);
   });
@@ -145,6 +147,15 @@ describe(`the ${pkg.name} package: packed from a checkout without lib/, installe
     const r = await sh(cmd, [...pre, '--help'], app);
     expect(r.code).toBe(0);
     for (const command of ['build', 'lint', 'deploy', 'plan', 'status', 'destroy']) expect(r.stdout).toMatch(new RegExp(`xacct ${command}\\b`));
+  });
+
+  test('the installed engine, copied alone into an empty folder, runs xacct rollout --help', async () => {
+    const alone = join(work, 'engine-alone');
+    mkdirSync(alone);
+    cpSync(join(app, 'node_modules', pkg.name, 'lib', 'deploy', 'rollout', 'xacct-engine.js'), join(alone, 'xacct.js'));
+    const r = await sh('node', ['xacct.js', 'rollout', '--help'], alone);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^xacct rollout\n/);
   });
 
   test(`xacct --version prints ${pkg.version}`, async () => {

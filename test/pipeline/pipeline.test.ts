@@ -230,10 +230,10 @@ describe('at deploy time with 100 target accounts', () => {
     expect(s.Condition.ArnLike['kms:EncryptionContext:aws:s3:arn']).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Prefix}-templates-${AWS::AccountId}-${AWS::Region}*' });
   });
 
-  test('100 accounts in one stage is refused with a message that suggests splitting the stage', () => {
+  test('100 accounts in one stage become four consecutive stages of 25 accounts, the approval before the first', () => {
     const big: DeployContext = { ...ctx, targets: { ...ctx.targets, prod: { ...ctx.targets.prod, accounts: accounts(100, 300000000000) } } };
-    expect(() => pipelineTemplate(fixtureConfig('default'), big)).toThrow(
-      /pipelines\[0\]\.stages\[1\]: stage "Prod" needs 200 actions \(100 accounts x 1 regions x 2\); CodePipeline allows 50 per stage\. Split the target/,
-    );
+    const stages = actionsOf(synth(pipelineTemplate(fixtureConfig('default'), big)));
+    expect(stages.map((s) => s.Name)).toEqual(['Source', 'Build', 'NonProd', 'ApproveProd', 'Prod-1', 'Prod-2', 'Prod-3', 'Prod-4']);
+    expect(stages.slice(4).map((s) => s.Actions.length)).toEqual([50, 50, 50, 50]);
   });
 });

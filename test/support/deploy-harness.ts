@@ -8,6 +8,7 @@ import { FakeClock } from './clock';
 import { MemoryIo } from './io';
 import { installedFake, SOURCE_ACCOUNT } from './fake-aws';
 import { onSdkTime } from './sdk-time';
+import type { EngineSource } from '../../deploy/rollout/engine';
 
 export function testConfig(overrides: Partial<ConfigInput> = {}): Config {
   return parseConfig({
@@ -35,13 +36,20 @@ export interface Run {
   clock: FakeClock;
 }
 
+/**
+ * A stand-in for xacct's engine bundle (built by `make build`, which the tests do not need): deploy
+ * hashes and uploads whatever it is given. test/package/engine.test.ts runs the real bundle.
+ */
+export const TEST_ENGINE: EngineSource = () => ({ body: Buffer.from('// xacct engine (test stand-in)\n'), path: 'test/support/deploy-harness.ts' });
+
 /** `maxAttempts`: the SDK's attempts per call (deploy/aws.ts's default otherwise). */
-export async function deploy(config: Config, o: { yes?: boolean; clock?: FakeClock; maxAttempts?: number } = {}): Promise<Run> {
+export async function deploy(config: Config, o: { yes?: boolean; clock?: FakeClock; maxAttempts?: number; engine?: EngineSource } = {}): Promise<Run> {
   const io = new MemoryIo();
   const clock = o.clock ?? new FakeClock();
   const clients = installedFake().clients({ region: config.homeRegion, maxAttempts: o.maxAttempts });
   try {
-    const result = await onSdkTime(() => runDeploy(config, { clients, io, clock, confirm: { yes: Boolean(o.yes), interactive: false, ask: async () => false } }));
+    const confirm = { yes: Boolean(o.yes), interactive: false, ask: async () => false };
+    const result = await onSdkTime(() => runDeploy(config, { clients, io, clock, confirm, engine: o.engine ?? TEST_ENGINE }));
     return { result, io, clock };
   } catch (error) {
     return { error, io, clock };

@@ -1,7 +1,7 @@
 /**
  * A stateful in-memory AWS Organization that answers the SDK at the HTTP request-handler level:
  * Organizations, STS, CloudFormation (stacks, change sets, service-managed StackSets and their
- * operations) and S3 PutObject. Real SDK clients send real requests to it (`fake.clients(...)`, or
+ * operations) and S3 PutObject and HeadObject. Real SDK clients send real requests to it (`fake.clients(...)`, or
  * `fake.listen()` for the CLI over HTTP), so the SDK's serializers, retry strategy and adaptive rate
  * limiter and xacct's own middleware all run. Every request is recorded (`calls`) and counted by
  * operation. The wire protocols are in fake-wire.ts, templates and parameters in fake-templates.ts,
@@ -592,6 +592,7 @@ export class FakeAws {
       },
       s3: {
         PutObject: (i, r) => this.s3.putObject(i as PutObjectInput, r),
+        HeadObject: (i) => this.s3.headObject(i as { Bucket: string; Key: string }),
         // "ListBuckets - Amazon Simple Storage Service": every bucket the caller's account owns, whatever the region.
         ListBuckets: () => ({ Buckets: [...this.s3.buckets.keys()].sort().map((Name) => ({ Name })) }),
       },

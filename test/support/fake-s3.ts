@@ -127,6 +127,22 @@ export class FakeS3 {
     };
   }
 
+  /**
+   * HeadObject: the object's headers; a missing bucket or key is a bare 404, which the SDK names
+   * NotFound (a HEAD response carries no error body: "HeadObject - Amazon Simple Storage Service").
+   */
+  headObject(i: { Bucket: string; Key: string }): Record<string, string | undefined> {
+    const object = this.buckets.get(i.Bucket)?.objects.get(i.Key);
+    if (!object) throw new FakeFault('NotFound', 'Not Found', 404);
+    return {
+      ETag: object.etag,
+      'Content-Length': String(Buffer.byteLength(object.body)),
+      'Content-Type': object.contentType,
+      'x-amz-server-side-encryption': object.sse ?? 'AES256',
+      'x-amz-server-side-encryption-aws-kms-key-id': object.sse === 'aws:kms' ? object.kmsKeyId : undefined,
+    };
+  }
+
   /** Bucket and key of an S3 object URL, virtual-hosted or path style. */
   static parseUrl(url: string): { bucket: string; key: string } | undefined {
     let u: URL;

@@ -11,6 +11,7 @@
  *   epoch-second timestamps; errors are `{"__type", "Message"}` (AWS JSON 1.1 protocol).
  * - S3 PutObject is REST-XML: `PUT /<key>` on the bucket's host (or path style), headers for SSE,
  *   the object as the body; errors are `<Error><Code>` (Amazon S3 API Reference, "Error responses").
+ *   HeadObject is `HEAD /<key>`: headers only, a missing key 404 with no body.
  *
  * Request inputs are read through the SDK's own operation schemas, so a list is a list even when it
  * is empty (`Capabilities=`) and booleans and numbers arrive typed, as the service parses them.
@@ -150,8 +151,13 @@ function s3Request(req: HttpRequest, region: string): WireRequest {
   if (req.method === 'GET' && (req.path === '/' || req.path === '') && !/^(.+)\.s3[.-]/.test(req.hostname)) {
     return { service: 's3', op: 'ListBuckets', region, input: { ContinuationToken: query['continuation-token'], MaxBuckets: query['max-buckets'] } as Input };
   }
+  // HeadObject: `HEAD /<key>` ("HeadObject - Amazon Simple Storage Service"): the object's metadata, no body.
+  if (req.method === 'HEAD' && Object.keys(query).every((k) => k === 'x-id')) {
+    const { bucket, key } = s3Target(req);
+    return { service: 's3', op: 'HeadObject', region, input: { Bucket: bucket, Key: key } };
+  }
   if (req.method !== 'PUT' || 'uploadId' in query || 'partNumber' in query || Object.keys(query).some((k) => k !== 'x-id')) {
-    throw new FakeFault('NotImplemented', `the in-memory S3 answers PutObject only (got ${req.method} ${req.path})`, 501);
+    throw new FakeFault('NotImplemented', `the in-memory S3 answers PutObject, HeadObject and ListBuckets only (got ${req.method} ${req.path})`, 501);
   }
   const { bucket, key } = s3Target(req);
   const h = (name: string) => header(req, name);

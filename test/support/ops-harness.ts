@@ -16,6 +16,9 @@ import { FakeClock } from './clock';
 import { MemoryIo } from './io';
 import { FAKE_CREDENTIALS, installedFake } from './fake-aws';
 import { onSdkTime } from './sdk-time';
+import { TEST_ENGINE } from './deploy-harness';
+import { runRollout, RolloutResult } from '../../deploy/rollout';
+import type { RolloutPreview } from '../../deploy/rollout/preview';
 
 export interface OpsRun<T> {
   result?: T;
@@ -36,7 +39,14 @@ async function capture<T>(fn: (io: MemoryIo, clock: FakeClock) => Promise<T>, cl
 export const clientsFor = (config: Config) => installedFake().clients({ region: config.homeRegion });
 
 export function plan(config: Config, o: { attach?: boolean; clock?: FakeClock } = {}): Promise<OpsRun<PlanReport>> {
-  return capture((io, clock) => runPlan(config, { clients: clientsFor(config), io, clock, attach: o.attach ?? true }), o.clock);
+  return capture((io, clock) => runPlan(config, { clients: clientsFor(config), io, clock, attach: o.attach ?? true, engine: TEST_ENGINE }), o.clock);
+}
+
+/** `xacct rollout` of one stackset: stage, with the template text written to a file first. */
+export function rollout(config: Config, args: { pipeline: string; stage: string; template: string; preview?: boolean; summaryFile?: string }): Promise<OpsRun<RolloutResult | RolloutPreview>> {
+  const file = join(mkdtempSync(join(tmpdir(), 'xacct-rollout-')), 'template.json');
+  writeFileSync(file, args.template);
+  return capture((io, clock) => runRollout(config, { ...args, template: file }, { clients: clientsFor(config), io, clock }));
 }
 
 export function status(config: Config, o: { drift?: boolean } = {}): Promise<OpsRun<StatusReport>> {
