@@ -77,6 +77,10 @@ function accountGroup(config: Config, group: string, facts: RoleFact[], ciRoles:
   return { nodes, edges };
 }
 
+/** Pipelines whose CodeCommit repository sits in `account`. */
+const pipelinesReading = (config: Config, account: string) =>
+  config.pipelines.filter((p) => 'codecommit' in p.source && p.source.codecommit.account === account).map((p) => p.name);
+
 const factsOf = (config: Config, entries: TemplateEntry[]) =>
   entries.flatMap((e) => roleFacts({ name: e.name, template: synth(e.build(config)) as unknown as JsonObject }));
 
@@ -87,12 +91,14 @@ export function diagramModel(config: Config): DiagramModel {
   const groups: DiagramGroup[] = [];
   const edges: DiagramEdge[] = [];
   for (const entry of enabled.filter((e) => e.placement === 'source')) {
-    const t = { name: entry.name, template: synth(entry.build(config)) as unknown as JsonObject };
     for (const instance of entry.instances?.(config) ?? []) {
+      const t = { name: entry.name, template: synth(entry.build(config, undefined, instance)) as unknown as JsonObject };
       const g = accountGroup(config, `src_${id(instance.suffix)}`, roleFacts(t), ciRoles);
       if (hasEventRule(t)) {
-        g.nodes.push({ id: `src_${id(instance.suffix)}_rule`, label: 'EventBridge rule → CI default bus', shape: 'rule' });
-        g.edges.push({ from: `src_${id(instance.suffix)}_rule`, to: `pl_${id(instance.suffix)}`, label: 'repository events', kind: 'flow' });
+        g.nodes.push({ id: `src_${id(instance.suffix)}_rule`, label: 'EventBridge rules → CI default bus', shape: 'rule' });
+        for (const pl of pipelinesReading(config, instance.account)) {
+          g.edges.push({ from: `src_${id(instance.suffix)}_rule`, to: `pl_${id(pl)}`, label: 'repository events', kind: 'flow' });
+        }
       }
       groups.push({ id: `SRC_${id(instance.suffix)}`, label: `source account ${instance.account} (${entry.name})`, nodes: g.nodes });
       edges.push(...g.edges);

@@ -32,7 +32,7 @@ describe('destroy', () => {
     const roles = deletes.find((c) => c.input.StackSetName === 'xacct-cross-account-role')!;
     expect(roles.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: [fake.ou('Root/Workloads/NonProd'), fake.ou('Root/Workloads/Prod')].sort() });
     expect(roles.input.RetainStacks).toBe(false);
-    const source = deletes.find((c) => c.input.StackSetName === 'xacct-codecommit-source-app')!;
+    const source = deletes.find((c) => c.input.StackSetName === 'xacct-codecommit-source-333333333333')!;
     expect(source.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: [fake.ou('Root/Infrastructure')], Accounts: [SOURCE_ACCOUNT], AccountFilterType: 'INTERSECTION' });
 
     // Order: every StackSet deleted before any stack; protection off before each DeleteStack; pipeline first, key last.

@@ -49,9 +49,18 @@ describe('the graph model', () => {
     const m = diagramModel(fixtureConfig('cross-account-source'));
     const src = m.groups.find((g) => g.id.startsWith('SRC_'))!;
     expect(src.label).toMatch(/^source account \d{12} \(codecommit-source\)$/);
-    expect(src.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['xacct-source-access', 'xacct-source-events', 'EventBridge rule → CI default bus']));
+    expect(src.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['xacct-source-access', 'xacct-source-events', 'EventBridge rules → CI default bus']));
     expect(edge(m, 'xacct-pipeline', 'xacct-source-access')).toHaveLength(1);
     expect(m.edges.some((e) => e.from === `${src.nodes.find((n) => n.shape === 'rule')!.id}` && e.label === 'repository events' && e.to.startsWith('pl_'))).toBe(true);
+  });
+
+  test('pipelines sharing a source account: one account group, its rules feeding every pipeline that reads there', () => {
+    const m = diagramModel(fixtureConfig('shared-source'));
+    const sources = m.groups.filter((g) => g.id.startsWith('SRC_'));
+    expect(sources.map((g) => g.label)).toEqual(['source account 333333333333 (codecommit-source)']);
+    const rule = sources[0].nodes.find((n) => n.shape === 'rule')!.id;
+    expect(m.edges.filter((e) => e.from === rule).map((e) => e.to).sort()).toEqual(['pl_api', 'pl_api_hotfix', 'pl_web']);
+    expect(m.groups.find((g) => g.id === 'CI')!.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['pl_api', 'pl_api_hotfix', 'pl_web']));
   });
 
   test('optional templates appear when the config enables them: the automation role, the CodeDeploy instance policy', () => {
