@@ -10,6 +10,7 @@ import _S3BucketPolicy from 'cloudform-types/types/s3/bucketPolicy';
 import _SsmParameter from 'cloudform-types/types/ssm/parameter';
 import _IamRole from 'cloudform-types/types/iam/role';
 import _IamManagedPolicy from 'cloudform-types/types/iam/managedPolicy';
+import _IamInstanceProfile from 'cloudform-types/types/iam/instanceProfile';
 import _EventsRule from 'cloudform-types/types/events/rule';
 import _EventsBusPolicy from 'cloudform-types/types/events/eventBusPolicy';
 import _LogGroup from 'cloudform-types/types/logs/logGroup';
@@ -42,6 +43,7 @@ export namespace IAM {
   export const Role = _IamRole;
   export type Role = _IamRole;
   export const ManagedPolicy = _IamManagedPolicy;
+  export const InstanceProfile = _IamInstanceProfile;
 }
 export namespace Events {
   export const Rule = _EventsRule;

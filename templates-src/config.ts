@@ -122,7 +122,7 @@ const codedeployAction = z
       .string()
       .regex(/^[\w+=,.@-]{1,64}$/, { message: 'expected an IAM role name' })
       .optional()
-      .describe('EC2 instance role in the target accounts that reads the artifacts'),
+      .describe('EC2 instance role in the target accounts that reads the artifacts; default: <prefix>-codedeploy-instance, which xacct creates with its instance profile'),
   })
   .describe('deploy with CodeDeploy in each target account');
 

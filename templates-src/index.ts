@@ -11,6 +11,7 @@ import { cloudformationRole } from './target/cloudformation-role';
 import { readOnlyRole } from './target/read-only-role';
 import { automationRole } from './target/automation-role';
 import { codedeployInstancePolicy } from './target/codedeploy-instance-policy';
+import { codedeployInstanceRole, usesDefaultInstanceRole } from './target/codedeploy-instance-role';
 import { pipelineTemplate } from './central/pipeline';
 import { extraRegions } from './central/pipeline-plan';
 import { regionalStore } from './central/regional-store';
@@ -106,6 +107,7 @@ export const registry: TemplateEntry[] = [
   { name: 'read-only-role', placement: 'target', order: 10, summary: 'Read-only discovery role', build: readOnlyRole, enabled: always },
   { name: 'automation-role', placement: 'target', order: 10, summary: 'Artifact reader for CodeBuild/Lambda in target accounts', build: automationRole, enabled: (c) => c.automationRole },
   { name: 'codedeploy-instance-policy', placement: 'target', order: 10, summary: 'Managed policy for CodeDeploy instance roles to read artifacts', build: codedeployInstancePolicy, enabled: hasCodeDeploy, inDist: true },
+  { name: 'codedeploy-instance-role', placement: 'target', order: 10, summary: 'EC2 instance role and profile for CodeDeploy stages that name no instance role', build: codedeployInstanceRole, enabled: usesDefaultInstanceRole, inDist: true },
   { name: 'codecommit-source', placement: 'source', order: 15, summary: 'Source-access role and event forwarding for every repository a pipeline reads in that account', build: (c, _ctx, instance) => codecommitSource(c, instance?.account), enabled: (c) => sourceInstances(c).length > 0, inDist: true, instances: sourceInstances },
   { name: 'kms-key', placement: 'central', order: 20, summary: 'Customer-managed key for pipeline artifacts', build: kmsKey, enabled: always },
   { name: 'regional-store', placement: 'central', order: 25, summary: 'Artifact key replica and buckets for each extra pipeline region', build: regionalStore, enabled: (c) => extraRegions(c).length > 0, inDist: true, regions: extraRegions },

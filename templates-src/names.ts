@@ -36,6 +36,8 @@ export const names = {
   permissionsBoundary: (p: string) => `${p}-cfn-boundary`,
   codedeployInstancePolicy: (p: string) => `${p}-codedeploy-instance`,
   codedeployInstanceRole: (p: string) => `${p}-codedeploy-instance`,
+  // The instance profile EC2 instances launch with to get that role (the console names them alike).
+  codedeployInstanceProfile: (p: string) => `${p}-codedeploy-instance`,
   // GitHub Actions through OIDC (CI account): deploys from the named branch, plans on pull requests.
   githubDeployRole: (p: string) => `${p}-github-deploy`,
   githubPlanRole: (p: string) => `${p}-github-plan`,

@@ -177,6 +177,8 @@ describe('pattern 2: CodeDeploy into a target account', () => {
     expect(statementsIn(policy.PolicyDocument).flatMap((s) => asList<string>(s.Action))).toEqual(expect.arrayContaining(['s3:GetObject', 'kms:Decrypt']));
     expect(JSON.stringify(template('codedeploy', 'kms-key').Resources.ArtifactKey)).toContain(':role/site-instance');
     expect(JSON.stringify(template('codedeploy', 'buckets').Resources.ArtifactBucketPolicy)).toContain(':role/site-instance');
+    expect(policy.ManagedPolicyName).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance' });
+    expect(template('codedeploy', 'codedeploy-instance-policy').Outputs!.CodeDeployInstancePolicyArn.Export!.Name).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance-policy-arn' });
   });
 
   test('a CodeConnections source needs no polling rule and the role may use the connection', () => {

@@ -63,12 +63,16 @@ describe('the graph model', () => {
     expect(m.groups.find((g) => g.id === 'CI')!.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['pl_api', 'pl_api_hotfix', 'pl_web']));
   });
 
-  test('optional templates appear when the config enables them: the automation role, the CodeDeploy instance policy', () => {
+  test('optional templates appear when the config enables them: the automation role, the CodeDeploy instance policy and role', () => {
     const automation: Config = { ...defaultConfig(), automationRole: true };
     expect(labels(diagramModel(automation), 'T_prod')).toContain('xacct-automation');
     const codedeploy = diagramModel(fixtureConfig('codedeploy'));
     const policy = codedeploy.groups.flatMap((g) => g.nodes).find((n) => n.label === 'web-codedeploy-instance');
     expect(policy?.shape).toBe('policy');
+    expect(codedeploy.groups.flatMap((g) => g.nodes).some((n) => n.shape === 'role' && n.label === 'web-codedeploy-instance')).toBe(false);
+    const instanceRole = diagramModel(fixtureConfig('codedeploy-instance-role'));
+    const role = instanceRole.groups.find((g) => g.id === 'T_prod')!.nodes.find((n) => n.shape === 'role' && n.label === 'shop-codedeploy-instance');
+    expect(instanceRole.edges).toContainEqual({ from: role!.id, to: 'art', label: 'artifacts via S3 + KMS', kind: 'flow' });
   });
 
   test('a target template added to the registry appears, with its trust, without touching the diagram', () => {
