@@ -16,6 +16,9 @@ import _EventsBusPolicy from 'cloudform-types/types/events/eventBusPolicy';
 import _LogGroup from 'cloudform-types/types/logs/logGroup';
 import _CodeBuildProject from 'cloudform-types/types/codeBuild/project';
 import _Pipeline from 'cloudform-types/types/codePipeline/pipeline';
+import _EcrRepository from 'cloudform-types/types/ecr/repository';
+import _CodeArtifactDomain from 'cloudform-types/types/codeArtifact/domain';
+import _CodeArtifactRepository from 'cloudform-types/types/codeArtifact/repository';
 
 export type { default as Template } from 'cloudform-types/types/template';
 export { IntrinsicFunction } from 'cloudform-types/types/dataTypes';
@@ -57,4 +60,11 @@ export namespace CodeBuild {
 }
 export namespace CodePipeline {
   export const Pipeline = _Pipeline;
+}
+export namespace ECR {
+  export const Repository = _EcrRepository;
+}
+export namespace CodeArtifact {
+  export const Domain = _CodeArtifactDomain;
+  export const Repository = _CodeArtifactRepository;
 }

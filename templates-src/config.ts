@@ -90,6 +90,9 @@ const prefix = z
   })
   .meta({ pattern: PREFIX.source, maxLength: maxPrefixLength() });
 
+/** An IAM role name, or a pattern of one with `*` (IAM names: letters, digits and +=,.@_-, at most 64). */
+const roleNamePattern = z.string().regex(/^[\w+=,.@*-]{1,64}$/, { message: 'expected an IAM role name, * as a wildcard' });
+
 const parameterValue = z.union([z.string(), z.number(), z.boolean()]).describe('text, a number or true/false');
 const ARTIFACT_FILE = /^[A-Za-z0-9_-]+::.+$/;
 
@@ -239,6 +242,41 @@ export const configShape = z
       .prefault({})
       .describe('the CloudFormation execution role in target accounts'),
     automationRole: z.boolean().default(false).describe('add <prefix>-automation (artifact reader for CodeBuild/Lambda) to target accounts'),
+    ecr: z
+      .strictObject({
+        repositories: z
+          .array(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { message: 'expected a lowercase name (letters, digits, hyphens; up to 63)' }))
+          .min(1)
+          .describe('repository names; each is <prefix>/<name> in the CI account'),
+        encryption: z
+          .enum(['KMS', 'AES256'])
+          .default('KMS')
+          .describe("KMS: the artifact key; AES256: ECR's default, S3-managed keys. Fixed when a repository is created"),
+        untaggedImageDays: z.number().int().min(1).max(3650).default(14).describe('days before untagged images expire'),
+        keepImages: z.number().int().min(1).max(10000).default(100).describe('images kept per repository, newest first; older ones expire'),
+        pullRoles: z
+          .array(roleNamePattern)
+          .min(1)
+          .optional()
+          .describe('role names in the target accounts that may pull (* matches any characters); default: any principal of the target accounts'),
+      })
+      .optional()
+      .describe('ECR repositories in the CI account that the target accounts pull from'),
+    codeartifact: z
+      .strictObject({
+        repository: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/, { message: 'expected a CodeArtifact repository name (2-100 letters, digits, . _ -)' })
+          .default('shared')
+          .describe('repository in the domain <prefix>-packages'),
+        readRoles: z
+          .array(roleNamePattern)
+          .min(1)
+          .optional()
+          .describe('role names in the target accounts that may read packages (* matches any characters); default: any principal of the target accounts'),
+      })
+      .optional()
+      .describe('a CodeArtifact domain and repository in the CI account that the target accounts read packages from'),
     artifacts: z
       .strictObject({
         expireDays: z.number().int().min(1).max(3650).default(90).describe('days before artifacts expire'),

@@ -54,8 +54,36 @@ function ciGroup(config: Config, ciRoles: Set<keyof typeof names>): DiagramGroup
       ...roleNodes,
       ...config.pipelines.map((pl): DiagramNode => ({ id: `pl_${id(pl.name)}`, label: `pipeline ${names.pipelineName(p, pl.name)}`, shape: 'pipeline' })),
       ...extraRegions(config).map((r): DiagramNode => ({ id: `store_${id(r)}`, label: `regional store ${r}: key replica + bucket`, shape: 'store' })),
+      ...packageStores(config).map(({ node }) => node),
     ],
   };
+}
+
+/** The ECR repositories and the CodeArtifact repository of the CI account, with what fills them and what reads them. */
+function packageStores(config: Config): Array<{ node: DiagramNode; fill: string; read: string }> {
+  const p = config.prefix;
+  const images = (config.ecr?.repositories ?? []).map((r) => ({
+    node: { id: `ecr_${id(r)}`, label: `ECR ${names.ecrRepository(p, r)}`, shape: 'store' as const },
+    fill: 'push images',
+    read: 'pull images',
+  }));
+  const ca = config.codeartifact;
+  const packages = ca ? [{ node: { id: 'codeartifact', label: `CodeArtifact ${names.codeartifactDomain(p)}/${ca.repository}`, shape: 'store' as const }, fill: 'publish packages', read: 'read packages' }] : [];
+  return [...images, ...packages];
+}
+
+/** The build role fills the stores; any role of a target group's accounts (or the roles the config names) reads them. */
+function storeEdges(config: Config, groups: DiagramGroup[], ciRoles: Set<keyof typeof names>): DiagramEdge[] {
+  const stores = packageStores(config);
+  if (stores.length === 0) return [];
+  ciRoles.add('buildRole');
+  const edges: DiagramEdge[] = stores.map((st) => ({ from: 'ci_buildRole', to: st.node.id, label: st.fill, kind: 'flow' }));
+  for (const g of groups.filter((x) => x.id.startsWith('T_'))) {
+    const readers = `${g.id.toLowerCase()}_readers`;
+    g.nodes.push({ id: readers, label: 'roles of these accounts', shape: 'role' });
+    for (const st of stores) edges.push({ from: readers, to: st.node.id, label: st.read, kind: 'flow' });
+  }
+  return edges;
 }
 
 /** One account group's nodes and edges: every role and policy of the templates deployed there. */
@@ -110,6 +138,7 @@ export function diagramModel(config: Config): DiagramModel {
     groups.push({ id: `T_${id(name)}`, label: `target ${name}: ${t.ous.join(', ')}`, nodes: g.nodes });
     edges.push(...g.edges);
   }
+  edges.push(...storeEdges(config, groups, ciRoles));
   for (const pl of config.pipelines) if (ciRoles.has('pipelineRole')) edges.push({ from: `pl_${id(pl.name)}`, to: 'ci_pipelineRole', kind: 'link' });
   edges.push({ from: ART, to: 'key', kind: 'link' });
   return { groups: [ciGroup(config, ciRoles), ...groups], edges };

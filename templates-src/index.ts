@@ -15,6 +15,8 @@ import { codedeployInstanceRole, usesDefaultInstanceRole } from './target/codede
 import { pipelineTemplate } from './central/pipeline';
 import { extraRegions } from './central/pipeline-plan';
 import { regionalStore } from './central/regional-store';
+import { ecrRepositories } from './central/ecr';
+import { codeartifactRepository } from './central/codeartifact';
 import { codecommitSource } from './source/codecommit-source';
 import { sourceAccounts } from './policies/document';
 
@@ -112,6 +114,8 @@ export const registry: TemplateEntry[] = [
   { name: 'kms-key', placement: 'central', order: 20, summary: 'Customer-managed key for pipeline artifacts', build: kmsKey, enabled: always },
   { name: 'regional-store', placement: 'central', order: 25, summary: 'Artifact key replica and buckets for each extra pipeline region', build: regionalStore, enabled: (c) => extraRegions(c).length > 0, inDist: true, regions: extraRegions },
   { name: 'buckets', placement: 'central', order: 25, summary: 'Artifact, templates and access-log buckets', build: buckets, enabled: always },
+  { name: 'ecr', placement: 'central', order: 25, summary: 'ECR repositories the target accounts pull images from', build: ecrRepositories, enabled: (c) => c.ecr !== undefined },
+  { name: 'codeartifact', placement: 'central', order: 25, summary: 'CodeArtifact domain and repository the target accounts read packages from', build: codeartifactRepository, enabled: (c) => c.codeartifact !== undefined },
   { name: 'pipeline', placement: 'central', order: 40, summary: 'Pipelines, build projects, their roles and triggers', build: pipelineTemplate, enabled: (c) => c.pipelines.length > 0 },
 ];
 

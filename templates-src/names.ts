@@ -46,6 +46,10 @@ export const names = {
   bucket: (p: string, kind: BucketKind, account: string, region: string) => `${p}-${kind}-${account}-${region}`,
   keyAlias: (p: string) => `alias/${p}-artifacts`,
 
+  // Container and package stores of the CI account, read from the target accounts.
+  ecrRepository: (p: string, name: string) => `${p}/${name}`,
+  codeartifactDomain: (p: string) => `${p}-packages`,
+
   // Stacks and StackSets.
   stack: (p: string, template: string) => `${p}-${template}`,
   /** A CI-account stack; templates deployed once per extra region carry the region. */

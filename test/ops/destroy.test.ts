@@ -7,6 +7,7 @@ import { FakeAws, SOURCE_ACCOUNT, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
 import { cli, configFile, destroy } from '../support/ops-harness';
 import { XacctError } from '../../deploy/errors';
+import { removalHint } from '../../deploy/destroy';
 
 let fake: FakeAws;
 afterEach(() => fake?.restore());
@@ -109,4 +110,14 @@ describe('destroy', () => {
     expect(fake.count('DeleteStack')).toBe(0);
     expect(xacctStacks()).toHaveLength(3);
   });
+});
+
+test('retained container and package stores: how to remove each by hand', () => {
+  expect(removalHint('AWS::ECR::Repository', 'xacct/api', 'eu-west-1')).toBe('with its images (--force): aws ecr delete-repository --repository-name xacct/api --force --region eu-west-1');
+  expect(removalHint('AWS::CodeArtifact::Repository', 'arn:aws:codeartifact:eu-west-1:222222222222:repository/xacct-packages/shared', 'eu-west-1')).toBe(
+    'aws codeartifact delete-repository --domain xacct-packages --repository shared --region eu-west-1',
+  );
+  expect(removalHint('AWS::CodeArtifact::Domain', 'arn:aws:codeartifact:eu-west-1:222222222222:domain/xacct-packages', 'eu-west-1')).toBe(
+    'once its repositories are gone: aws codeartifact delete-domain --domain xacct-packages --region eu-west-1',
+  );
 });

@@ -174,3 +174,15 @@ test("Graphviz is not on xacct --help's path: the CLI's static imports reach nei
   // The build command is where it is loaded, on demand.
   expect([...staticImports(join(ROOT, 'templates-src', 'build.ts'))].some((f) => f.endsWith('diagram-svg.ts'))).toBe(true);
 });
+
+test('the container and package stores: in the CI account, filled by the build role, read from every target group', () => {
+  const m = diagramModel(fixtureConfig('stores'));
+  const ci = m.groups.find((g) => g.id === 'CI')!;
+  expect(ci.nodes.filter((n) => n.shape === 'store').map((n) => n.label)).toEqual(expect.arrayContaining(['ECR xacct/api', 'ECR xacct/worker', 'CodeArtifact xacct-packages/shared']));
+  expect(m.edges.filter((e) => e.from === 'ci_buildRole' && e.kind === 'flow').map((e) => `${e.to} ${e.label}`).sort()).toEqual(['codeartifact publish packages', 'ecr_api push images', 'ecr_worker push images']);
+  for (const g of m.groups.filter((x) => x.id.startsWith('T_'))) {
+    const readers = g.nodes.find((n) => n.label === 'roles of these accounts')!;
+    expect(m.edges.filter((e) => e.from === readers.id).map((e) => e.label).sort()).toEqual(['pull images', 'pull images', 'read packages']);
+  }
+  expect(diagramModel(fixtureConfig('default')).groups.flatMap((g) => g.nodes).some((n) => n.label.startsWith('ECR '))).toBe(false);
+});
