@@ -40,7 +40,7 @@ test: typecheck jest
 lint: $(STAMP_LIB)
 	node lib/deploy/cli.js lint --dir dist
 	node lib/deploy/cli.js lint --dir test/fixtures --fixtures
-	npx --no-install jest --ci test/lint/access-paths
+	npx --no-install jest --ci test/lint/access-paths test/lint/deployer-policy
 
 bench: $(STAMP_LIB)
 	npx --no-install tsc -p tsconfig.bench.json

@@ -10,6 +10,7 @@ import { builtName, distTemplates, Placement, SourceInstance, TemplateEntry } fr
 import { Deployment, deploymentsOf, placements } from './placement';
 import { names } from './names';
 import { renderReadme } from './readme';
+import { deployerPolicy } from './deployer-policy';
 import { dotDiagram } from './diagram';
 import { prepareSvgRenderer, renderSvg } from './diagram-svg';
 
@@ -154,6 +155,7 @@ export function buildDist(config: Config): BuildResult {
     }
   }
   files.set('config.schema.json', JSON.stringify(configJsonSchema(), null, 2) + '\n');
+  files.set('deployer-policy.json', JSON.stringify(deployerPolicy(config), null, 2) + '\n');
   // The accounts/roles/trust diagram as a picture, beside its Mermaid text in README.md.
   files.set(DIAGRAM_SVG, renderSvg(dotDiagram(config)));
   const manifest: Manifest = {

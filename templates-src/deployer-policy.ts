@@ -126,7 +126,17 @@ function centralResources(p: string): Statement[] {
       Condition: { StringEquals: { [`aws:ResourceTag/${PREFIX_TAG}`]: p } },
     },
     { Sid: 'CentralStackKeyAliases', Effect: 'Allow', Action: ['kms:CreateAlias', 'kms:DeleteAlias', 'kms:UpdateAlias', 'kms:ListAliases'], Resource: arn('kms', `alias/${p}-*`) },
-    { Sid: 'CentralStackBuckets', Effect: 'Allow', Action: 's3:*', Resource: [`arn:aws:s3:::${p}-*`] },
+    {
+      // Bucket-level actions only: `${p}-*` also matches every object ARN in those buckets, and the
+      // deployer has no business reading artifacts.
+      Sid: 'CentralStackBuckets',
+      Effect: 'Allow',
+      Action: [
+        's3:CreateBucket', 's3:DeleteBucket', 's3:ListBucket', 's3:GetBucket*', 's3:PutBucket*', 's3:DeleteBucketPolicy',
+        's3:GetEncryptionConfiguration', 's3:PutEncryptionConfiguration', 's3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration',
+      ],
+      Resource: `arn:aws:s3:::${p}-*`,
+    },
     { Sid: 'CentralStackPipelines', Effect: 'Allow', Action: 'codepipeline:*', Resource: arn('codepipeline', `${p}-*`) },
     { Sid: 'CentralStackBuildProjects', Effect: 'Allow', Action: 'codebuild:*', Resource: arn('codebuild', `project/${p}-*`) },
     { Sid: 'CentralStackLogGroups', Effect: 'Allow', Action: 'logs:*', Resource: [arn('logs', `log-group:/aws/codebuild/${p}-*`), arn('logs', `log-group:/aws/codebuild/${p}-*:*`)] },

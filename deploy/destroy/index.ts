@@ -35,6 +35,16 @@ export interface RetainedResource {
   remove: string;
 }
 
+/** A resource every instance of a StackSet keeps when the instance is deleted (DeletionPolicy Retain). */
+export interface RetainedInAccounts {
+  stackSet: string;
+  logicalId: string;
+  type: string;
+  name: string;
+  accounts: string[];
+  remove: string;
+}
+
 export interface DestroyResult {
   account: string;
   callAs: string;
@@ -43,6 +53,8 @@ export interface DestroyResult {
   stackSets: Array<{ name: string; instancesDeleted: number; operations: string[] }>;
   stacks: Array<{ name: string; region: string }>;
   retained: RetainedResource[];
+  /** Kept in the target accounts by design (the CloudFormation role and its boundary, for the app stacks). */
+  retainedInAccounts: RetainedInAccounts[];
 }
 
 export interface DestroyDeps extends CommandDeps {
@@ -71,6 +83,45 @@ export function removalHint(type: string, id: string, region: string): string {
     default:
       return `delete ${id} with the console or the service's CLI in ${region}`;
   }
+}
+
+const NAME_PROPERTY: Record<string, string> = { 'AWS::IAM::Role': 'RoleName', 'AWS::IAM::ManagedPolicy': 'ManagedPolicyName' };
+
+function removalInAccount(type: string, name: string): string {
+  if (type === 'AWS::IAM::ManagedPolicy') {
+    return `once no role uses it as a boundary (aws iam list-entities-for-policy --policy-arn arn:aws:iam::<account>:policy/${name} --policy-usage-filter PermissionsBoundary lists none): aws iam delete-policy --policy-arn arn:aws:iam::<account>:policy/${name}`;
+  }
+  if (type === 'AWS::IAM::Role') {
+    return `once the app stacks it deployed are deleted (they need it to be): detach its policies (aws iam list-attached-role-policies --role-name ${name}), then aws iam delete-role --role-name ${name}`;
+  }
+  return `delete ${name} in each account`;
+}
+
+/**
+ * What every instance of these StackSets keeps in its account once deleted: resources their template
+ * marks DeletionPolicy Retain (the CloudFormation role, so the app stacks it created can still be
+ * updated or deleted, and its boundary, which IAM will not delete while app roles carry it).
+ */
+export function retainedInAccounts(sets: ExistingStackSet[]): RetainedInAccounts[] {
+  const out: RetainedInAccounts[] = [];
+  for (const s of sets) {
+    let resources: Record<string, { Type?: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }> = {};
+    try {
+      resources = (JSON.parse(s.templateBody || '{}') as { Resources?: typeof resources }).Resources ?? {};
+    } catch {
+      continue;
+    }
+    const accounts = [...new Set(s.instances.map((i) => i.account))].sort();
+    if (accounts.length === 0) continue;
+    for (const [logicalId, r] of Object.entries(resources)) {
+      if (r.DeletionPolicy !== 'Retain') continue;
+      const named = r.Properties?.[NAME_PROPERTY[r.Type ?? ''] ?? ''] as { 'Fn::Sub'?: string } | string | undefined;
+      const text = typeof named === 'string' ? named : (named?.['Fn::Sub'] ?? logicalId);
+      const name = text.replace(/\$\{([^}]+)\}/g, (m, k: string) => s.parameters[k] ?? m);
+      out.push({ stackSet: s.name, logicalId, type: r.Type ?? '?', name, accounts, remove: removalInAccount(r.Type ?? '', name) });
+    }
+  }
+  return out;
 }
 
 // Stores encrypted with the key go before it; a CodeArtifact domain after its repositories.
@@ -110,7 +161,7 @@ function describeTargets(sets: ExistingStackSet[], stacks: ExistingStack[], acco
     lines.push(`  StackSet ${s.name}: ${s.instances.length} instance${s.instances.length === 1 ? '' : 's'} in ${accounts} account${accounts === 1 ? '' : 's'}, then the StackSet`);
   }
   for (const s of stacks) lines.push(`  stack ${s.name} (${s.region})${s.terminationProtection ? ', termination protection switched off first' : ''}`);
-  lines.push('Resources with DeletionPolicy Retain (key, buckets, log groups) stay and are listed at the end.');
+  lines.push('Resources with DeletionPolicy Retain stay and are listed at the end: in the CI account the key, buckets and log groups; in every target account the CloudFormation role and its permissions boundary, which the app stacks deployed through them still need.');
   return lines.join('\n');
 }
 
@@ -144,7 +195,7 @@ export async function runDestroy(config: Config, deps: DestroyDeps): Promise<Des
   const view = progressView(io);
   const sOptions = stackOptions(deps, view, async () => false);
   const stacks = (await Promise.all(found.map((s) => settle(deps.clients.cfn(s.region), s, sOptions)))).filter((s): s is ExistingStack => s.exists);
-  const result: DestroyResult = { account: identity.accountId, callAs, nothing: sets.length === 0 && stacks.length === 0, stackSets: [], stacks: [], retained: [] };
+  const result: DestroyResult = { account: identity.accountId, callAs, nothing: sets.length === 0 && stacks.length === 0, stackSets: [], stacks: [], retained: [], retainedInAccounts: retainedInAccounts(sets) };
   if (result.nothing) {
     view.done();
     io.result(`nothing to destroy: no xacct StackSet or stack with prefix '${config.prefix}' in account ${identity.accountId}`, result);

@@ -13,5 +13,13 @@ export function renderDestroy(r: DestroyResult): string {
     }
     if (r.retained.some((x) => x.type === 'AWS::S3::Bucket')) lines.push("  The access-log bucket receives the other buckets' logs: remove it last of the buckets.");
   }
+  if (r.retainedInAccounts.length > 0) {
+    lines.push('', 'retained in the target accounts (the app stacks deployed through them still need them; delete the app stacks first):');
+    for (const x of r.retainedInAccounts) {
+      const shown = x.accounts.length > 10 ? `${x.accounts.slice(0, 10).join(', ')} and ${x.accounts.length - 10} more` : x.accounts.join(', ');
+      lines.push(`  ${x.type} ${x.name} (was ${x.logicalId} of StackSet ${x.stackSet}) in ${x.accounts.length} account${x.accounts.length === 1 ? '' : 's'}: ${shown}`);
+      lines.push(`    ${x.remove}`);
+    }
+  }
   return lines.join('\n');
 }

@@ -109,7 +109,12 @@ export function describeFailure(ref: OperationRef, v: Verdict, action?: string):
   const what = action ? `${action} operation` : 'operation';
   const cancelled = v.failures.filter((f) => f.status === 'CANCELLED').length;
   const counts = `${v.failedCount} instance${v.failedCount === 1 ? '' : 's'} failed${cancelled > 0 ? `, ${cancelled} cancelled` : ''}`;
-  return `StackSet '${ref.stackSetName}' ${what} ${ref.operationId} ended ${v.status}: ${counts}${listed ? `\n${listed}` : ''}`;
+  // An account that left a target OU and came back still holds the role and boundary xacct retains.
+  const leftOver = v.failures.some((f) => /already exists/i.test(f.reason) && /-cfn-(exec|boundary)\b/.test(f.reason));
+  const hint = leftOver
+    ? '\n  An account that was in a target OU before keeps the CloudFormation role and its boundary when its instance goes (they are retained for its app stacks): delete them there once no app stack uses them, then deploy again.'
+    : '';
+  return `StackSet '${ref.stackSetName}' ${what} ${ref.operationId} ended ${v.status}: ${counts}${listed ? `\n${listed}` : ''}${hint}`;
 }
 
 async function suspendedSkips(cfn: CloudFormationClient, ref: OperationRef): Promise<Array<{ account: string; region: string }>> {

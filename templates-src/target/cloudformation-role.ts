@@ -1,6 +1,7 @@
 import { IAM, SSM, Template, Value } from '../cfn-types';
 import type { Config } from '../config';
-import { merge, ref, sub, P } from '../cfn';
+import { merge, ref, retain, sub, P } from '../cfn';
+import type Resource from 'cloudform-types/types/resource';
 import { names } from '../names';
 import { boundaryDocument } from './permissions-boundary';
 import { roleTemplate, trustService, RoleSpec } from './role-template';
@@ -22,11 +23,16 @@ export function partitioned(arn: string): Value<string> {
 function boundaryResources(config: Config): Template {
   return {
     Resources: {
-      [BOUNDARY]: new IAM.ManagedPolicy({
-        ManagedPolicyName: sub(names.permissionsBoundary(P.prefix)),
-        Description: 'Permissions boundary for the xacct CloudFormation role and every role it creates',
-        PolicyDocument: boundaryDocument(config),
-      }).metadata({ 'xacct:purpose': 'permissions-boundary' }),
+      // Kept when the stack instance goes (an account leaving a target OU, destroy): app roles still
+      // carry it as their boundary, and IAM refuses to delete a policy in use (DeleteConflict), which
+      // would leave the instance INOPERABLE.
+      [BOUNDARY]: retain(
+        new IAM.ManagedPolicy({
+          ManagedPolicyName: sub(names.permissionsBoundary(P.prefix)),
+          Description: 'Permissions boundary for the xacct CloudFormation role and every role it creates',
+          PolicyDocument: boundaryDocument(config),
+        }).metadata({ 'xacct:purpose': 'permissions-boundary' }),
+      ),
       [`${BOUNDARY}ArnParameter`]: new SSM.Parameter({
         Name: sub(names.permissionsBoundaryParameter(P.prefix)),
         Type: 'String',
@@ -63,5 +69,8 @@ export function cloudformationRole(config: Config): Template {
   };
   const description = 'xacct cloudformation-role (every target account): CloudFormation execution role';
   const role = roleTemplate(config, description, spec);
+  // Kept when the stack instance goes: the app stacks it created still need it to be updated or
+  // deleted by CloudFormation (destroy lists it in every account with how to remove it).
+  retain(role.Resources![CFN_ROLE] as Resource);
   return withBoundary ? merge(description, role, boundaryResources(config)) : role;
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XacctError } from '../../deploy/errors';
+import { FakeFault } from '../support/fake-wire';
 import { CI_ACCOUNT, FakeAws, SOURCE_ACCOUNT, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
 import { cli } from '../support/ops-harness';
@@ -219,6 +220,18 @@ describe('organizations', () => {
     expect((run.error as Error).message).toContain(
       `aws organizations register-delegated-administrator --service-principal member.org.stacksets.cloudformation.amazonaws.com --account-id ${CI_ACCOUNT}`,
     );
+    expect(fake.mutatingCalls()).toEqual([]);
+  });
+
+  test('a registered delegated administrator whose role may not call DescribeOrganizationsAccess is told the missing permission, not to register', async () => {
+    fake = standardOrg().install();
+    const denial = `User: arn:aws:sts::${CI_ACCOUNT}:assumed-role/deployer/session is not authorized to perform: cloudformation:DescribeOrganizationsAccess because no identity-based policy allows the cloudformation:DescribeOrganizationsAccess action`;
+    fake.failNext('DescribeOrganizationsAccess', 1, () => new FakeFault('AccessDenied', denial, 403));
+    const run = await deploy(testConfig());
+    expect(exitCodeOf(run.error)).toBe(2);
+    const message = (run.error as Error).message;
+    expect(message).toContain("role 'deployer' in account 222222222222 may not call cloudformation:DescribeOrganizationsAccess");
+    expect(message).not.toContain('register-delegated-administrator');
     expect(fake.mutatingCalls()).toEqual([]);
   });
 

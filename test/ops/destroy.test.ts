@@ -112,6 +112,33 @@ describe('destroy', () => {
   });
 });
 
+describe('what stays in the target accounts for the app stacks', () => {
+  test('destroy lists the CloudFormation role and its boundary, kept in every account that had them, with how to remove them', async () => {
+    await deployed();
+    const accounts = [...fake.stackSets.get('xacct-cloudformation-role')!.instances.values()].map((i) => i.account).sort();
+    const run = await destroy(testConfig(), { yes: true });
+    expect(run.error).toBeUndefined();
+    expect(run.result!.retainedInAccounts.map((r) => [r.type, r.name, r.accounts]).sort()).toEqual([
+      ['AWS::IAM::ManagedPolicy', 'xacct-cfn-boundary', accounts],
+      ['AWS::IAM::Role', 'xacct-cfn-exec', accounts],
+    ]);
+    const text = run.io.results[0].text;
+    expect(text).toContain('retained in the target accounts (the app stacks deployed through them still need them; delete the app stacks first):');
+    expect(text).toContain('--policy-usage-filter PermissionsBoundary');
+  });
+
+  test('an account that comes back to a target OU and finds the kept role: the failure says what to do', async () => {
+    await deployed();
+    const back = fake.accountsUnder(fake.ou('Root/Workloads/Prod'))[0];
+    fake.instanceFailures.set(back, 'Resource handler returned message: "Role with name xacct-cfn-exec already exists." (HandlerErrorCode: AlreadyExists)');
+    // A change reaches every instance (here a description changed by hand, which deploy puts back).
+    fake.stackSets.get('xacct-cloudformation-role')!.description = 'changed by hand';
+    const again = await deploy(testConfig());
+    expect((again.error as Error).message).toContain(`${back} eu-west-1 FAILED: Resource handler returned message: "Role with name xacct-cfn-exec already exists."`);
+    expect((again.error as Error).message).toContain('An account that was in a target OU before keeps the CloudFormation role and its boundary');
+  });
+});
+
 test('retained container and package stores: how to remove each by hand', () => {
   expect(removalHint('AWS::ECR::Repository', 'xacct/api', 'eu-west-1')).toBe('with its images (--force): aws ecr delete-repository --repository-name xacct/api --force --region eu-west-1');
   expect(removalHint('AWS::CodeArtifact::Repository', 'arn:aws:codeartifact:eu-west-1:222222222222:repository/xacct-packages/shared', 'eu-west-1')).toBe(

@@ -522,9 +522,13 @@ export class FakeAws {
     }
   }
 
+  /** Called as each request arrives, after it is recorded (tests press Ctrl-C from here). */
+  onRequest?: (call: { service: string; op: string; index: number }) => void;
+
   private dispatch(w: WireRequest): Out | undefined {
     if (this.listLag > 0 && this.views.length === 0) this.views.push(this.captureViews());
     this.calls.push({ service: w.service, op: w.op, input: w.input, region: w.region });
+    this.onRequest?.({ service: w.service, op: w.op, index: this.calls.length - 1 });
     this.counts.set(w.op, (this.counts.get(w.op) ?? 0) + 1);
     try {
       const pending = this.injected.get(w.op)?.[0];
