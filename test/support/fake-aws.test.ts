@@ -446,7 +446,7 @@ describe('named resources are unique in an account across StackSets', () => {
     await create('first', named('source-access'), sandbox, 'first-add');
     expect(statuses('first')).toEqual([`${account} SUCCEEDED`]);
     await create('second', named('source-access'), sandbox, 'second-add');
-    expect(statuses('second')).toEqual([`${account} FAILED: ResourceLogicalId:Role, ResourceType:AWS::IAM::Role, ResourceStatusReason:xacct-source-access already exists.`]);
+    expect(statuses('second')).toEqual([`${account} FAILED: Resource handler returned message: "Role with name xacct-source-access already exists." (HandlerErrorCode: AlreadyExists)`]);
     await create('third', named('other'), sandbox, 'third-add');
     expect(statuses('third')).toEqual([`${account} SUCCEEDED`]);
     expect(fake.namedResources.get(`${account}/iam-role/xacct-source-access`)).toBe('first');

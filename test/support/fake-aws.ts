@@ -24,7 +24,8 @@
  * - Stack instances have no real stacks behind them, only the names they hold: an instance whose
  *   template names an IAM role, managed policy, instance profile, SSM parameter or export that
  *   another StackSet's instance in the same account holds fails (IAM names per account, parameters
- *   and exports per account and region); central stacks are not counted. Parameter overrides, AccountsUrl,
+ *   and exports per account and region); central stacks are not counted, and a deleted instance's
+ *   names are free again, also those of resources its template retains. Parameter overrides, AccountsUrl,
  *   UNION/DIFFERENCE filters, UpdateStackSet with DeploymentTargets, StopStackSetOperation and
  *   self-managed StackSets are not modelled.
  * - Drift is injected, not detected: driftInstance() / driftStack() name the resources that differ.
@@ -1118,7 +1119,11 @@ export class FakeAws {
   private nameClash(ss: FakeStackSet, w: WorkItem): string | undefined {
     for (const n of this.namesOf(ss, w)) {
       const owner = this.namedResources.get(n.key);
-      if (owner && owner !== ss.name) return `ResourceLogicalId:${n.logicalId}, ResourceType:${n.type}, ResourceStatusReason:${n.name} already exists.`;
+      if (owner && owner !== ss.name) {
+        // The wording of CloudFormation's resource handlers for IAM roles; other types say the same of their names.
+        const what = n.type === 'AWS::IAM::Role' ? 'Role with name' : `${n.type} ${n.logicalId} named`;
+        return `Resource handler returned message: "${what} ${n.name} already exists." (HandlerErrorCode: AlreadyExists)`;
+      }
     }
     return undefined;
   }
