@@ -17,6 +17,7 @@ import { extraRegions } from './central/pipeline-plan';
 import { regionalStore } from './central/regional-store';
 import { ecrRepositories } from './central/ecr';
 import { codeartifactRepository } from './central/codeartifact';
+import { githubOidcRoleFromConfig } from './central/github-oidc-role';
 import { codecommitSource } from './source/codecommit-source';
 import { sourceAccounts } from './policies/document';
 
@@ -111,6 +112,8 @@ export const registry: TemplateEntry[] = [
   { name: 'codedeploy-instance-policy', placement: 'target', order: 10, summary: 'Managed policy for CodeDeploy instance roles to read artifacts', build: codedeployInstancePolicy, enabled: hasCodeDeploy, inDist: true },
   { name: 'codedeploy-instance-role', placement: 'target', order: 10, summary: 'EC2 instance role and profile for CodeDeploy stages that name no instance role', build: codedeployInstanceRole, enabled: usesDefaultInstanceRole, inDist: true },
   { name: 'codecommit-source', placement: 'source', order: 15, summary: 'Source-access role and event forwarding for every repository a pipeline reads in that account', build: (c, _ctx, instance) => codecommitSource(c, instance?.account), enabled: (c) => sourceInstances(c).length > 0, inDist: true, instances: sourceInstances },
+  // First of the central stacks: when GitHub's deploy role runs xacct, its policy must be current before the other stacks change.
+  { name: 'github-oidc-role', placement: 'central', order: 18, summary: 'Roles GitHub Actions workflows assume through OIDC to run xacct plan and deploy', build: githubOidcRoleFromConfig, enabled: (c) => c.github !== undefined },
   { name: 'kms-key', placement: 'central', order: 20, summary: 'Customer-managed key for pipeline artifacts', build: kmsKey, enabled: always },
   { name: 'regional-store', placement: 'central', order: 25, summary: 'Artifact key replica and buckets for each extra pipeline region', build: regionalStore, enabled: (c) => extraRegions(c).length > 0, inDist: true, regions: extraRegions },
   { name: 'buckets', placement: 'central', order: 25, summary: 'Artifact, templates and access-log buckets', build: buckets, enabled: always },

@@ -41,6 +41,9 @@ export const names = {
   // GitHub Actions through OIDC (CI account): deploys from the named branch, plans on pull requests.
   githubDeployRole: (p: string) => `${p}-github-deploy`,
   githubPlanRole: (p: string) => `${p}-github-plan`,
+  // Their default inline policies: the deployer's own policy, and its read-only part for plan.
+  deployerPolicy: (p: string) => `${p}-deployer`,
+  plannerPolicy: (p: string) => `${p}-planner`,
 
   // Buckets carry account and region: S3 names are global.
   bucket: (p: string, kind: BucketKind, account: string, region: string) => `${p}-${kind}-${account}-${region}`,

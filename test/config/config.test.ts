@@ -25,7 +25,7 @@ describe('config validation names the bad field', () => {
 
   test('unknown keys, at any depth', () => {
     expect(problems({ ...base, colour: 'blue' })).toEqual([
-      'colour: unknown key (known here: prefix, homeRegion, targets, pipelines, stackNamePatterns, cloudformationRole, automationRole, ecr, codeartifact, artifacts, rollout)',
+      'colour: unknown key (known here: prefix, homeRegion, targets, pipelines, stackNamePatterns, cloudformationRole, automationRole, ecr, codeartifact, github, artifacts, rollout)',
     ]);
     expect(problems({ targets: { prod: { ous: ['Root/Prod'], accounts: [] } } })).toEqual(['targets.prod.accounts: unknown key (known here: ous, regions)']);
     expect(problems({ ...base, homeregion: 'eu-west-1' })).toEqual(['homeregion: unknown key; did you mean "homeRegion"?']);
@@ -88,6 +88,17 @@ describe('config validation names the bad field', () => {
     const ok = parseConfig({ ...base, ecr: { repositories: ['api'] }, codeartifact: {} });
     expect(ok.ecr).toEqual({ repositories: ['api'], encryption: 'KMS', untaggedImageDays: 14, keepImages: 100 });
     expect(ok.codeartifact).toEqual({ repository: 'shared' });
+  });
+
+  test('GitHub roles: repository, branch, policy ARNs, session length, a plan policy without a plan role', () => {
+    expect(problems({ ...base, github: { repository: 'infra', branch: 'refs/heads/main', deployPolicyArns: ['AdministratorAccess'], maxSessionSeconds: 60 } })).toEqual([
+      'github.repository: expected owner/repository as on GitHub',
+      'github.branch: expected a branch name without refs/heads/ (no spaces, wildcards, : or ..)',
+      'github.deployPolicyArns[0]: expected an IAM managed policy ARN',
+      'github.maxSessionSeconds: expected 3600 or more, got 60',
+    ]);
+    expect(problems({ ...base, github: { repository: 'o/r', planRole: false, planPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } })).toEqual(['github.planPolicyArns: given without a plan role: planRole is false']);
+    expect(parseConfig({ ...base, github: { repository: 'octo-org/infra' } }).github).toEqual({ repository: 'octo-org/infra', branch: 'main', planRole: true, createProvider: true, maxSessionSeconds: 3600 });
   });
 
   test('every problem is listed, not just the first', () => {

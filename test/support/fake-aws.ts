@@ -207,6 +207,9 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::SSM::Parameter': 'Name',
   'AWS::Events::Rule': 'Name',
   'AWS::SNS::Topic': 'TopicName',
+  'AWS::ECR::Repository': 'RepositoryName',
+  'AWS::CodeArtifact::Domain': 'DomainName',
+  'AWS::CodeArtifact::Repository': 'RepositoryName',
 };
 
 /** Stack statuses that take an update (CreateChangeSet: "Stack ... is in X state and can not be updated" otherwise). */
