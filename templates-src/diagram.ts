@@ -72,6 +72,19 @@ function packageStores(config: Config): Array<{ node: DiagramNode; fill: string;
   return [...images, ...packages];
 }
 
+/** GitHub Actions of the configured repository, and the CI roles its workflows assume. */
+function githubGroup(config: Config, edges: DiagramEdge[], ciRoles: Set<keyof typeof names>): DiagramGroup[] {
+  const g = config.github;
+  if (!g) return [];
+  ciRoles.add('githubDeployRole');
+  edges.push({ from: 'github', to: 'ci_githubDeployRole', label: `OIDC: pushes to ${g.branch}`, kind: 'trust' });
+  if (g.planRole) {
+    ciRoles.add('githubPlanRole');
+    edges.push({ from: 'github', to: 'ci_githubPlanRole', label: 'OIDC: pull requests', kind: 'trust' });
+  }
+  return [{ id: 'GH', label: 'GitHub', nodes: [{ id: 'github', label: `GitHub Actions ${g.repository}`, shape: 'pipeline' }] }];
+}
+
 /** The build role fills the stores; any role of a target group's accounts (or the roles the config names) reads them. */
 function storeEdges(config: Config, groups: DiagramGroup[], ciRoles: Set<keyof typeof names>): DiagramEdge[] {
   const stores = packageStores(config);
@@ -139,6 +152,7 @@ export function diagramModel(config: Config): DiagramModel {
     edges.push(...g.edges);
   }
   edges.push(...storeEdges(config, groups, ciRoles));
+  groups.push(...githubGroup(config, edges, ciRoles));
   for (const pl of config.pipelines) if (ciRoles.has('pipelineRole')) edges.push({ from: `pl_${id(pl.name)}`, to: 'ci_pipelineRole', kind: 'link' });
   edges.push({ from: ART, to: 'key', kind: 'link' });
   return { groups: [ciGroup(config, ciRoles), ...groups], edges };

@@ -186,3 +186,11 @@ test('the container and package stores: in the CI account, filled by the build r
   }
   expect(diagramModel(fixtureConfig('default')).groups.flatMap((g) => g.nodes).some((n) => n.label.startsWith('ECR '))).toBe(false);
 });
+
+test('GitHub Actions: the repository and the two roles its workflows assume', () => {
+  const m = diagramModel(fixtureConfig('github'));
+  expect(m.groups.find((g) => g.id === 'GH')!.nodes.map((n) => n.label)).toEqual(['GitHub Actions octo-org/infra']);
+  expect(m.groups.find((g) => g.id === 'CI')!.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['xacct-github-deploy', 'xacct-github-plan']));
+  expect(m.edges.filter((e) => e.from === 'github').map((e) => `${e.to} ${e.label}`)).toEqual(['ci_githubDeployRole OIDC: pushes to main', 'ci_githubPlanRole OIDC: pull requests']);
+  expect(diagramModel(fixtureConfig('default')).groups.some((g) => g.id === 'GH')).toBe(false);
+});
