@@ -10,6 +10,7 @@ import { synth } from '../../templates-src/cfn';
 import { defaultConfig, defaultConfigInput, parseConfig } from '../../templates-src/config';
 import { deployerPolicy, plannerPolicy } from '../../templates-src/deployer-policy';
 import { enabledTemplates, registry } from '../../templates-src/index';
+import { largestConfig } from '../lint/support';
 import { githubOidcRole, GithubOidcRoleOptions, githubSubject, subjectRepository, GITHUB_DEPLOY_ROLE, GITHUB_OIDC_PROVIDER, GITHUB_PLAN_ROLE } from '../../templates-src/central/github-oidc-role';
 import { runLint } from '../../deploy/lint/run';
 import { waiverReason } from '../../deploy/lint/cfn-lint-waivers';
@@ -84,6 +85,13 @@ describe("without policy ARNs: xacct's own policies, inline", () => {
     expect(policyOf(GITHUB_DEPLOY_ROLE)).toEqual([{ PolicyName: { 'Fn::Sub': '${Prefix}-deployer' }, PolicyDocument: JSON.parse(JSON.stringify(deployerPolicy(config))) }]);
     expect(policyOf(GITHUB_PLAN_ROLE)).toEqual([{ PolicyName: { 'Fn::Sub': '${Prefix}-planner' }, PolicyDocument: JSON.parse(JSON.stringify(plannerPolicy(config))) }]);
     expect(t.Resources[GITHUB_DEPLOY_ROLE].Properties!.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test("inline, not managed: with every option on and a 25-character prefix the deployer policy is over a managed policy's 6,144 characters, within a role's 10,240", () => {
+    // "IAM and AWS STS quotas": white space does not count.
+    const size = JSON.stringify(deployerPolicy(largestConfig())).length;
+    expect(size).toBeGreaterThan(6144);
+    expect(size).toBeLessThanOrEqual(10240);
   });
 
   test('the planner policy only reads: every action Describe, Get or List, each of them one the deployer policy has', () => {
