@@ -1,5 +1,6 @@
 import { template, statementsIn, asList, fixtureConfig, built, resourcesOfType } from '../support/build';
 import { pipelineTemplate } from '../../templates-src/central/pipeline';
+import { codecommitSource } from '../../templates-src/source/codecommit-source';
 import { synth } from '../../templates-src/cfn';
 import type { DeployContext } from '../../templates-src/index';
 import { MAX_INLINE_BYTES, templateDelivery } from '../../templates-src/delivery';
@@ -145,6 +146,14 @@ describe('pattern 1 at scale: pipelines sharing a source account (shared-source 
     const matched = rules.map(([, r]) => `${JSON.stringify(r.EventPattern.resources[0]).match(/:([a-z]+)"\}$/)![1]}/${r.EventPattern.detail.referenceName.join()}`);
     expect(matched.sort()).toEqual(['platform/hotfix', 'platform/main', 'web/main']);
     expect(rules.map(([id]) => id).sort()).toEqual(['ForwardPlatformHotfixEvents', 'ForwardPlatformMainEvents', 'ForwardWebMainEvents']);
+  });
+
+  test('two pipelines on the same repository and branch share its rule; each still has its own trigger in the CI account', () => {
+    const config = fixtureConfig('shared-source');
+    const twice = { ...config, pipelines: [...config.pipelines, { ...config.pipelines[2], name: 'web-preview' }] };
+    const body = synth(codecommitSource(twice, '333333333333'));
+    expect(resourcesOfType(body, 'AWS::Events::Rule').map(([id]) => id).sort()).toEqual(['ForwardPlatformHotfixEvents', 'ForwardPlatformMainEvents', 'ForwardWebMainEvents']);
+    expect(Object.keys(synth(pipelineTemplate(twice)).Resources).filter((id) => id.endsWith('SourceRule')).sort()).toEqual(['ApiHotfixSourceRule', 'ApiSourceRule', 'WebPreviewSourceRule', 'WebSourceRule']);
   });
 
   test('each pipeline starts from its own repository and branch, assuming the one access role', () => {
