@@ -30,10 +30,18 @@ build: $(STAMP_LIB)
 typecheck: $(STAMP_DEPS)
 	npx --no-install tsc --noEmit -p tsconfig.json
 
+# test/support/timed-environment.js records every test's time and timeout in .jest-timings/.
 jest: $(STAMP_DEPS)
+	@rm -rf .jest-timings
 	npx --no-install jest --ci --json --outputFile=.jest-results.json
 
-test: typecheck jest
+# The wall time of both steps goes to .jest-timings/make-test.json (bench/test-times.ts reports it).
+test: $(STAMP_DEPS)
+	@start=$$(date +%s%N); $(MAKE) --no-print-directory typecheck; rc=$$?; typed=$$(date +%s%N); \
+	if [ $$rc -eq 0 ]; then $(MAKE) --no-print-directory jest; rc=$$?; fi; \
+	mkdir -p .jest-timings; \
+	echo "{\"wallMs\": $$(( ($$(date +%s%N) - start) / 1000000 )), \"typecheckMs\": $$(( (typed - start) / 1000000 )), \"exit\": $$rc}" > .jest-timings/make-test.json; \
+	exit $$rc
 
 # dist/, then every template fixture (those under broken/ must be rejected by the rules they name),
 # then the access-path proofs (iam-simulate is AGPL: a development dependency, used only in test/).
@@ -42,9 +50,10 @@ lint: $(STAMP_LIB)
 	node lib/deploy/cli.js lint --dir test/fixtures --fixtures
 	npx --no-install jest --ci test/lint/access-paths test/lint/deployer-policy
 
+# Writes bench/results.md; runs `make test` for its timings (BENCH_TESTS=last: the last run's).
 bench: $(STAMP_LIB)
 	npx --no-install tsc -p tsconfig.bench.json
 	NODE_NO_WARNINGS=1 node lib/bench/run.js
 
 clean:
-	rm -rf lib .jest-results.json $(NPM_CI_LOG)
+	rm -rf lib .jest-results.json .jest-timings $(NPM_CI_LOG)

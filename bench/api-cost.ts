@@ -1,48 +1,109 @@
 /**
  * Deployer API cost on the in-memory organization: calls by operation for a first deploy, a no-op
- * deploy and a plan, at several organization sizes and OU depths. The counts are checked against
- * the formula below, which depends on OUs and pages, never on accounts x regions.
+ * deploy and a plan, at several organization sizes and OU depths, without and with pipelines. The
+ * no-op counts are checked against `expectedNoop`, which depends on the config and the OU tree,
+ * never on the number of accounts in the OUs that StackSets deploy to.
  */
 import { NEVER_CONFIRM } from '../deploy/deps';
 import { runDeploy } from '../deploy/deploy';
+import { XacctError } from '../deploy/errors';
 import { planDeployment } from '../deploy/plan/model';
-import { parseConfig, Config } from '../templates-src/config';
-import { FakeAws, CI_ACCOUNT, MUTATING } from '../test/support/fake-aws';
+import { PROBLEM_STATUSES } from '../deploy/stackset/read';
+import { parseConfig, Config, ConfigInput } from '../templates-src/config';
+import { FakeAws, CI_ACCOUNT, MUTATING, SOURCE_ACCOUNT } from '../test/support/fake-aws';
 import { FakeClock } from '../test/support/clock';
 import { MemoryIo } from '../test/support/io';
 
-/** AWS's largest page sizes: Organizations list calls 20, ListStackInstances 100. */
+/** AWS's largest page sizes: Organizations list calls 20, ListStackInstances 100 (C21, A1 in the research notes). */
 export const ORG_PAGE = 20;
 export const CFN_PAGE = 100;
+
+/**
+ * `roles`: no pipelines, three role StackSets to the workload OUs.
+ * `pipelines`: two pipelines of change-set stages aimed at two delivery OUs of fixed size (a
+ * change-set stage can reach at most 249 account-regions: see `stageCeiling` in deploy/org-tree.ts),
+ * one of them in two regions, with a CodeCommit source in another account.
+ * `stackset-stages`: reserved for `stackset:` stages (issue 12); see `stacksetStageConfig`.
+ */
+export type Variant = 'roles' | 'pipelines' | 'stackset-stages';
 
 export interface Shape {
   accounts: number;
   depth: number;
+  variant: Variant;
 }
 
 export interface OrgModel {
   fake: FakeAws;
   config: Config;
+  /** The formula's terms, when the config comes from the stackset: hook. */
+  terms?: FormulaTerms;
+}
+
+/** Accounts in each delivery OU and in its nested team OU (fixed, whatever the organization's size). */
+export const DELIVERY_ACCOUNTS = 2;
+export const SECOND_REGION = 'us-east-1';
+
+/** `Root/L1/.../leaf`: `depth` levels below the root. */
+export const pathAt = (depth: number, leaf: string) => ['Root', ...Array.from({ length: depth - 1 }, (_, i) => `L${i + 1}`), leaf].join('/');
+
+function pipelinesInput(): ConfigInput['pipelines'] {
+  const cfn = { stackName: 'app', template: 'BuildOutput::template.yml' };
+  return [
+    {
+      name: 'app',
+      source: { codecommit: { repository: 'app', branch: 'main', account: SOURCE_ACCOUNT } },
+      stages: [
+        { name: 'Test', target: 'apps-test', cloudformation: cfn },
+        { name: 'Live', target: 'apps-live', approval: true, regions: ['eu-west-1', SECOND_REGION], cloudformation: cfn },
+      ],
+    },
+    { name: 'api', source: { codecommit: { repository: 'api', branch: 'main' } }, stages: [{ name: 'Test', target: 'apps-test', cloudformation: { ...cfn, stackName: 'api' } }] },
+  ];
 }
 
 /**
- * Two target groups (non-prod, prod), each an OU `depth` levels below the root with one nested team
- * OU; accounts split evenly over the four OUs that hold them.
+ * THE HOOK FOR `stackset:` STAGES (issue 12): return a config whose pipelines deploy to the workload
+ * OUs (`targets`, N accounts) with `stackset:` stages, and the formula terms it implies (a stage's
+ * StackSet counts in `ouStackSets`; its target's accounts are never listed, so `stageOus` and
+ * `stageAccountPages` stay 0 for it); `make bench` then measures rows `stackset-stages` like the
+ * others and fails when a count differs from the formula. Until that stage kind exists there is
+ * nothing to measure and the rows are left out.
  */
-export function buildOrg(shape: Shape): OrgModel {
+export function stacksetStageConfig(_shape: Shape, _targets: ConfigInput['targets']): { input: ConfigInput; terms: FormulaTerms } | undefined {
+  return undefined;
+}
+
+/**
+ * Two target groups of workload accounts (non-prod, prod), each an OU `depth` levels below the root
+ * with one nested team OU; the accounts split evenly over those four OUs. With pipelines, two
+ * delivery groups beside them (Apps/Test and Apps/Live, each with a nested team OU) of
+ * DELIVERY_ACCOUNTS accounts per OU.
+ */
+export function buildOrg(shape: Shape): OrgModel | undefined {
   const fake = new FakeAws({ orgPageSize: ORG_PAGE, cfnPageSize: CFN_PAGE, pollsToComplete: 3, stackPolls: 2 });
   const infra = fake.ou('Root/Infrastructure');
   fake.addAccount(infra, CI_ACCOUNT, 'ACTIVE', 'ci');
-  const prefixPath = Array.from({ length: shape.depth - 1 }, (_, i) => `L${i + 1}`).join('/');
-  const path = (leaf: string) => ['Root', ...(prefixPath ? [prefixPath] : []), leaf].join('/');
+  fake.addAccount(infra, SOURCE_ACCOUNT, 'ACTIVE', 'source');
+  const path = (leaf: string) => pathAt(shape.depth, leaf);
   const holders = [fake.ou(path('NonProd')), fake.ou(`${path('NonProd')}/Team`), fake.ou(path('Prod')), fake.ou(`${path('Prod')}/Team`)];
   for (let i = 0; i < shape.accounts; i++) fake.addAccount(holders[i % 4], String(400000000000 + i));
   fake.caller = CI_ACCOUNT;
   fake.delegatedAdmins.add(CI_ACCOUNT);
-  // No pipelines: a stage deploys to every account of its target, and CodePipeline allows 50 actions
-  // per stage, so a 5,000-account organization splits its stages by OU; the StackSets are what scale.
-  const config = parseConfig({ prefix: 'xacct', homeRegion: 'eu-west-1', targets: { nonprod: { ous: [path('NonProd')] }, prod: { ous: [path('Prod')] } }, pipelines: [] });
-  return { fake, config };
+  const targets: ConfigInput['targets'] = { nonprod: { ous: [path('NonProd')] }, prod: { ous: [path('Prod')] } };
+  const base = { prefix: 'xacct', homeRegion: 'eu-west-1' };
+  if (shape.variant === 'roles') return { fake, config: parseConfig({ ...base, targets, pipelines: [] }) };
+  if (shape.variant === 'stackset-stages') {
+    const hook = stacksetStageConfig(shape, targets);
+    return hook ? { fake, config: parseConfig(hook.input), terms: hook.terms } : undefined;
+  }
+  let n = 0;
+  for (const leaf of ['Apps/Test', 'Apps/Test/Team', 'Apps/Live', 'Apps/Live/Team']) {
+    const ou = fake.ou(path(leaf));
+    for (let i = 0; i < DELIVERY_ACCOUNTS; i++) fake.addAccount(ou, String(500000000000 + n++));
+  }
+  const delivery = { 'apps-test': { ous: [path('Apps/Test')] }, 'apps-live': { ous: [path('Apps/Live')] } };
+  return { fake, config: parseConfig({ ...base, targets: { ...targets, ...delivery }, pipelines: pipelinesInput() }) };
 }
 
 export type Counts = Record<string, number>;
@@ -57,52 +118,128 @@ async function measure(model: OrgModel, what: 'deploy' | 'plan'): Promise<Counts
 }
 
 export interface CostRow extends Shape {
+  terms: FormulaTerms;
   first: Counts;
   noop: Counts;
   plan: Counts;
-  expectedNoopReads: Counts;
-  mutatingNoop: number;
+  expectedNoop: Counts;
+  expectedPlan: Counts;
 }
 
-const pages = (items: number, size: number) => Math.max(1, Math.ceil(items / size));
+/** What the no-op formula counts, read off the config (not off the calls). */
+export interface FormulaTerms {
+  /** OU depth of the workload OUs: parents listed on the way down (root and L1..L(d-1)). */
+  depth: number;
+  /** Extra parents listed to resolve the delivery OUs (Apps). */
+  extraParents: number;
+  /** OUs at or below the OUs of groups a per-account stage deploys to: one ListOrganizationalUnitsForParent each. */
+  stageOus: number;
+  /** ListAccountsForParent pages over those OUs: max(1, ceil(direct accounts / 20)) each. */
+  stageAccountPages: number;
+  /** Source accounts (ListParents each). */
+  sourceAccounts: number;
+  /** StackSets aimed at OUs (role StackSets) and at single accounts (source StackSets). */
+  ouStackSets: number;
+  accountStackSets: number;
+  /** Central stacks, and the regions inventory searches for them. */
+  stacks: number;
+  regions: number;
+}
+
+export function termsOf(shape: Shape): FormulaTerms {
+  const pipelines = shape.variant === 'pipelines';
+  return {
+    depth: shape.depth,
+    extraParents: pipelines ? 1 : 0,
+    stageOus: pipelines ? 4 : 0,
+    stageAccountPages: pipelines ? 4 * Math.max(1, Math.ceil(DELIVERY_ACCOUNTS / ORG_PAGE)) : 0,
+    sourceAccounts: pipelines ? 1 : 0,
+    ouStackSets: 3,
+    accountStackSets: pipelines ? 1 : 0,
+    // kms-key, buckets; with pipelines also the pipeline stack and the us-east-1 regional store.
+    stacks: pipelines ? 4 : 2,
+    regions: pipelines ? 2 : 1,
+  };
+}
 
 /**
- * Read calls of a no-op deploy, per operation. S = target StackSets (3), C = central stacks (2):
- * - identity and organization: GetCallerIdentity 1, DescribeOrganization 1, DescribeOrganizationsAccess 1, ListRoots 1;
- * - OU paths: one ListOrganizationalUnitsForParent page per parent walked (root and each level above
- *   the target OUs; each parent is listed once however many paths share it);
- * - accounts: none. StackSets target OUs; accounts are listed only for groups a pipeline stage
- *   deploys to (then one ListOrganizationalUnitsForParent per OU below the target and
- *   ceil(accounts in the OU / 20) ListAccountsForParent per OU);
- * - StackSets: DescribeStackSet S, ListStackSetOperations S, ListStackInstances S x ceil(instances / 100),
- *   instances = accounts x 1 (role StackSets have the home region only: IAM is global);
- * - central stacks: DescribeStacks C, GetTemplate C.
+ * Calls of a no-op deploy, by operation (plan: the same without the C DescribeStacks of deploy's
+ * pre-check of the central stacks). S = StackSets (S_ou to OUs, S_acct to one account each),
+ * C = central stacks, R = regions searched for stacks, d = OU depth:
+ * - GetCallerIdentity, DescribeOrganization, DescribeOrganizationsAccess, ListRoots, ListStackSets
+ *   (one page up to 100 StackSets), ListBuckets: 1 each;
+ * - ListOrganizationalUnitsForParent: d + extra parents walked + one per OU at or below a
+ *   per-account stage's target (each OU listed once, however many paths and stages share it);
+ * - ListAccountsForParent: only for OUs a per-account stage deploys to, max(1, ceil(direct / 20)) each;
+ * - ListParents: one per source account (the OU its StackSet is aimed through);
+ * - DescribeStackSet: 2S (the read, and inventory's tag check); ListStackSetOperations: S;
+ * - ListStackInstances: S_ou x |PROBLEM_STATUSES| (filtered to instances that are not current: one
+ *   empty page each when all are current) + S_acct (one page: a single instance);
+ * - DescribeStacks: 2C + R (deploy's pre-check, the read, one untargeted listing per region); GetTemplate: C.
  */
-export function expectedNoopReads(accounts: number, depth: number): Counts {
-  const S = 3;
-  const C = 2;
-  return {
+export function expectedNoop(t: FormulaTerms, what: 'deploy' | 'plan'): Counts {
+  const S = t.ouStackSets + t.accountStackSets;
+  const C = t.stacks;
+  const out: Counts = {
     GetCallerIdentity: 1,
     DescribeOrganization: 1,
     DescribeOrganizationsAccess: 1,
     ListRoots: 1,
-    ListOrganizationalUnitsForParent: depth,
-    DescribeStackSet: S,
+    ListOrganizationalUnitsForParent: t.depth + t.extraParents + t.stageOus,
+    ListAccountsForParent: t.stageAccountPages,
+    ListParents: t.sourceAccounts,
+    ListStackSets: 1,
+    ListBuckets: 1,
+    DescribeStackSet: 2 * S,
     ListStackSetOperations: S,
-    ListStackInstances: S * pages(accounts, CFN_PAGE),
-    DescribeStacks: C,
+    ListStackInstances: t.ouStackSets * PROBLEM_STATUSES.length + t.accountStackSets,
+    DescribeStacks: (what === 'deploy' ? 2 * C : C) + t.regions,
     GetTemplate: C,
   };
+  return Object.fromEntries(Object.entries(out).filter(([, n]) => n > 0));
 }
 
-export async function costRow(shape: Shape): Promise<CostRow> {
+export async function costRow(shape: Shape): Promise<CostRow | undefined> {
   const model = buildOrg(shape);
+  if (!model) return undefined;
   const first = await measure(model, 'deploy');
   const noop = await measure(model, 'deploy');
-  const mutatingNoop = model.fake.mutatingCalls().length;
   const plan = await measure(model, 'plan');
-  return { ...shape, first, noop, plan, expectedNoopReads: expectedNoopReads(shape.accounts, shape.depth), mutatingNoop };
+  const t = model.terms ?? termsOf(shape);
+  return { ...shape, terms: t, first, noop, plan, expectedNoop: expectedNoop(t, 'deploy'), expectedPlan: expectedNoop(t, 'plan') };
+}
+
+export interface RefusalRow {
+  accounts: number;
+  calls: Counts;
+  message: string;
+}
+
+/**
+ * A change-set stage aimed at a workload group (half the organization): `plan` lists the group's
+ * accounts until it holds more than any pipeline could reach, then refuses (exit 2). The calls made
+ * up to the refusal are bounded by that ceiling, not by the group's size.
+ */
+export async function refusalRow(accounts: number): Promise<RefusalRow> {
+  const model = buildOrg({ accounts, depth: 2, variant: 'roles' })!;
+  const input: ConfigInput = {
+    prefix: 'xacct',
+    homeRegion: 'eu-west-1',
+    targets: { nonprod: { ous: [pathAt(2, 'NonProd')] }, prod: { ous: [pathAt(2, 'Prod')] } },
+    pipelines: [{ name: 'app', source: { codecommit: { repository: 'app', branch: 'main' } }, stages: [{ name: 'Prod', target: 'prod', cloudformation: { stackName: 'app', template: 'BuildOutput::template.yml' } }] }],
+  };
+  model.fake.resetCalls();
+  let message = 'accepted';
+  try {
+    await planDeployment(parseConfig(input), { clients: model.fake.clients({ region: 'eu-west-1' }), io: new MemoryIo() });
+  } catch (err) {
+    // A ConfigError (CodePipeline's per-stage limit, checked on the expanded pipeline) is exit 2 as well.
+    const e = err as Error;
+    message = err instanceof XacctError ? `exit ${err.exitCode}: ${e.message.split('\n')[0]}` : `exit 2 (${e.name}): ${e.message.split('\n').slice(1).join(' ').trim()}`;
+  }
+  return { accounts, calls: model.fake.callCounts(), message };
 }
 
 export const total = (c: Counts) => Object.values(c).reduce((a, b) => a + b, 0);
 export const mutating = (c: Counts) => Object.entries(c).filter(([op]) => MUTATING.test(op)).reduce((a, [, n]) => a + n, 0);
+export const sameCounts = (a: Counts, b: Counts) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());

@@ -22,6 +22,8 @@ import { templateUploader } from './upload';
 export interface DeployDeps extends CommandDeps {
   /** Asked before anything is deleted (a ROLLBACK_COMPLETE stack, what left the config). */
   confirm: Confirm;
+  /** Each wave's items one after another instead of side by side: what the waves save (bench/first-deploy.ts). */
+  oneAtATime?: boolean;
 }
 
 export interface DeployResult {
@@ -45,9 +47,11 @@ export function stackSetWaves(items: StackSetItem[]): StackSetItem[][] {
   return out;
 }
 
-/** Run one wave side by side; every failure of the wave is reported, each with its own cause. */
-async function wave<T, R>(items: T[], run: (item: T) => Promise<R>, noun: string): Promise<R[]> {
-  const settled = await Promise.allSettled(items.map(run));
+/** Run one wave side by side (or one item after another); every failure of the wave is reported, each with its own cause. */
+async function wave<T, R>(items: T[], run: (item: T) => Promise<R>, noun: string, oneAtATime = false): Promise<R[]> {
+  const settled: PromiseSettledResult<R>[] = [];
+  if (oneAtATime) for (const item of items) settled.push(...(await Promise.allSettled([run(item)])));
+  else settled.push(...(await Promise.allSettled(items.map(run))));
   const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
   if (errors.length > 0) throw combine(errors, noun);
   return settled.map((s) => (s as PromiseFulfilledResult<R>).value);
@@ -104,6 +108,7 @@ async function deployStacks(config: Config, deps: DeployDeps, prepared: Prepared
         return outcome;
       },
       'stacks',
+      deps.oneAtATime,
     );
     outcomes.push(...done);
   }
@@ -150,7 +155,7 @@ export async function runDeploy(config: Config, deps: DeployDeps): Promise<Deplo
     const first = removedBeforeSources(gone.stackSets, config);
     for (const items of stackSetWaves(prepared.stackSets)) {
       if (items[0].entry.placement === 'source' && first.length > 0) await wave(first.splice(0), removeSet, 'StackSets');
-      stackSetOutcomes.push(...(await wave(items, (i) => deployStackSet(home, i.spec, setOptions), 'StackSets')));
+      stackSetOutcomes.push(...(await wave(items, (i) => deployStackSet(home, i.spec, setOptions), 'StackSets', deps.oneAtATime)));
     }
     for (const o of stackSetOutcomes) for (const w of o.warnings) io.warn(`StackSet '${o.name}': ${w}`);
     const stackOutcomes = await deployStacks(config, deps, prepared, view);

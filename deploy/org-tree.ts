@@ -10,7 +10,9 @@ import {
   paginateListOrganizationalUnitsForParent,
   paginateListRoots,
 } from '@aws-sdk/client-organizations';
-import type { Config } from '../templates-src/config';
+import type { Config, Stage } from '../templates-src/config';
+import { stageRegions } from '../templates-src/central/pipeline-plan';
+import { CODEPIPELINE_LIMITS } from '../templates-src/checks/codepipeline-limits';
 import type { ResolvedTarget } from '../templates-src/index';
 import { awsFailure, XacctError } from './errors';
 import { awsMessage, isNamed } from './aws-error';
@@ -18,6 +20,11 @@ import { awsMessage, isNamed } from './aws-error';
 interface Unit {
   id: string;
   name: string;
+}
+
+interface AccountRow {
+  id: string;
+  active: boolean;
 }
 
 export interface ResolvedOu {
@@ -36,7 +43,7 @@ async function collect<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | 
 export class OrgTree {
   private roots?: Promise<Unit[]>;
   private readonly children = new Map<string, Promise<Unit[]>>();
-  private readonly accounts = new Map<string, Promise<Array<{ id: string; active: boolean }>>>();
+  private readonly accounts = new Map<string, Promise<AccountRow[]>>();
   private readonly parents = new Map<string, Promise<string>>();
 
   constructor(
@@ -69,13 +76,27 @@ export class OrgTree {
     );
   }
 
-  childAccounts(parentId: string): Promise<Array<{ id: string; active: boolean }>> {
-    // `State` supersedes the deprecated `Status`; either says ACTIVE for a usable account.
-    return this.memo(this.accounts, parentId, () =>
-      collect(paginateListAccountsForParent({ client: this.org }, { ParentId: parentId }), (p) => p.Accounts?.map((a) => ({ id: a.Id ?? '', active: (a.State ?? a.Status) === 'ACTIVE' }))).catch((err) => {
-        throw awsFailure(`${parentId} in ${this.organizationId}`, 'organizations:ListAccountsForParent', err, 'PRECONDITION');
-      }),
-    );
+  childAccounts(parentId: string): Promise<AccountRow[]> {
+    return this.memo(this.accounts, parentId, async () => (await this.listAccounts(parentId))!);
+  }
+
+  /**
+   * Every page of an OU's accounts; `onPage` sees each page and may stop the listing (then the result
+   * is undefined: a partial list is never cached).
+   */
+  private async listAccounts(parentId: string, onPage?: (page: AccountRow[]) => boolean): Promise<AccountRow[] | undefined> {
+    const out: AccountRow[] = [];
+    try {
+      for await (const p of paginateListAccountsForParent({ client: this.org }, { ParentId: parentId })) {
+        // `State` supersedes the deprecated `Status`; either says ACTIVE for a usable account.
+        const page = (p.Accounts ?? []).map((a) => ({ id: a.Id ?? '', active: (a.State ?? a.Status) === 'ACTIVE' }));
+        out.push(...page);
+        if (onPage?.(page)) return undefined;
+      }
+    } catch (err) {
+      throw awsFailure(`${parentId} in ${this.organizationId}`, 'organizations:ListAccountsForParent', err, 'PRECONDITION');
+    }
+    return out;
   }
 
   /** The parent (OU or root) of an account or OU. ListParents returns exactly one parent. */
@@ -147,12 +168,24 @@ export class OrgTree {
     return { id: current.id, idPath };
   }
 
-  /** ACTIVE accounts anywhere under `parentId`, nested OUs included, the management account never. */
-  async activeAccountsUnder(parentId: string): Promise<string[]> {
+  /**
+   * ACTIVE accounts anywhere under `parentId`, nested OUs included, the management account never.
+   * With `limit`, the listing stops once more than `limit` are found (OUs are walked side by side and
+   * each checks before its next page, so the result holds a little more than `limit`): what it costs
+   * then depends on the limit, not on how many accounts the OUs hold.
+   */
+  async activeAccountsUnder(parentId: string, limit = Infinity): Promise<string[]> {
     const found = new Set<string>();
+    const take = (rows: AccountRow[]) => rows.forEach((a) => a.active && a.id !== this.managementAccountId && found.add(a.id));
+    const full = () => found.size > limit;
     const walk = async (id: string): Promise<void> => {
-      const [accounts, ous] = await Promise.all([this.childAccounts(id), this.childOus(id)]);
-      for (const a of accounts) if (a.active && a.id !== this.managementAccountId) found.add(a.id);
+      if (full()) return;
+      const listing = this.accounts.get(id) ?? (limit === Infinity ? this.childAccounts(id) : this.listAccounts(id, (page) => (take(page), full())));
+      const [accounts, ous] = await Promise.all([listing, this.childOus(id)]);
+      if (accounts) {
+        take(accounts);
+        if (!this.accounts.has(id)) this.accounts.set(id, Promise.resolve(accounts));
+      }
       await Promise.all(ous.map((ou) => walk(ou.id)));
     };
     await walk(parentId);
@@ -160,24 +193,75 @@ export class OrgTree {
   }
 }
 
-/** Target groups whose accounts a pipeline stage deploys to: only these need their accounts listed. */
-export function stageTargets(config: Config): Set<string> {
-  return new Set(config.pipelines.flatMap((p) => p.stages.map((s) => s.target)));
+/** Why a target group's accounts are listed: the stage that deploys to them, and the most accounts it could reach. */
+export interface AccountNeed {
+  /** `pipelines[0].stages[1]`, the stage with the lowest ceiling. */
+  where: string;
+  stage: string;
+  kind: string;
+  regions: number;
+  ceiling: number;
+}
+
+/** Actions CodePipeline runs besides the deploy stages' own: Source and Build. */
+const FIXED_ACTIONS = 2;
+
+/**
+ * The most accounts a stage could ever deploy to, or undefined for a stage that does not expand to
+ * accounts. CodePipeline allows 500 actions per pipeline ("Quotas in AWS CodePipeline": "Maximum
+ * number of actions per pipeline"), two of them Source and Build; a change-set stage takes two per
+ * account and region (prepare, execute), a CodeDeploy or custom stage one. So a change-set stage
+ * reaches at most 249 account-regions: a target holding more accounts can never fit, and listing it
+ * further would only cost calls.
+ */
+export function stageCeiling(config: Config, stage: Stage): { kind: string; perAccountRegion: number; regions: number; ceiling: number } | undefined {
+  const kind = stage.cloudformation ? 'cloudformation' : stage.codedeploy ? 'codedeploy' : stage.custom ? 'custom' : undefined;
+  if (!kind) return undefined;
+  const perAccountRegion = kind === 'cloudformation' ? 2 : 1;
+  const regions = stageRegions(config, stage).length;
+  return { kind, perAccountRegion, regions, ceiling: Math.floor((CODEPIPELINE_LIMITS.maxActionsPerPipeline - FIXED_ACTIONS) / (perAccountRegion * regions)) };
+}
+
+/** Target groups whose accounts a pipeline stage deploys to: only these need their accounts listed, and only up to the ceiling. */
+export function stageTargets(config: Config): Map<string, AccountNeed> {
+  const out = new Map<string, AccountNeed>();
+  config.pipelines.forEach((p, i) =>
+    p.stages.forEach((s, j) => {
+      const c = stageCeiling(config, s);
+      const known = out.get(s.target);
+      if (c && (!known || c.ceiling < known.ceiling)) out.set(s.target, { where: `pipelines[${i}].stages[${j}]`, stage: `${p.name}/${s.name}`, kind: c.kind, regions: c.regions, ceiling: c.ceiling });
+    }),
+  );
+  return out;
+}
+
+function tooManyAccounts(name: string, need: AccountNeed): XacctError {
+  const per = need.kind === 'cloudformation' ? 'two CodePipeline actions (prepare, execute)' : 'one CodePipeline action';
+  return new XacctError(
+    'BAD_INPUT',
+    `${need.where} (${need.stage}): target "${name}" holds more than ${need.ceiling} ACTIVE accounts (listing stopped there); a ${need.kind} stage takes ${per} per account and region, ` +
+      `here in ${need.regions} region${need.regions === 1 ? '' : 's'}, and a pipeline holds at most ${CODEPIPELINE_LIMITS.maxActionsPerPipeline} actions, Source and Build included ("Quotas in AWS CodePipeline"). ` +
+      'Aim the stage at a smaller target. Nothing was changed.',
+  );
 }
 
 /**
  * Every configured target group resolved: OU IDs in config order and org paths. ACTIVE accounts are
- * listed only for groups a pipeline stage deploys to (StackSets target OUs, not accounts), so an
- * organization without such stages costs no account listing at all.
+ * listed only for groups a per-account pipeline stage deploys to (StackSets target OUs, not
+ * accounts), and only until they hold more than that stage could reach, so what resolving costs
+ * never grows with the accounts of the OUs StackSets deploy to.
  */
-export async function resolveTargets(config: Config, tree: OrgTree, withAccounts: Set<string> = stageTargets(config)): Promise<Record<string, ResolvedTarget>> {
+export async function resolveTargets(config: Config, tree: OrgTree, withAccounts: Map<string, AccountNeed> = stageTargets(config)): Promise<Record<string, ResolvedTarget>> {
   const out: Record<string, ResolvedTarget> = {};
   for (const [name, target] of Object.entries(config.targets)) {
     const resolved = await Promise.all(target.ous.map((ref, i) => tree.resolve(ref, `targets.${name}.ous[${i}]`)));
     const ouIds = [...new Set(resolved.map((r) => r.id))];
     const orgPaths = [...new Set(resolved.map((r) => `${tree.organizationId}/${r.idPath.join('/')}/*`))];
-    const accountLists = withAccounts.has(name) ? await Promise.all(ouIds.map((id) => tree.activeAccountsUnder(id))) : [];
-    out[name] = { ouIds, orgPaths, accounts: [...new Set(accountLists.flat())].sort() };
+    const need = withAccounts.get(name);
+    const accountLists = need ? await Promise.all(ouIds.map((id) => tree.activeAccountsUnder(id, need.ceiling))) : [];
+    const accounts = [...new Set(accountLists.flat())].sort();
+    if (need && accounts.length > need.ceiling) throw tooManyAccounts(name, need);
+    out[name] = { ouIds, orgPaths, accounts };
   }
   return out;
 }

@@ -28,6 +28,9 @@ export const buildCommand: CommandSpec = {
     [2, 'bad config or arguments, or --out holds files xacct did not write (nothing written)'],
   ],
   handler: async (argv, io, session) => {
+    // Graphviz (WebAssembly, in its own thread) takes longest to load: start it before the config
+    // and its schema library load, so the two overlap.
+    (await import('../../templates-src/diagram-svg')).prepareSvgRenderer();
     const { resolveConfig } = await import('../config-file');
     const { runBuild } = await import('./build-run');
     const chosen = resolveConfig(argv.config as string | undefined, { embedded: true });

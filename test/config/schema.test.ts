@@ -11,6 +11,9 @@ import { parse } from 'yaml';
 import { configJsonSchema, configShape, parseConfig } from '../../templates-src/config';
 import { FIXTURE_CONFIGS, firstHourMistakes, mutationCorpus } from './corpus';
 
+// The whole corpus through the schema and the config module took 9.4 s under `make test` on the loaded 2-core machine.
+jest.setTimeout(60_000);
+
 const published = JSON.parse(readFileSync(join(__dirname, '..', '..', 'dist', 'config.schema.json'), 'utf8'));
 // strictRequired only objects to `required` in a one-of branch that lists no properties (they are the parent's): valid JSON Schema.
 const validate = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(published);

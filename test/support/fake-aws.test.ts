@@ -471,3 +471,34 @@ test('FakeFault keeps the exception name as AWS sends it', () => {
   const f = new FakeFault('Throttling', 'Rate exceeded');
   expect([f.name, f.code, f.status]).toEqual(['Throttling', 'Throttling', 400]);
 });
+
+describe('latency model (benchmarks)', () => {
+  test('an operation runs its instances in waves of MaxConcurrentCount, capped, regions one after another; a change set and a stack take their stated times', async () => {
+    let now = 0;
+    fake = standardOrg({ accounts: 50 });
+    fake.latency = { now: () => now, sleep: async () => undefined, requestMs: 0, instanceMs: 1000, maxConcurrentInstances: 5, changeSetMs: 200, stackMs: () => 700 };
+    const sandbox = fake.ou('Root/Sandbox'); // 10 accounts
+    await stackSet('timed');
+    const start = (id: string, prefs: object, regions = [REGION]) =>
+      cfn().send(new CreateStackInstancesCommand({ StackSetName: 'timed', CallAs: 'DELEGATED_ADMIN', OperationId: id, DeploymentTargets: { OrganizationalUnitIds: [sandbox] }, Regions: regions, OperationPreferences: prefs }));
+    const statusAt = async (t: number, id: string) => ((now = t), (await describeOp('timed', id)).StackSetOperation!.Status);
+
+    await start('four-at-once', { MaxConcurrentCount: 4 }); // ceil(10 / 4) = 3 waves
+    expect(await statusAt(2999, 'four-at-once')).toBe('RUNNING');
+    expect(await statusAt(3000, 'four-at-once')).toBe('SUCCEEDED');
+    now = 10_000;
+    await start('all-capped', { MaxConcurrentPercentage: 100 }, [REGION, 'us-east-1']); // 5 at once (the cap): 2 waves per region, 2 regions
+    expect(await statusAt(13_999, 'all-capped')).toBe('RUNNING');
+    expect(await statusAt(14_000, 'all-capped')).toBe('SUCCEEDED');
+
+    now = 20_000;
+    await cfn().send(new CreateChangeSetCommand({ StackName: 'timed-stack', ChangeSetName: 'c1', ChangeSetType: 'CREATE', TemplateBody: TEMPLATE, Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }] }));
+    const changeSet = async (t: number) => ((now = t), (await cfn().send(new DescribeChangeSetCommand({ StackName: 'timed-stack', ChangeSetName: 'c1' }))).Status);
+    expect(await changeSet(20_199)).toBe('CREATE_PENDING');
+    expect(await changeSet(20_200)).toBe('CREATE_COMPLETE');
+    await cfn().send(new ExecuteChangeSetCommand({ StackName: 'timed-stack', ChangeSetName: 'c1' }));
+    const stack = async (t: number) => ((now = t), (await cfn().send(new DescribeStacksCommand({ StackName: 'timed-stack' }))).Stacks![0].StackStatus);
+    expect(await stack(20_899)).toBe('CREATE_IN_PROGRESS');
+    expect(await stack(20_900)).toBe('CREATE_COMPLETE');
+  });
+});

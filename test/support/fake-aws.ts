@@ -11,7 +11,10 @@
  * - Time does not pass on its own. Each DescribeStackSetOperation call on any operation of a StackSet
  *   is one step for every running operation of that StackSet; an operation finishes after
  *   `pollsToComplete` steps. A stack or change set finishes after `stackPolls` DescribeStacks /
- *   DescribeChangeSet calls. Timestamps come from one counter.
+ *   DescribeChangeSet calls. Timestamps come from one counter. With a `latency` model (the
+ *   benchmarks), time is virtual instead: every request takes `requestMs`, an operation runs its
+ *   instances in waves of as many as its preferences allow, each wave `instanceMs`, and stacks and
+ *   change sets finish after their stated durations (see LatencyModel).
  * - Managed execution: which operations "conflict" is not documented. Here UpdateStackSet and
  *   DetectStackSetDrift conflict with everything, CreateStackInstances / DeleteStackInstances with
  *   operations sharing an account and region. A queued operation takes its settings and targets
@@ -70,6 +73,27 @@ export interface FakeOptions {
   listLag?: number;
   /** List calls return items in an order fixed by this seed, not by creation or name. */
   shuffleSeed?: number;
+  /** Durations on a virtual clock instead of poll counts (bench/first-deploy.ts). */
+  latency?: LatencyModel;
+}
+
+/**
+ * How long things take, on a virtual clock the caller drives (bench/virtual-time.ts). Only
+ * what finishes when changes: statuses, results and verdicts are those of the poll-count model.
+ */
+export interface LatencyModel {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** Every request, before it is answered. */
+  requestMs: number;
+  /** One stack instance of a StackSet operation (a wave takes this long). */
+  instanceMs: number;
+  /** The most instances one operation deploys at once in a region, whatever its preferences. */
+  maxConcurrentInstances: number;
+  /** From CreateChangeSet to CREATE_COMPLETE. */
+  changeSetMs: number;
+  /** From ExecuteChangeSet (or DeleteStack) to the stack's final status, by stack name. */
+  stackMs(name: string, kind: 'create' | 'update' | 'delete'): number;
 }
 
 export interface FakeAccount {
@@ -126,6 +150,9 @@ export interface FakeOperation {
   scope: 'all' | Set<string>;
   /** Applies the request and lists the work; run when the operation leaves the queue. */
   start?: () => WorkItem[];
+  /** With a latency model: when it started running and how long it takes. */
+  startedAt?: number;
+  durationMs?: number;
 }
 
 export type Tag = { Key: string; Value: string };
@@ -156,6 +183,7 @@ interface ChangeSet {
   parameters: Record<string, string>;
   tags: Tag[];
   polls: number;
+  createdAt?: number;
 }
 
 export interface FakeStack {
@@ -171,7 +199,7 @@ export interface FakeStack {
   events: StackEvent[];
   changeSets: Map<string, ChangeSet>;
   polls: number;
-  pending?: { kind: 'create' | 'update' | 'delete'; body: string; parameters: Record<string, string>; tags: Tag[]; token?: string };
+  pending?: { kind: 'create' | 'update' | 'delete'; body: string; parameters: Record<string, string>; tags: Tag[]; token?: string; since?: number };
 }
 
 export interface FakeDriftedResource {
@@ -253,6 +281,7 @@ export class FakeAws {
   trustedAccess: 'ENABLED' | 'DISABLED' | 'DISABLED_PERMANENTLY';
   listLag: number;
   shuffleSeed?: number;
+  latency?: LatencyModel;
 
   /** The account the credentials belong to. */
   caller: string;
@@ -301,6 +330,7 @@ export class FakeAws {
     this.trustedAccess = o.trustedAccess ?? 'ENABLED';
     this.listLag = o.listLag ?? 0;
     this.shuffleSeed = o.shuffleSeed;
+    this.latency = o.latency;
     this.caller = this.managementAccountId;
     this.childOus.set(this.rootId, []);
     this.childAccounts.set(this.rootId, []);
@@ -403,7 +433,7 @@ export class FakeAws {
   startForeignStackUpdate(region: string, name: string): FakeStack {
     const s = this.stack(region, name)!;
     s.status = 'UPDATE_IN_PROGRESS';
-    s.pending = { kind: 'update', body: s.body, parameters: s.parameters, tags: s.tags, token: 'foreign-update' };
+    s.pending = { kind: 'update', body: s.body, parameters: s.parameters, tags: s.tags, token: 'foreign-update', since: this.latency?.now() };
     s.polls = 0;
     this.event(s, s.name, s.status, 'User Initiated', 'foreign-update');
     return s;
@@ -510,7 +540,7 @@ export class FakeAws {
   private async handle(request: IHttpRequest, options?: HttpHandlerOptions): Promise<{ response: ReturnType<typeof encodeOutput> }> {
     // Like the SDK's own handlers: an aborted request never reaches the service.
     if (options?.abortSignal?.aborted) throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
-    await Promise.resolve();
+    await (this.latency ? this.latency.sleep(this.latency.requestMs) : Promise.resolve());
     let wire: WireRequest;
     try {
       wire = parseRequest(request);
@@ -930,6 +960,28 @@ export class FakeAws {
     op.status = 'RUNNING';
     op.history.push('RUNNING');
     op.results = new Map(op.work.filter((w) => this.accounts.get(w.account)?.state !== 'SUSPENDED').map((w) => [`${w.account}/${w.region}`, { account: w.account, region: w.region, ouId: w.ouId, status: 'PENDING' }]));
+    if (this.latency) {
+      op.startedAt = this.latency.now();
+      op.durationMs = this.operationMs(op, this.latency);
+    }
+  }
+
+  /**
+   * How long an operation runs under the latency model: per region, waves of as many instances as
+   * run at once (StackSetOperationPreferences: MaxConcurrentCount, default 1, or MaxConcurrentPercentage
+   * of the region's accounts rounded down but at least 1), capped at `maxConcurrentInstances`;
+   * regions one after another unless RegionConcurrencyType is PARALLEL.
+   */
+  private operationMs(op: FakeOperation, l: LatencyModel): number {
+    const byRegion = new Map<string, number>();
+    for (const w of op.work) byRegion.set(w.region, (byRegion.get(w.region) ?? 0) + 1);
+    const prefs = op.preferences ?? {};
+    const waves = [...byRegion.values()].map((n) => {
+      const requested = prefs.MaxConcurrentCount ?? (prefs.MaxConcurrentPercentage !== undefined ? Math.max(1, Math.floor((n * prefs.MaxConcurrentPercentage) / 100)) : 1);
+      return Math.ceil(n / Math.min(requested, l.maxConcurrentInstances));
+    });
+    const total = prefs.RegionConcurrencyType === 'PARALLEL' ? Math.max(0, ...waves) : waves.reduce((a, b) => a + b, 0);
+    return Math.max(1, total) * l.instanceMs;
   }
 
   private static conflicts(a: FakeOperation, b: FakeOperation): boolean {
@@ -1027,7 +1079,8 @@ export class FakeAws {
   /** One step's worth of progress: a share of the work, then the verdict once all is done. */
   private advance(ss: FakeStackSet, op: FakeOperation): void {
     op.polls++;
-    const target = Math.min(op.work.length, Math.ceil((op.work.length * op.polls) / Math.max(1, this.pollsToComplete)));
+    const share = this.latency ? Math.min(1, (this.latency.now() - (op.startedAt ?? 0)) / Math.max(1, op.durationMs ?? 1)) : op.polls / Math.max(1, this.pollsToComplete);
+    const target = Math.min(op.work.length, Math.ceil(op.work.length * share));
     const allowed = Math.floor((op.work.length * op.tolerancePct) / 100);
     while (op.processed < target) {
       const w = op.work[op.processed++];
@@ -1042,7 +1095,8 @@ export class FakeAws {
         break;
       }
     }
-    if (op.processed >= op.work.length && op.polls >= this.pollsToComplete) {
+    // Under the latency model an operation over its failure tolerance ends at once: the rest is CANCELLED.
+    if (op.processed >= op.work.length && (this.latency ? share >= 1 || op.failed > allowed : op.polls >= this.pollsToComplete)) {
       op.status = op.failed > allowed ? 'FAILED' : 'SUCCEEDED';
       op.history.push(op.status);
       // From the same counter as every creation time: end times order the operations as they finished.
@@ -1253,7 +1307,9 @@ export class FakeAws {
   private advanceStack(s: FakeStack): void {
     if (!s.pending) return;
     s.polls++;
-    if (s.polls < this.stackPolls) return;
+    if (this.latency) {
+      if (this.latency.now() < (s.pending.since ?? 0) + this.latency.stackMs(s.name, s.pending.kind)) return;
+    } else if (s.polls < this.stackPolls) return;
     const p = s.pending;
     s.pending = undefined;
     if (p.kind === 'delete') {
@@ -1372,7 +1428,7 @@ export class FakeAws {
     }
     // CreateChangeSet: Tags given replace the stack's tags on execution; none keeps them.
     const tags = i.Tags !== undefined ? tagList(i.Tags) : s.tags;
-    const cs: ChangeSet = { name: i.ChangeSetName, id: `${s.id}/changeSet/${i.ChangeSetName}`, type, status: 'CREATE_PENDING', body, parameters, tags, polls: 0 };
+    const cs: ChangeSet = { name: i.ChangeSetName, id: `${s.id}/changeSet/${i.ChangeSetName}`, type, status: 'CREATE_PENDING', body, parameters, tags, polls: 0, createdAt: this.latency?.now() };
     s.changeSets.set(cs.name, cs);
     return { Id: cs.id, StackId: s.id };
   }
@@ -1388,7 +1444,8 @@ export class FakeAws {
   /** DescribeChangeSet: an update that changes nothing FAILS with CloudFormation's "didn't contain changes" reason. */
   private describeChangeSet(i: Input, region: string): Out {
     const { s, cs } = this.changeSet(i, region);
-    if (cs.status === 'CREATE_PENDING' && ++cs.polls >= this.stackPolls) {
+    const ready = this.latency ? (++cs.polls, this.latency.now() >= (cs.createdAt ?? 0) + this.latency.changeSetMs) : ++cs.polls >= this.stackPolls;
+    if (cs.status === 'CREATE_PENDING' && ready) {
       const same = cs.type === 'UPDATE' && cs.body === s.body && JSON.stringify(cs.parameters) === JSON.stringify(s.parameters) && sameTags(cs.tags, s.tags);
       cs.status = same ? 'FAILED' : 'CREATE_COMPLETE';
       if (same) cs.reason = "The submitted information didn't contain changes. Submit different information to create a change set.";
@@ -1423,7 +1480,7 @@ export class FakeAws {
     if (s.pending) throw fault('ValidationError', `Stack:${s.id} is in ${s.status} state and can not be updated.`);
     const kind = cs.type === 'CREATE' ? 'create' : 'update';
     s.status = kind === 'create' ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS';
-    s.pending = { kind, body: cs.body, parameters: cs.parameters, tags: cs.tags, token: i.ClientRequestToken };
+    s.pending = { kind, body: cs.body, parameters: cs.parameters, tags: cs.tags, token: i.ClientRequestToken, since: this.latency?.now() };
     s.polls = 0;
     s.changeSets.clear();
     this.event(s, s.name, s.status, 'User Initiated', i.ClientRequestToken);
@@ -1436,7 +1493,7 @@ export class FakeAws {
     if (!s || s.status === 'DELETE_COMPLETE') return undefined;
     if (s.protection) throw fault('ValidationError', `Stack [${s.name}] cannot be deleted while TerminationProtection is enabled`);
     s.status = 'DELETE_IN_PROGRESS';
-    s.pending = { kind: 'delete', body: s.body, parameters: s.parameters, tags: s.tags, token: i.ClientRequestToken };
+    s.pending = { kind: 'delete', body: s.body, parameters: s.parameters, tags: s.tags, token: i.ClientRequestToken, since: this.latency?.now() };
     s.polls = 0;
     return undefined;
   }
