@@ -8,7 +8,7 @@
 import type { Config } from '../templates-src/config';
 import { combine, XacctError } from './errors';
 import { CommandDeps, Confirm, confirmed } from './deps';
-import { orphans, readInventory } from './inventory';
+import { orphans, readInventory, removedBeforeSources } from './inventory';
 import { prepare, Prepared, StackItem, stackWaves, StackSetItem, withOutputs } from './prepare';
 import { progressView, ProgressView, stackOptions, stackSetOptions } from './progress';
 import { deployStackSet, StackSetOutcome } from './stackset/lifecycle';
@@ -80,8 +80,12 @@ async function removalsAgreed(config: Config, deps: DeployDeps, prepared: Prepar
   const inventory = await readInventory(deps.clients, config, prepared.identity);
   const gone = orphans(inventory, config);
   if (gone.stackSets.length === 0 && gone.stacks.length === 0) return gone;
-  const list = [...gone.stackSets.map((n) => `  StackSet ${n}: every instance, then the StackSet`), ...gone.stacks.map((s) => `  stack ${s.name} (${s.region})`)].join('\n');
-  const question = `No longer in the config, deploy removes (after everything else is deployed):\n${list}\nRemove them?`;
+  const first = removedBeforeSources(gone.stackSets, config);
+  const list = [
+    ...gone.stackSets.map((n) => `  StackSet ${n}: every instance, then the StackSet${first.includes(n) ? ' (before the source StackSets, which create the same roles)' : ''}`),
+    ...gone.stacks.map((s) => `  stack ${s.name} (${s.region})`),
+  ].join('\n');
+  const question = `No longer in the config, deploy removes (after everything else is deployed, unless said otherwise):\n${list}\nRemove them?`;
   if (!deps.confirm.yes && !deps.confirm.interactive) {
     throw new XacctError('PRECONDITION', `${question.replace(/\nRemove them\?$/, '')}\nrefusing to remove without confirmation: no terminal to ask on; run it on a terminal or pass --yes. Nothing was changed.`);
   }
@@ -168,7 +172,13 @@ export async function runDeploy(config: Config, deps: DeployDeps): Promise<Deplo
     const home = deps.clients.cfn(config.homeRegion);
     const setOptions = stackSetOptions(deps, view, identity.callAs);
     const stackSetOutcomes: StackSetOutcome[] = [];
-    for (const items of stackSetWaves(prepared.stackSets)) stackSetOutcomes.push(...(await wave(items, (i) => deployStackSet(home, i.spec, setOptions), 'StackSets', deps.oneAtATime)));
+    const removeSet = (name: string) => removeStackSet(home, name, { ...setOptions, region: config.homeRegion });
+    // Source StackSets that left the config hold the roles the new ones create: they go first.
+    const first = removedBeforeSources(gone.stackSets, config);
+    for (const items of stackSetWaves(prepared.stackSets)) {
+      if (items[0].entry.placement === 'source' && first.length > 0) await wave(first.splice(0), removeSet, 'StackSets');
+      stackSetOutcomes.push(...(await wave(items, (i) => deployStackSet(home, i.spec, setOptions), 'StackSets', deps.oneAtATime)));
+    }
     for (const o of stackSetOutcomes) for (const w of o.warnings) io.warn(`StackSet '${o.name}': ${w}`);
     const stackOutcomes = await deployStacks(config, deps, prepared, view);
 
@@ -178,7 +188,8 @@ export async function runDeploy(config: Config, deps: DeployDeps): Promise<Deplo
       const state = await settle(deps.clients.cfn(s.region), s, sOptions);
       if (state.exists) await deleteStack(deps.clients.cfn(s.region), state, sOptions);
     }, 'stacks');
-    await wave(gone.stackSets, (name) => removeStackSet(home, name, { ...setOptions, region: config.homeRegion }), 'StackSets');
+    const early = removedBeforeSources(gone.stackSets, config);
+    await wave(gone.stackSets.filter((n) => !early.includes(n)), removeSet, 'StackSets');
 
     const result: DeployResult = {
       noChanges: stackSetOutcomes.every((o) => o.noop) && stackOutcomes.every((o) => !o.changed) && gone.stackSets.length === 0 && gone.stacks.length === 0,

@@ -64,6 +64,19 @@ export function isXacctStackSetName(prefix: string, name: string): boolean {
   });
 }
 
+/**
+ * Source StackSets no longer in the config, while the config deploys others: deploy removes these
+ * before the source StackSets, since both create the fixed-name `<prefix>-source-access` and
+ * `<prefix>-source-events` roles, and IAM names are unique within an account ("CreateRole": "IAM
+ * user, group, role, and policy names must be unique within the account"). Source StackSets made
+ * one per pipeline (`<prefix>-codecommit-source-<pipeline>`) are replaced by one per account this way.
+ */
+export function removedBeforeSources(stackSets: string[], config: Config): string[] {
+  const sources = registry.filter((e) => e.placement === 'source');
+  if (!sources.some((e) => e.enabled(config))) return [];
+  return stackSets.filter((n) => sources.some((e) => n.startsWith(`${names.stackSet(config.prefix, e.name)}-`)));
+}
+
 async function stackSetTagged(cfn: CloudFormationClient, name: string, callAs: CallAs, prefix: string): Promise<boolean> {
   try {
     const s = (await cfn.send(new DescribeStackSetCommand({ StackSetName: name, CallAs: callAs }))).StackSet;

@@ -7,7 +7,7 @@
  * mutating call.
  */
 import type { Config } from '../templates-src/config';
-import { allTargetOus, DeployContext, enabledTemplates, parameterValues, TemplateEntry } from '../templates-src/index';
+import { allTargetOus, builtName, DeployContext, enabledTemplates, instanceFor, parameterValues, SourceInstance, TemplateEntry } from '../templates-src/index';
 import { PREFIX_TAG, names } from '../templates-src/names';
 import { deploymentsOf, strategyOf } from '../templates-src/placement';
 import { CfnTemplate, synth } from '../templates-src/cfn';
@@ -64,8 +64,8 @@ export const FROM_OUTPUTS: Record<string, { template: string; output: string }> 
   PrimaryKeyArn: { template: 'kms-key', output: 'ArtifactKeyArn' },
 };
 
-function body(entry: TemplateEntry, config: Config, ctx: DeployContext): { template: CfnTemplate; text: string; uploadKey?: string } {
-  const template = synth(entry.build(config, ctx));
+function body(entry: TemplateEntry, config: Config, ctx: DeployContext, instance?: SourceInstance): { template: CfnTemplate; text: string; uploadKey?: string } {
+  const template = synth(entry.build(config, ctx, instance));
   const delivery = templateDelivery(entry.name, template);
   if (delivery.kind === 's3' && entry.placement !== 'central') {
     throw new XacctError('PRECONDITION', `${delivery.reason.replace(/; it is uploaded.*$/, '')}; StackSet templates must fit inline`);
@@ -76,13 +76,16 @@ function body(entry: TemplateEntry, config: Config, ctx: DeployContext): { templ
 const tagsFor = (config: Config) => ({ [PREFIX_TAG]: config.prefix });
 
 function stackSetSpecs(entry: TemplateEntry, config: Config, ctx: DeployContext, sent: SentBody[]): StackSetSpec[] {
-  const { template, text } = body(entry, config, ctx);
   const strategy = strategyOf(entry);
-  const parameterNames = Object.keys(template.Parameters ?? {});
   const regions = [config.homeRegion];
+  const shared = entry.instances ? undefined : body(entry, config, ctx);
   return deploymentsOf(entry, config).map((d) => {
+    // A source StackSet's body covers what is read in its own account.
+    const instance = instanceFor(entry, config, d.account);
+    const { template, text } = shared ?? body(entry, config, ctx, instance);
+    const parameterNames = Object.keys(template.Parameters ?? {});
     const parameters = { ...parameterValues(parameterNames, config, ctx), ...Object.fromEntries(Object.entries(d.parameters ?? {}).filter(([k]) => parameterNames.includes(k))) };
-    sent.push({ what: `StackSet '${d.name}'`, name: entry.name, template, parameters });
+    sent.push({ what: `StackSet '${d.name}'`, name: builtName(entry, instance), template, parameters });
     const targets: StackSetSpec['targets'] = d.account
       ? { kind: 'accounts', accounts: [{ account: d.account, ouId: ctx.accountOus?.[d.account] ?? '' }] }
       : { kind: 'ous', ouIds: allTargetOus(ctx).ouIds };

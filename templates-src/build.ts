@@ -6,7 +6,7 @@ import type { Config } from './config';
 import { configJsonSchema } from './config';
 import { CfnTemplate, synth } from './cfn';
 import { MAX_INLINE_BYTES, templateDelivery } from './delivery';
-import { distTemplates, Placement, TemplateEntry } from './index';
+import { builtName, distTemplates, Placement, SourceInstance, TemplateEntry } from './index';
 import { Deployment, deploymentsOf, placements } from './placement';
 import { names } from './names';
 import { renderReadme } from './readme';
@@ -31,6 +31,8 @@ export interface ManifestParameter {
 
 export interface ManifestEntry {
   name: string;
+  /** One instance of a source template (its own body, file and StackSet): the account it deploys to. */
+  instance?: { suffix: string; account: string };
   placement: Placement;
   deploysTo: string;
   /** Whether `xacct deploy` deploys it for this config (otherwise a documented building block). */
@@ -39,7 +41,7 @@ export interface ManifestEntry {
   regions?: string[];
   order: number;
   summary: string;
-  /** Stack name (central) or StackSet name (target, source); `<region>` / `<suffix>` where there is one per region or source. */
+  /** Stack name (central) or StackSet name (target, source); `<region>` / `<source-account-id>` where there is one per region or source account. */
   deployAs: string;
   /** Every stack or StackSet this config deploys it as (empty for a building block it does not deploy). */
   deployments: Deployment[];
@@ -67,8 +69,6 @@ const RESOLVED_BY: Record<string, string> = {
   TargetOrgPaths: 'OU names in config.targets resolved through AWS Organizations',
   SourceAccountIds: 'config: pipelines[].source.codecommit.account',
   PrimaryKeyArn: 'output ArtifactKeyArn of the kms-key stack',
-  RepositoryName: 'config: pipelines[].source.codecommit.repository',
-  BranchName: 'config: pipelines[].source.codecommit.branch',
   RolloutEngineKey: "xacct deploy: the content-hashed key of xacct's engine it puts into the templates bucket",
   RolloutConfigKey: 'xacct deploy: the content-hashed key of the resolved config it puts into the templates bucket',
 };
@@ -88,12 +88,14 @@ function subText(value: unknown): string | undefined {
 
 function deployAsPattern(config: Config, entry: TemplateEntry): string {
   if (entry.placement === 'central') return names.centralStack(config.prefix, entry.name, entry.regions ? '<region>' : undefined);
-  if (entry.placement === 'source') return names.sourceStackSet(config.prefix, entry.name, '<source>');
+  if (entry.placement === 'source') return names.sourceStackSet(config.prefix, entry.name, '<source-account-id>');
   return names.stackSet(config.prefix, entry.name);
 }
 
-function manifestEntry(config: Config, entry: TemplateEntry, t: CfnTemplate, bytes: number): ManifestEntry {
+function manifestEntry(config: Config, entry: TemplateEntry, t: CfnTemplate, bytes: number, instance?: SourceInstance): ManifestEntry {
   const { name, placement, order, summary } = entry;
+  const file = builtName(entry, instance);
+  const deployments = entry.enabled(config) ? deploymentsOf(entry, config).filter((d) => !instance || d.account === instance.account) : [];
   const parameters = Object.entries(t.Parameters ?? {}).map(([pname, p]) => ({
     name: pname,
     type: String(p.Type),
@@ -107,14 +109,15 @@ function manifestEntry(config: Config, entry: TemplateEntry, t: CfnTemplate, byt
   });
   return {
     name,
+    ...(instance ? { instance: { suffix: instance.suffix, account: instance.account } } : {}),
     placement,
-    deploysTo: placements[placement].text,
+    deploysTo: instance ? `${placements[placement].text} ${instance.account}` : placements[placement].text,
     deployed: true,
     order,
     summary,
-    deployAs: deployAsPattern(config, entry),
-    deployments: entry.enabled(config) ? deploymentsOf(entry, config) : [],
-    files: { json: `${name}.template.json`, yaml: `${name}.template.yaml` },
+    deployAs: instance ? deployments[0].name : deployAsPattern(config, entry),
+    deployments,
+    files: { json: `${file}.template.json`, yaml: `${file}.template.yaml` },
     bytes,
     delivery: templateDelivery(name, t).kind === 'inline' ? 'inline' : 'templates-bucket',
     parameters,
@@ -138,16 +141,20 @@ export function buildDist(config: Config): BuildResult {
   const templates = new Map<string, CfnTemplate>();
   const entries: ManifestEntry[] = [];
   for (const entry of distTemplates(config)) {
-    const t = synth(entry.build(config));
-    const json = JSON.stringify(t, null, 2) + '\n';
-    const bytes = Buffer.byteLength(json);
-    templates.set(entry.name, t);
-    const m = manifestEntry(config, entry, t, bytes);
-    m.deployed = entry.enabled(config);
-    if (entry.regions) m.regions = entry.regions(config);
-    files.set(m.files.json, json);
-    files.set(m.files.yaml, toYaml(t));
-    entries.push(m);
+    // A source template that deploys has one body per account; one that does not is a building block.
+    const instances = entry.enabled(config) && entry.instances ? entry.instances(config) : [undefined];
+    for (const instance of instances) {
+      const t = synth(entry.build(config, undefined, instance));
+      const json = JSON.stringify(t, null, 2) + '\n';
+      const bytes = Buffer.byteLength(json);
+      templates.set(builtName(entry, instance), t);
+      const m = manifestEntry(config, entry, t, bytes, instance);
+      m.deployed = entry.enabled(config);
+      if (entry.regions) m.regions = entry.regions(config);
+      files.set(m.files.json, json);
+      files.set(m.files.yaml, toYaml(t));
+      entries.push(m);
+    }
   }
   files.set('config.schema.json', JSON.stringify(configJsonSchema(), null, 2) + '\n');
   files.set('deployer-policy.json', JSON.stringify(deployerPolicy(config), null, 2) + '\n');

@@ -10,11 +10,15 @@ import _S3BucketPolicy from 'cloudform-types/types/s3/bucketPolicy';
 import _SsmParameter from 'cloudform-types/types/ssm/parameter';
 import _IamRole from 'cloudform-types/types/iam/role';
 import _IamManagedPolicy from 'cloudform-types/types/iam/managedPolicy';
+import _IamInstanceProfile from 'cloudform-types/types/iam/instanceProfile';
 import _EventsRule from 'cloudform-types/types/events/rule';
 import _EventsBusPolicy from 'cloudform-types/types/events/eventBusPolicy';
 import _LogGroup from 'cloudform-types/types/logs/logGroup';
 import _CodeBuildProject from 'cloudform-types/types/codeBuild/project';
 import _Pipeline from 'cloudform-types/types/codePipeline/pipeline';
+import _EcrRepository from 'cloudform-types/types/ecr/repository';
+import _CodeArtifactDomain from 'cloudform-types/types/codeArtifact/domain';
+import _CodeArtifactRepository from 'cloudform-types/types/codeArtifact/repository';
 
 export type { default as Template } from 'cloudform-types/types/template';
 export { IntrinsicFunction } from 'cloudform-types/types/dataTypes';
@@ -42,6 +46,7 @@ export namespace IAM {
   export const Role = _IamRole;
   export type Role = _IamRole;
   export const ManagedPolicy = _IamManagedPolicy;
+  export const InstanceProfile = _IamInstanceProfile;
 }
 export namespace Events {
   export const Rule = _EventsRule;
@@ -55,4 +60,11 @@ export namespace CodeBuild {
 }
 export namespace CodePipeline {
   export const Pipeline = _Pipeline;
+}
+export namespace ECR {
+  export const Repository = _EcrRepository;
+}
+export namespace CodeArtifact {
+  export const Domain = _CodeArtifactDomain;
+  export const Repository = _CodeArtifactRepository;
 }

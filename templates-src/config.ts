@@ -90,6 +90,52 @@ const prefix = z
   })
   .meta({ pattern: PREFIX.source, maxLength: maxPrefixLength() });
 
+/** GitHub repository owners: letters, digits, hyphens; repository names add '.' and '_'. */
+export const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+/** A git ref name without the characters git forbids (git check-ref-format) nor IAM wildcards. */
+export const GITHUB_BRANCH = /^(?!\/|.*\/\/|.*\/$|.*\.\.|.*@\{|.*\.lock$|refs\/)[^\s~^:?*[\\\x00-\x1f\x7f]{1,200}$/;
+const MANAGED_POLICY_ARN = /^arn:(aws[a-z-]*|\$\{AWS::Partition\}):iam::(aws|\d{12}|\$\{AWS::AccountId\}):policy\/.+$/;
+
+const github = z
+  .strictObject({
+    repository: z
+      .string()
+      .regex(GITHUB_REPOSITORY, { message: 'expected owner/repository as on GitHub' })
+      .describe('owner/repository whose workflows may assume the roles, spelled as GitHub spells it (the sub claim is compared case-sensitively)'),
+    branch: z
+      .string()
+      .regex(GITHUB_BRANCH, { message: 'expected a branch name without refs/heads/ (no spaces, wildcards, : or ..)' })
+      .default('main')
+      .describe('the branch whose workflows may deploy'),
+    immutableIds: z
+      .strictObject({
+        owner: z.number().int().positive().describe('numeric ID of the owner'),
+        repository: z.number().int().positive().describe('numeric ID of the repository'),
+      })
+      .optional()
+      .describe('for repositories whose OIDC sub claim carries IDs (repo:owner@ID/repo@ID:...): survives a rename, refuses a recycled name'),
+    deployPolicyArns: z
+      .array(z.string().regex(MANAGED_POLICY_ARN, { message: 'expected an IAM managed policy ARN' }))
+      .min(1)
+      .optional()
+      .describe("managed policies of <prefix>-github-deploy; default: xacct's own deployer policy, inline"),
+    planRole: z.boolean().default(true).describe('add <prefix>-github-plan, which pull requests of the repository assume to run xacct plan'),
+    planPolicyArns: z
+      .array(z.string().regex(MANAGED_POLICY_ARN, { message: 'expected an IAM managed policy ARN' }))
+      .min(1)
+      .optional()
+      .describe('managed policies of <prefix>-github-plan; default: the read-only part of the deployer policy, inline'),
+    createProvider: z.boolean().default(true).describe("create GitHub's OIDC provider in the CI account; false when it has one (at most one per issuer URL)"),
+    maxSessionSeconds: z.number().int().min(3600).max(43200).default(3600).describe('longest session a workflow may ask for, in seconds'),
+  })
+  .superRefine((g, ctx) => {
+    if (g.planRole === false && g.planPolicyArns) ctx.addIssue({ code: 'custom', path: ['planPolicyArns'], message: 'given without a plan role: planRole is false' });
+  })
+  .describe('roles in the CI account that GitHub Actions workflows of one repository assume through OIDC to run xacct (examples/github-actions)');
+
+/** An IAM role name, or a pattern of one with `*` (IAM names: letters, digits and +=,.@_-, at most 64). */
+const roleNamePattern = z.string().regex(/^[\w+=,.@*-]{1,64}$/, { message: 'expected an IAM role name, * as a wildcard' });
+
 const parameterValue = z.union([z.string(), z.number(), z.boolean()]).describe('text, a number or true/false');
 const ARTIFACT_FILE = /^[A-Za-z0-9_-]+::.+$/;
 
@@ -122,7 +168,7 @@ const codedeployAction = z
       .string()
       .regex(/^[\w+=,.@-]{1,64}$/, { message: 'expected an IAM role name' })
       .optional()
-      .describe('EC2 instance role in the target accounts that reads the artifacts'),
+      .describe('EC2 instance role in the target accounts that reads the artifacts; default: <prefix>-codedeploy-instance, which xacct creates with its instance profile'),
   })
   .describe('deploy with CodeDeploy in each target account');
 
@@ -292,6 +338,42 @@ export const configShape = z
       .prefault({})
       .describe('the CloudFormation execution role in target accounts'),
     automationRole: z.boolean().default(false).describe('add <prefix>-automation (artifact reader for CodeBuild/Lambda) to target accounts'),
+    ecr: z
+      .strictObject({
+        repositories: z
+          .array(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { message: 'expected a lowercase name (letters, digits, hyphens; up to 63)' }))
+          .min(1)
+          .describe('repository names; each is <prefix>/<name> in the CI account'),
+        encryption: z
+          .enum(['KMS', 'AES256'])
+          .default('KMS')
+          .describe("KMS: the artifact key; AES256: ECR's default, S3-managed keys. Fixed when a repository is created"),
+        untaggedImageDays: z.number().int().min(1).max(3650).default(14).describe('days before untagged images expire'),
+        keepImages: z.number().int().min(1).max(10000).default(100).describe('images kept per repository, newest first; older ones expire'),
+        pullRoles: z
+          .array(roleNamePattern)
+          .min(1)
+          .optional()
+          .describe('role names in the target accounts that may pull (* matches any characters); default: any principal of the target accounts'),
+      })
+      .optional()
+      .describe('ECR repositories in the CI account that the target accounts pull from'),
+    codeartifact: z
+      .strictObject({
+        repository: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/, { message: 'expected a CodeArtifact repository name (2-100 letters, digits, . _ -)' })
+          .default('shared')
+          .describe('repository in the domain <prefix>-packages'),
+        readRoles: z
+          .array(roleNamePattern)
+          .min(1)
+          .optional()
+          .describe('role names in the target accounts that may read packages (* matches any characters); default: any principal of the target accounts'),
+      })
+      .optional()
+      .describe('a CodeArtifact domain and repository in the CI account that the target accounts read packages from'),
+    github: github.optional(),
     artifacts: z
       .strictObject({
         expireDays: z.number().int().min(1).max(3650).default(90).describe('days before artifacts expire'),

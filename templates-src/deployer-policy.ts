@@ -10,7 +10,7 @@
  * policy is the same in every organization. Replace `aws` with your partition where needed.
  */
 import type { Config } from './config';
-import { names, PREFIX_TAG } from './names';
+import { githubOidcProviderArn, names, PREFIX_TAG } from './names';
 import type { PolicyDocument, Statement } from './policies/document';
 
 const arn = (service: string, resource: string, region = '*', account = '*') => `arn:aws:${service}:${region}:${account}:${resource}`;
@@ -143,16 +143,162 @@ function centralResources(p: string): Statement[] {
       ],
       Resource: `arn:aws:s3:::${p}-*`,
     },
-    { Sid: 'CentralStackPipelines', Effect: 'Allow', Action: 'codepipeline:*', Resource: arn('codepipeline', `${p}-*`) },
-    { Sid: 'CentralStackBuildProjects', Effect: 'Allow', Action: 'codebuild:*', Resource: arn('codebuild', `project/${p}-*`) },
-    { Sid: 'CentralStackLogGroups', Effect: 'Allow', Action: 'logs:*', Resource: [arn('logs', `log-group:/aws/codebuild/${p}-*`), arn('logs', `log-group:/aws/codebuild/${p}-*:*`)] },
-    { Sid: 'CentralStackParameters', Effect: 'Allow', Action: 'ssm:*', Resource: arn('ssm', `parameter/${p}/*`) },
-    { Sid: 'CentralStackEvents', Effect: 'Allow', Action: ['events:PutRule', 'events:DeleteRule', 'events:DescribeRule', 'events:PutTargets', 'events:RemoveTargets', 'events:TagResource', 'events:PutPermission', 'events:RemovePermission', 'events:DescribeEventBus'], Resource: [arn('events', `rule/${p}-*`), arn('events', 'event-bus/default')] },
+    // The actions of each type's CloudFormation resource handlers (create, read, update, delete and
+    // tagging, as the types' registry schemas list them), not whole services: the policy is also the
+    // GitHub deploy role's, and xacct lint allows no `service:*` in a template.
+    {
+      Sid: 'CentralStackPipelines',
+      Effect: 'Allow',
+      Action: [
+        'codepipeline:CreatePipeline', 'codepipeline:DeletePipeline', 'codepipeline:GetPipeline', 'codepipeline:GetPipelineState', 'codepipeline:UpdatePipeline',
+        'codepipeline:EnableStageTransition', 'codepipeline:DisableStageTransition', 'codepipeline:ListTagsForResource', 'codepipeline:TagResource', 'codepipeline:UntagResource',
+      ],
+      Resource: arn('codepipeline', `${p}-*`),
+    },
+    { Sid: 'CentralStackBuildProjects', Effect: 'Allow', Action: ['codebuild:BatchGetProjects', 'codebuild:CreateProject', 'codebuild:DeleteProject', 'codebuild:UpdateProject'], Resource: arn('codebuild', `project/${p}-*`) },
+    {
+      Sid: 'CentralStackLogGroups',
+      Effect: 'Allow',
+      Action: [
+        'logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:DescribeLogGroups', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy', 'logs:AssociateKmsKey',
+        'logs:DisassociateKmsKey', 'logs:TagLogGroup', 'logs:UntagLogGroup', 'logs:ListTagsLogGroup', 'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource',
+      ],
+      Resource: [arn('logs', `log-group:/aws/codebuild/${p}-*`), arn('logs', `log-group:/aws/codebuild/${p}-*:*`)],
+    },
+    {
+      Sid: 'CentralStackParameters',
+      Effect: 'Allow',
+      Action: ['ssm:PutParameter', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:DeleteParameter', 'ssm:AddTagsToResource', 'ssm:RemoveTagsFromResource', 'ssm:ListTagsForResource'],
+      Resource: arn('ssm', `parameter/${p}/*`),
+    },
+    { Sid: 'CentralStackEvents', Effect: 'Allow', Action: ['events:PutRule', 'events:DeleteRule', 'events:DescribeRule', 'events:PutTargets', 'events:RemoveTargets', 'events:TagResource', 'events:DescribeEventBus'], Resource: [arn('events', `rule/${p}-*`), arn('events', 'event-bus/default')] },
   ];
 }
 
-/** The deployer's policy as a delegated administrator (trusted access already on). */
-export function deployerPolicy(config: Pick<Config, 'prefix'>): PolicyDocument {
+/** What the deployer policy depends on: the prefix, and the optional central resources the config turns on. */
+export type DeployerConfig = Pick<Config, 'prefix'> & Partial<Pick<Config, 'ecr' | 'codeartifact' | 'github' | 'pipelines'>>;
+
+/**
+ * The CI account's default event bus admits the source accounts (pipeline template, EventBusPolicy).
+ * "Actions, resources, and condition keys for Amazon EventBridge": PutPermission and RemovePermission
+ * name no resource type and no condition key, so they are granted on "*", and only when a pipeline
+ * reads a repository in another account.
+ */
+function eventBusPolicy(config: DeployerConfig): Statement[] {
+  const crossAccount = (config.pipelines ?? []).some((pl) => 'codecommit' in pl.source && pl.source.codecommit.account);
+  return crossAccount ? [{ Sid: 'CentralStackEventBusPolicy', Effect: 'Allow', Action: ['events:PutPermission', 'events:RemovePermission'], Resource: '*' }] : [];
+}
+
+/** The container and package stores (ecr and codeartifact stacks), when the config has them. */
+function storeResources(config: DeployerConfig): Statement[] {
   const p = config.prefix;
-  return { Version: '2012-10-17', Statement: [resourceless(), stackSets(p), stacks(p), ...templatesBucket(p), ...centralResources(p)] };
+  const out: Statement[] = [];
+  if (config.ecr) {
+    out.push({
+      Sid: 'CentralStackImageRepositories',
+      Effect: 'Allow',
+      Action: [
+        'ecr:CreateRepository', 'ecr:DeleteRepository', 'ecr:DescribeRepositories', 'ecr:PutLifecyclePolicy', 'ecr:GetLifecyclePolicy', 'ecr:DeleteLifecyclePolicy',
+        'ecr:SetRepositoryPolicy', 'ecr:GetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy', 'ecr:PutImageTagMutability', 'ecr:PutImageScanningConfiguration',
+        'ecr:TagResource', 'ecr:UntagResource', 'ecr:ListTagsForResource',
+      ],
+      Resource: arn('ecr', `repository/${names.ecrRepository(p, '*')}`),
+    });
+  }
+  if (config.codeartifact) {
+    const domain = names.codeartifactDomain(p);
+    // "Actions, resources, and condition keys for AWS CodeArtifact": CreateDomain and CreateRepository
+    // name no resource type (Resource "*"); they take aws:RequestTag, and the template tags both.
+    out.push({
+      Sid: 'CentralStackPackageDomainCreation',
+      Effect: 'Allow',
+      Action: ['codeartifact:CreateDomain', 'codeartifact:CreateRepository'],
+      Resource: '*',
+      Condition: { StringEquals: { [`aws:RequestTag/${PREFIX_TAG}`]: p } },
+    });
+    out.push({
+      Sid: 'CentralStackPackageDomain',
+      Effect: 'Allow',
+      Action: [
+        'codeartifact:DeleteDomain', 'codeartifact:DescribeDomain', 'codeartifact:PutDomainPermissionsPolicy', 'codeartifact:GetDomainPermissionsPolicy',
+        'codeartifact:DeleteDomainPermissionsPolicy', 'codeartifact:DeleteRepository', 'codeartifact:DescribeRepository', 'codeartifact:UpdateRepository',
+        'codeartifact:PutRepositoryPermissionsPolicy', 'codeartifact:GetRepositoryPermissionsPolicy', 'codeartifact:DeleteRepositoryPermissionsPolicy',
+        'codeartifact:TagResource', 'codeartifact:UntagResource', 'codeartifact:ListTagsForResource',
+      ],
+      Resource: [arn('codeartifact', `domain/${domain}`), arn('codeartifact', `repository/${domain}/*`)],
+    });
+  }
+  if (config.ecr?.encryption === 'KMS' || config.codeartifact) {
+    // "Encryption at rest" (Amazon ECR): whoever creates a repository encrypted with a KMS key needs
+    // kms:CreateGrant and kms:RetireGrant on it (DescribeKey is in CentralStackKeys); "CreateDomain"
+    // (CodeArtifact API) likewise kms:CreateGrant. The services ask for the grants on the caller's behalf.
+    out.push({
+      Sid: 'CentralStackStoreKeyGrants',
+      Effect: 'Allow',
+      Action: ['kms:CreateGrant', 'kms:RetireGrant'],
+      Resource: arn('kms', 'key/*'),
+      Condition: { StringEquals: { [`aws:ResourceTag/${PREFIX_TAG}`]: p }, StringLike: { 'kms:ViaService': ['ecr.*.amazonaws.com', 'codeartifact.*.amazonaws.com'] } },
+    });
+  }
+  return out;
+}
+
+/**
+ * The github-oidc-role stack, when the config has it: the OIDC provider, and the managed policies the
+ * config names for its roles (xacct's own policies are inline, which CentralStackRoles covers).
+ */
+function githubResources(config: DeployerConfig): Statement[] {
+  const github = config.github;
+  if (!github) return [];
+  const p = config.prefix;
+  const attached = [...(github.deployPolicyArns ?? []), ...(github.planRole ? (github.planPolicyArns ?? []) : [])].map((a) => a.replace(/\$\{AWS::Partition\}/g, 'aws').replace(/\$\{AWS::AccountId\}/g, '*'));
+  const out: Statement[] = [];
+  if (attached.length > 0) {
+    out.push({
+      Sid: 'CentralStackGithubRolePolicies',
+      Effect: 'Allow',
+      Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      Resource: [`arn:aws:iam::*:role/${names.githubDeployRole(p)}`, `arn:aws:iam::*:role/${names.githubPlanRole(p)}`],
+      Condition: { ArnLike: { 'iam:PolicyARN': [...new Set(attached)] } },
+    });
+  }
+  if (github.createProvider) {
+    out.push({
+      Sid: 'CentralStackGithubProvider',
+      Effect: 'Allow',
+      Action: [
+        'iam:CreateOpenIDConnectProvider', 'iam:DeleteOpenIDConnectProvider', 'iam:GetOpenIDConnectProvider', 'iam:AddClientIDToOpenIDConnectProvider',
+        'iam:RemoveClientIDFromOpenIDConnectProvider', 'iam:UpdateOpenIDConnectProviderThumbprint', 'iam:TagOpenIDConnectProvider', 'iam:UntagOpenIDConnectProvider',
+      ],
+      Resource: githubOidcProviderArn('aws', '*'),
+    });
+  }
+  return out;
+}
+
+/** The deployer's policy as a delegated administrator (trusted access already on). */
+export function deployerPolicy(config: DeployerConfig): PolicyDocument {
+  const p = config.prefix;
+  return {
+    Version: '2012-10-17',
+    Statement: [resourceless(), stackSets(p), stacks(p), ...templatesBucket(p), ...centralResources(p), ...eventBusPolicy(config), ...storeResources(config), ...githubResources(config)],
+  };
+}
+
+/** A read-only action: Describe*, Get*, List* (and GetCallerIdentity among them). */
+const READ_ONLY = /^[a-z0-9-]+:(Describe|Get|List)/;
+
+/**
+ * What `xacct plan` needs: the deployer's own calls that only read (preflight, the organization
+ * tree, StackSets and their instances and operations, stacks and their templates, the inventory),
+ * with the same resources; nothing of what CloudFormation does with the deployer's credentials, and
+ * nothing that changes anything. The GitHub plan role's default policy.
+ */
+export function plannerPolicy(config: Pick<Config, 'prefix'>): PolicyDocument {
+  const p = config.prefix;
+  const statements = [resourceless(), stackSets(p), stacks(p)].flatMap((st): Statement[] => {
+    const actions = (Array.isArray(st.Action) ? st.Action : [st.Action ?? '']).filter((a) => READ_ONLY.test(a));
+    return actions.length > 0 ? [{ ...st, Sid: `${st.Sid}Read`, Action: actions }] : [];
+  });
+  return { Version: '2012-10-17', Statement: statements };
 }

@@ -54,8 +54,49 @@ function ciGroup(config: Config, ciRoles: Set<keyof typeof names>): DiagramGroup
       ...roleNodes,
       ...config.pipelines.map((pl): DiagramNode => ({ id: `pl_${id(pl.name)}`, label: `pipeline ${names.pipelineName(p, pl.name)}`, shape: 'pipeline' })),
       ...extraRegions(config).map((r): DiagramNode => ({ id: `store_${id(r)}`, label: `regional store ${r}: key replica + bucket`, shape: 'store' })),
+      ...packageStores(config).map(({ node }) => node),
     ],
   };
+}
+
+/** The ECR repositories and the CodeArtifact repository of the CI account, with what fills them and what reads them. */
+function packageStores(config: Config): Array<{ node: DiagramNode; fill: string; read: string }> {
+  const p = config.prefix;
+  const images = (config.ecr?.repositories ?? []).map((r) => ({
+    node: { id: `ecr_${id(r)}`, label: `ECR ${names.ecrRepository(p, r)}`, shape: 'store' as const },
+    fill: 'push images',
+    read: 'pull images',
+  }));
+  const ca = config.codeartifact;
+  const packages = ca ? [{ node: { id: 'codeartifact', label: `CodeArtifact ${names.codeartifactDomain(p)}/${ca.repository}`, shape: 'store' as const }, fill: 'publish packages', read: 'read packages' }] : [];
+  return [...images, ...packages];
+}
+
+/** GitHub Actions of the configured repository, and the CI roles its workflows assume. */
+function githubGroup(config: Config, edges: DiagramEdge[], ciRoles: Set<keyof typeof names>): DiagramGroup[] {
+  const g = config.github;
+  if (!g) return [];
+  ciRoles.add('githubDeployRole');
+  edges.push({ from: 'github', to: 'ci_githubDeployRole', label: `OIDC: pushes to ${g.branch}`, kind: 'trust' });
+  if (g.planRole) {
+    ciRoles.add('githubPlanRole');
+    edges.push({ from: 'github', to: 'ci_githubPlanRole', label: 'OIDC: pull requests', kind: 'trust' });
+  }
+  return [{ id: 'GH', label: 'GitHub', nodes: [{ id: 'github', label: `GitHub Actions ${g.repository}`, shape: 'pipeline' }] }];
+}
+
+/** The build role fills the stores; any role of a target group's accounts (or the roles the config names) reads them. */
+function storeEdges(config: Config, groups: DiagramGroup[], ciRoles: Set<keyof typeof names>): DiagramEdge[] {
+  const stores = packageStores(config);
+  if (stores.length === 0) return [];
+  ciRoles.add('buildRole');
+  const edges: DiagramEdge[] = stores.map((st) => ({ from: 'ci_buildRole', to: st.node.id, label: st.fill, kind: 'flow' }));
+  for (const g of groups.filter((x) => x.id.startsWith('T_'))) {
+    const readers = `${g.id.toLowerCase()}_readers`;
+    g.nodes.push({ id: readers, label: 'roles of these accounts', shape: 'role' });
+    for (const st of stores) edges.push({ from: readers, to: st.node.id, label: st.read, kind: 'flow' });
+  }
+  return edges;
 }
 
 /** One account group's nodes and edges: every role and policy of the templates deployed there. */
@@ -77,6 +118,10 @@ function accountGroup(config: Config, group: string, facts: RoleFact[], ciRoles:
   return { nodes, edges };
 }
 
+/** Pipelines whose CodeCommit repository sits in `account`. */
+const pipelinesReading = (config: Config, account: string) =>
+  config.pipelines.filter((p) => 'codecommit' in p.source && p.source.codecommit.account === account).map((p) => p.name);
+
 const factsOf = (config: Config, entries: TemplateEntry[]) =>
   entries.flatMap((e) => roleFacts({ name: e.name, template: synth(e.build(config)) as unknown as JsonObject }));
 
@@ -87,12 +132,14 @@ export function diagramModel(config: Config): DiagramModel {
   const groups: DiagramGroup[] = [];
   const edges: DiagramEdge[] = [];
   for (const entry of enabled.filter((e) => e.placement === 'source')) {
-    const t = { name: entry.name, template: synth(entry.build(config)) as unknown as JsonObject };
     for (const instance of entry.instances?.(config) ?? []) {
+      const t = { name: entry.name, template: synth(entry.build(config, undefined, instance)) as unknown as JsonObject };
       const g = accountGroup(config, `src_${id(instance.suffix)}`, roleFacts(t), ciRoles);
       if (hasEventRule(t)) {
-        g.nodes.push({ id: `src_${id(instance.suffix)}_rule`, label: 'EventBridge rule → CI default bus', shape: 'rule' });
-        g.edges.push({ from: `src_${id(instance.suffix)}_rule`, to: `pl_${id(instance.suffix)}`, label: 'repository events', kind: 'flow' });
+        g.nodes.push({ id: `src_${id(instance.suffix)}_rule`, label: 'EventBridge rules → CI default bus', shape: 'rule' });
+        for (const pl of pipelinesReading(config, instance.account)) {
+          g.edges.push({ from: `src_${id(instance.suffix)}_rule`, to: `pl_${id(pl)}`, label: 'repository events', kind: 'flow' });
+        }
       }
       groups.push({ id: `SRC_${id(instance.suffix)}`, label: `source account ${instance.account} (${entry.name})`, nodes: g.nodes });
       edges.push(...g.edges);
@@ -104,6 +151,8 @@ export function diagramModel(config: Config): DiagramModel {
     groups.push({ id: `T_${id(name)}`, label: `target ${name}: ${t.ous.join(', ')}`, nodes: g.nodes });
     edges.push(...g.edges);
   }
+  edges.push(...storeEdges(config, groups, ciRoles));
+  groups.push(...githubGroup(config, edges, ciRoles));
   for (const pl of config.pipelines) if (ciRoles.has('pipelineRole')) edges.push({ from: `pl_${id(pl.name)}`, to: 'ci_pipelineRole', kind: 'link' });
   edges.push({ from: ART, to: 'key', kind: 'link' });
   return { groups: [ciGroup(config, ciRoles), ...groups], edges };

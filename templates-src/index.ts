@@ -11,10 +11,15 @@ import { cloudformationRole } from './target/cloudformation-role';
 import { readOnlyRole } from './target/read-only-role';
 import { automationRole } from './target/automation-role';
 import { codedeployInstancePolicy } from './target/codedeploy-instance-policy';
+import { codedeployInstanceRole, usesDefaultInstanceRole } from './target/codedeploy-instance-role';
 import { pipelineTemplate } from './central/pipeline';
 import { extraRegions } from './central/pipeline-plan';
 import { regionalStore } from './central/regional-store';
+import { ecrRepositories } from './central/ecr';
+import { codeartifactRepository } from './central/codeartifact';
+import { githubOidcRoleFromConfig } from './central/github-oidc-role';
 import { codecommitSource } from './source/codecommit-source';
+import { sourceAccounts } from './policies/document';
 
 /** central: an ordinary stack in the CI account; target: a StackSet to every account in the target OUs; source: a StackSet to the source account. */
 export type Placement = 'central' | 'target' | 'source';
@@ -54,7 +59,8 @@ export interface TemplateEntry {
   /** Deploy order: lower first. Target roles precede the pipeline, which checks its action roles exist. */
   order: number;
   summary: string;
-  build: (config: Config, ctx?: DeployContext) => Template;
+  /** Source templates get the instance they are built for (absent: the building block of `dist/`). */
+  build: (config: Config, ctx?: DeployContext, instance?: SourceInstance) => Template;
   enabled: (config: Config) => boolean;
   /**
    * Central templates deployed once per region other than the home region (the regional artifact
@@ -66,7 +72,8 @@ export interface TemplateEntry {
   inDist?: boolean;
   /**
    * Source templates: one StackSet per instance, deployed to that one account (through its OU,
-   * filtered to the account), with these Parameter values. StackSet name: `<prefix>-<name>-<suffix>`.
+   * filtered to the account), with its own body (`build` with the instance) and these Parameter
+   * values. StackSet name: `<prefix>-<name>-<suffix>`.
    */
   instances?: (config: Config) => SourceInstance[];
 }
@@ -77,15 +84,26 @@ export interface SourceInstance {
   parameters: Record<string, string>;
 }
 
+/** The name of a template as built: the entry's, or `<name>-<suffix>` for one instance of a source entry (its file in `dist/`). */
+export function builtName(entry: Pick<TemplateEntry, 'name'>, instance?: Pick<SourceInstance, 'suffix'>): string {
+  return instance ? `${entry.name}-${instance.suffix}` : entry.name;
+}
+
+/** The instance of a source entry that deploys to `account`. */
+export function instanceFor(entry: TemplateEntry, config: Config, account: string | undefined): SourceInstance | undefined {
+  return account === undefined ? undefined : entry.instances?.(config).find((i) => i.account === account);
+}
+
 const always = () => true;
 const hasCodeDeploy = (c: Config) => c.pipelines.some((p) => p.stages.some((s) => s.codedeploy));
 
+/**
+ * One source StackSet per account holding repositories that pipelines read, named after the account:
+ * its fixed-name roles exist once per account (IAM names are account-global), whatever the number of
+ * pipelines and repositories.
+ */
 function sourceInstances(config: Config): SourceInstance[] {
-  return config.pipelines.flatMap((p) =>
-    'codecommit' in p.source && p.source.codecommit.account
-      ? [{ suffix: p.name, account: p.source.codecommit.account, parameters: { RepositoryName: p.source.codecommit.repository, BranchName: p.source.codecommit.branch } }]
-      : [],
-  );
+  return sourceAccounts(config).map((account) => ({ suffix: account, account, parameters: {} }));
 }
 
 export const registry: TemplateEntry[] = [
@@ -94,10 +112,15 @@ export const registry: TemplateEntry[] = [
   { name: 'read-only-role', placement: 'target', order: 10, summary: 'Read-only discovery role', build: readOnlyRole, enabled: always },
   { name: 'automation-role', placement: 'target', order: 10, summary: 'Artifact reader for CodeBuild/Lambda in target accounts', build: automationRole, enabled: (c) => c.automationRole },
   { name: 'codedeploy-instance-policy', placement: 'target', order: 10, summary: 'Managed policy for CodeDeploy instance roles to read artifacts', build: codedeployInstancePolicy, enabled: hasCodeDeploy, inDist: true },
-  { name: 'codecommit-source', placement: 'source', order: 15, summary: 'Source-access role and event forwarding in the repository account', build: codecommitSource, enabled: (c) => sourceInstances(c).length > 0, inDist: true, instances: sourceInstances },
+  { name: 'codedeploy-instance-role', placement: 'target', order: 10, summary: 'EC2 instance role and profile for CodeDeploy stages that name no instance role', build: codedeployInstanceRole, enabled: usesDefaultInstanceRole, inDist: true },
+  { name: 'codecommit-source', placement: 'source', order: 15, summary: 'Source-access role and event forwarding for every repository a pipeline reads in that account', build: (c, _ctx, instance) => codecommitSource(c, instance?.account), enabled: (c) => sourceInstances(c).length > 0, inDist: true, instances: sourceInstances },
+  // First of the central stacks: when GitHub's deploy role runs xacct, its policy must be current before the other stacks change.
+  { name: 'github-oidc-role', placement: 'central', order: 18, summary: 'Roles GitHub Actions workflows assume through OIDC to run xacct plan and deploy', build: githubOidcRoleFromConfig, enabled: (c) => c.github !== undefined },
   { name: 'kms-key', placement: 'central', order: 20, summary: 'Customer-managed key for pipeline artifacts', build: kmsKey, enabled: always },
   { name: 'regional-store', placement: 'central', order: 25, summary: 'Artifact key replica and buckets for each extra pipeline region', build: regionalStore, enabled: (c) => extraRegions(c).length > 0, inDist: true, regions: extraRegions },
   { name: 'buckets', placement: 'central', order: 25, summary: 'Artifact, templates and access-log buckets', build: buckets, enabled: always },
+  { name: 'ecr', placement: 'central', order: 25, summary: 'ECR repositories the target accounts pull images from', build: ecrRepositories, enabled: (c) => c.ecr !== undefined },
+  { name: 'codeartifact', placement: 'central', order: 25, summary: 'CodeArtifact domain and repository the target accounts read packages from', build: codeartifactRepository, enabled: (c) => c.codeartifact !== undefined },
   { name: 'pipeline', placement: 'central', order: 40, summary: 'Pipelines, build projects, their roles and triggers', build: pipelineTemplate, enabled: (c) => c.pipelines.length > 0 },
 ];
 

@@ -36,16 +36,25 @@ export const names = {
   permissionsBoundary: (p: string) => `${p}-cfn-boundary`,
   codedeployInstancePolicy: (p: string) => `${p}-codedeploy-instance`,
   codedeployInstanceRole: (p: string) => `${p}-codedeploy-instance`,
+  // The instance profile EC2 instances launch with to get that role (the console names them alike).
+  codedeployInstanceProfile: (p: string) => `${p}-codedeploy-instance`,
   // GitHub Actions through OIDC (CI account): deploys from the named branch, plans on pull requests.
   githubDeployRole: (p: string) => `${p}-github-deploy`,
   githubPlanRole: (p: string) => `${p}-github-plan`,
   // stackset: stages (CodeBuild in the CI account running xacct's StackSet engine) and selfUpdate.
   stacksetDeployRole: (p: string) => `${p}-stackset-deploy`,
   selfUpdateRole: (p: string) => `${p}-self-update`,
+  // Their default inline policies: the deployer's own policy, and its read-only part for plan.
+  deployerPolicy: (p: string) => `${p}-deployer`,
+  plannerPolicy: (p: string) => `${p}-planner`,
 
   // Buckets carry account and region: S3 names are global.
   bucket: (p: string, kind: BucketKind, account: string, region: string) => `${p}-${kind}-${account}-${region}`,
   keyAlias: (p: string) => `alias/${p}-artifacts`,
+
+  // Container and package stores of the CI account, read from the target accounts.
+  ecrRepository: (p: string, name: string) => `${p}/${name}`,
+  codeartifactDomain: (p: string) => `${p}-packages`,
 
   // Stacks and StackSets.
   stack: (p: string, template: string) => `${p}-${template}`,

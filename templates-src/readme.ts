@@ -50,7 +50,7 @@ function stackSetCommands(entry: ManifestEntry, config: Config): string {
     `aws cloudformation create-stack-instances --region ${config.homeRegion} --call-as DELEGATED_ADMIN \\`,
     `    --stack-set-name ${entry.deployAs} \\`,
     entry.placement === 'source'
-      ? `    --deployment-targets OrganizationalUnitIds=<ou-of-source-account>,Accounts=<source-account-id>,AccountFilterType=INTERSECTION \\`
+      ? `    --deployment-targets OrganizationalUnitIds=<ou-of-source-account>,Accounts=${entry.instance?.account ?? '<source-account-id>'},AccountFilterType=INTERSECTION \\`
       : `    --deployment-targets OrganizationalUnitIds=<ou-id>,<ou-id> \\`,
     `    --regions ${config.homeRegion} \\`,
     `    --operation-preferences RegionConcurrencyType=${r.regionConcurrency},ConcurrencyMode=SOFT_FAILURE_TOLERANCE,MaxConcurrentPercentage=${r.maxConcurrentPercentage},FailureTolerancePercentage=${r.failureTolerancePercentage}`,
@@ -105,7 +105,7 @@ export function renderReadme(config: Config, manifest: Manifest): string {
   const blocks = manifest.templates.filter((t) => !t.deployed).map((t) => `- \`${t.name}\`: ${t.summary}.`);
   const sections = manifest.templates.map((t) =>
     [
-      `### ${t.name}`,
+      `### ${t.name}${t.instance ? ` (account ${t.instance.account})` : ''}`,
       '',
       `${t.summary}. Deploys to: **${t.deploysTo}**${t.placement === 'central' ? '' : ' (service-managed StackSet, home region only: IAM is global)'}.`,
       `Files: \`${t.files.json}\`, \`${t.files.yaml}\` (${t.bytes} bytes).`,

@@ -54,7 +54,7 @@ describe.each(ALL_CONFIGS)('xacct build --config %s', (config) => {
     const orders = m.templates.map((t: any) => t.order);
     expect(orders).toEqual([...orders].sort((a, b) => a - b));
     const key = m.templates.find((t: any) => t.name === 'kms-key');
-    const expected = ['Prefix', 'OrganizationId', 'TargetOrgPaths', ...(config === 'cross-account-source' ? ['SourceAccountIds'] : [])];
+    const expected = ['Prefix', 'OrganizationId', 'TargetOrgPaths', ...(['cross-account-source', 'shared-source'].includes(config) ? ['SourceAccountIds'] : [])];
     expect(key.parameters.map((p: any) => p.name)).toEqual(expected);
   });
 

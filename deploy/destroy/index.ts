@@ -71,6 +71,15 @@ export function removalHint(type: string, id: string, region: string): string {
       return `once the buckets are gone (what it encrypted becomes unreadable): aws kms schedule-key-deletion --key-id ${id} --pending-window-in-days 30 --region ${region}`;
     case 'AWS::Logs::LogGroup':
       return `aws logs delete-log-group --log-group-name ${id} --region ${region}`;
+    case 'AWS::ECR::Repository':
+      return `with its images (--force): aws ecr delete-repository --repository-name ${id} --force --region ${region}`;
+    case 'AWS::CodeArtifact::Repository': {
+      // The physical ID is the repository ARN: ...:repository/<domain>/<repository>.
+      const [domain, repository] = id.split(':repository/')[1]?.split('/') ?? ['<domain>', id];
+      return `aws codeartifact delete-repository --domain ${domain} --repository ${repository} --region ${region}`;
+    }
+    case 'AWS::CodeArtifact::Domain':
+      return `once its repositories are gone: aws codeartifact delete-domain --domain ${id.split(':domain/')[1] ?? id} --region ${region}`;
     default:
       return `delete ${id} with the console or the service's CLI in ${region}`;
   }
@@ -115,7 +124,10 @@ export function retainedInAccounts(sets: ExistingStackSet[]): RetainedInAccounts
   return out;
 }
 
-const REMOVAL_ORDER: Record<string, number> = { 'AWS::Logs::LogGroup': 0, 'AWS::S3::Bucket': 1, 'AWS::KMS::ReplicaKey': 2, 'AWS::KMS::Key': 3 };
+// Stores encrypted with the key go before it; a CodeArtifact domain after its repositories.
+const REMOVAL_ORDER: Record<string, number> = {
+  'AWS::Logs::LogGroup': 0, 'AWS::S3::Bucket': 1, 'AWS::ECR::Repository': 1, 'AWS::CodeArtifact::Repository': 1, 'AWS::CodeArtifact::Domain': 2, 'AWS::KMS::ReplicaKey': 3, 'AWS::KMS::Key': 4,
+};
 
 /** Resources the deployed template marks DeletionPolicy Retain, with their physical IDs (read before the stack goes). */
 async function retainedResources(cfn: CloudFormationClient, state: ExistingStack): Promise<RetainedResource[]> {

@@ -1,11 +1,13 @@
 /**
  * Which findings of the npm cfn-lint (whose resource specification dates from 2019) the current
- * registry data proves wrong. Three kinds only, each checked against the current schema:
+ * registry data proves wrong. Four kinds only, each checked against the current schema:
  * - "X is not a valid property of Y", when the schema defines that very property at that path;
  * - "Expecting an ARN, got 'arn:${aws}:...'" (its own Fn::Sub substitution left placeholders), when
  *   the value is an Fn::Sub and the schema types the property as a string;
  * - "No such resource T" (it then cannot parse the template at all), or "Resource X has an invalid
- *   Type of T" (it skips that resource), when T exists in the schema.
+ *   Type of T" (it skips that resource), when T exists in the schema;
+ * - "No such attribute A on T", when the value there is an Fn::GetAtt of a resource of type T and the
+ *   schema gives T that attribute (AWS::ECR::Repository's RepositoryUri is newer than 2019).
  */
 import type { SpecLookup, SpecType } from '../../templates-src/checks/spec';
 import { isObject, JsonObject } from '../../templates-src/checks/types';
@@ -13,6 +15,7 @@ import { isObject, JsonObject } from '../../templates-src/checks/types';
 const UNKNOWN_PROPERTY = /^(\S+) is not a valid property of (\S+)$/;
 const UNRESOLVED_ARN = /^Expecting an ARN, got '.*\$\{[^}]+\}.*'$/;
 const UNKNOWN_TYPE = /^Resource (\S+) has an invalid Type of (\S+?)\.?$/;
+const UNKNOWN_ATTRIBUTE = /^No such attribute (\S+) on (\S+)$/;
 
 function knownBelow(spec: SpecLookup, type: SpecType, segments: string[]): boolean {
   if (segments.length === 0) return true;
@@ -63,6 +66,14 @@ function typeAt(spec: SpecLookup, template: JsonObject, path: string[]): SpecTyp
   return type;
 }
 
+/** `value` is `Fn::GetAtt [id, attribute]` of a resource of `type`, and the schema gives that type the attribute. */
+function knownAttribute(spec: SpecLookup, template: JsonObject, value: unknown, attribute: string, type: string): boolean {
+  const getAtt = isObject(value) ? value['Fn::GetAtt'] : undefined;
+  if (!Array.isArray(getAtt) || getAtt[1] !== attribute) return false;
+  const resource = isObject(template.Resources) ? template.Resources[String(getAtt[0])] : undefined;
+  return isObject(resource) && resource.Type === type && attribute in (spec.resource(type)?.attributes ?? {});
+}
+
 /** The reason to waive a finding, or undefined when it must stand. */
 export function waiverReason(spec: SpecLookup, template: JsonObject, resourcePath: string, message: string): string | undefined {
   const path = resourcePath.split('>').map((s) => s.trim());
@@ -76,6 +87,10 @@ export function waiverReason(spec: SpecLookup, template: JsonObject, resourcePat
     if (isObject(value) && 'Fn::Sub' in value && typeAt(spec, template, path)?.type === 'string') {
       return 'the value is an Fn::Sub that npm cfn-lint failed to substitute; the current schema types it as a string and the sub-variables check resolves every variable';
     }
+  }
+  const a = UNKNOWN_ATTRIBUTE.exec(message.trim());
+  if (a && knownAttribute(spec, template, valueAt(template, path), a[1], a[2])) {
+    return `the current CloudFormation schema gives ${a[2]} the attribute ${a[1]}`;
   }
   const t = UNKNOWN_TYPE.exec(message.trim());
   if (t && path[0] === 'Resources' && path[1] === t[1]) {

@@ -33,7 +33,7 @@ export interface ParamValue {
 export interface TemplateParams {
   template: string;
   kind: 'stack' | 'stackset';
-  /** Stack or StackSet name; a building block this config does not deploy keeps the manifest's `<region>` / `<source>` pattern. */
+  /** Stack or StackSet name; a building block this config does not deploy keeps the manifest's `<region>` / `<source-account-id>` pattern. */
   name: string;
   region: string;
   deploysTo: string;

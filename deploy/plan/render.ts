@@ -68,7 +68,10 @@ export function renderPlan(r: PlanReport): string {
   lines.push('');
   for (const s of r.stackSets) lines.push(...renderStackSet(s));
   for (const s of r.stacks) lines.push(...renderStack(s));
-  for (const name of r.removals.stackSets) lines.push(`StackSet ${name}: delete (no longer in config): every instance, then the StackSet`);
+  for (const name of r.removals.stackSets) {
+    const when = r.removedFirst.includes(name) ? ', before the source StackSets (they create the same roles)' : '';
+    lines.push(`StackSet ${name}: delete (no longer in config${when}): every instance, then the StackSet`);
+  }
   for (const s of r.removals.stacks) lines.push(`stack ${s.name} (${s.region}): delete (no longer in config)`);
   for (const m of r.membership) lines.push(`${describeMembership(m)}; deploy updates the pipeline`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);

@@ -12,6 +12,7 @@ import { diffParameters, diffTemplates, ParameterChange, TemplateDiffSummary } f
 import type { DeploymentPlan } from './model';
 import { names } from '../../templates-src/names';
 import { StageMembership, stageMembership } from '../membership';
+import { removedBeforeSources } from '../inventory';
 
 /** About how long one wave of a small IAM-only stack takes: an estimate, as bench/ uses. */
 export const SECONDS_PER_WAVE = 60;
@@ -71,6 +72,8 @@ export interface PlanReport {
   stacks: StackPreview[];
   /** Deployed by xacct, no longer in the config: deploy removes them after a yes. */
   removals: { stackSets: string[]; stacks: Array<{ name: string; region: string }> };
+  /** Removals deploy makes before the source StackSets (they create the same fixed-name roles); the others come last. */
+  removedFirst: string[];
   /** Distinct accounts any StackSet change touches. */
   accountsAffected: number;
   /** StackSets only; StackSets of one deploy wave run side by side. */
@@ -222,6 +225,7 @@ export async function buildReport(config: Config, plan: DeploymentPlan): Promise
     stackSets,
     stacks,
     removals: { stackSets: plan.removals.stackSets, stacks: plan.removals.stacks.map((s) => ({ name: s.name, region: s.region })) },
+    removedFirst: removedBeforeSources(plan.removals.stackSets, config),
     accountsAffected: new Set(stackSets.flatMap((s) => s.affectedAccounts)).size,
     estimate: { seconds, text: formatDuration(seconds) },
     warnings: plan.warnings,

@@ -9,7 +9,8 @@
 import _OidcProvider from 'cloudform-types/types/iam/oidcProvider';
 import type { OIDCProviderProperties } from 'cloudform-types/types/iam/oidcProvider';
 import { IAM, StringParameter, Template, Value } from '../cfn-types';
-import type { Config } from '../config';
+import { Config, GITHUB_BRANCH, GITHUB_REPOSITORY } from '../config';
+import { deployerPolicy, plannerPolicy } from '../deployer-policy';
 import { getAtt, parameters, sub, tags, ref, P } from '../cfn';
 import { GITHUB_OIDC_HOST, githubOidcProviderArn, names } from '../names';
 
@@ -35,9 +36,14 @@ export interface GithubOidcRoleOptions {
   immutableIds?: { owner: number; repository: number };
   /** The branch whose workflows may deploy (`main`). */
   branch: string;
-  /** Managed policies of `<prefix>-github-deploy`: what `xacct deploy` needs. `${AWS::Partition}`/`${AWS::AccountId}` are substituted. */
-  deployPolicyArns: string[];
-  /** Managed policies of `<prefix>-github-plan` (read-only: `xacct plan`). Absent: no plan role, pull requests get no credentials. */
+  /**
+   * Managed policies of `<prefix>-github-deploy`: what `xacct deploy` needs. `${AWS::Partition}`/`${AWS::AccountId}`
+   * are substituted. Absent: `deployerPolicy(config)` inline, named `<prefix>-deployer`.
+   */
+  deployPolicyArns?: string[];
+  /** Add `<prefix>-github-plan` for pull requests (`xacct plan`). Default: whether planPolicyArns are given. */
+  planRole?: boolean;
+  /** Managed policies of `<prefix>-github-plan`. Absent with planRole: `plannerPolicy(config)` inline, named `<prefix>-planner`. */
   planPolicyArns?: string[];
   /** Create the account's GitHub OIDC provider. Default true; false when the account has one already. */
   createProvider?: boolean;
@@ -53,24 +59,21 @@ class OidcProvider extends _OidcProvider {
   }
 }
 
-// GitHub repository owners: letters, digits, hyphens; repository names add '.' and '_'.
-const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 // The repository part of a subject: names, each optionally followed by @ and its immutable ID.
 const SUBJECT_REPOSITORY = '^[A-Za-z0-9][A-Za-z0-9-]{0,38}(@[0-9]+)?/[A-Za-z0-9._-]{1,100}(@[0-9]+)?$';
-// A git ref name without the characters git forbids (git check-ref-format) nor IAM wildcards.
-const BRANCH = /^(?!\/|.*\/\/|.*\/$|.*\.\.|.*@\{|.*\.lock$)[^\s~^:?*[\\\x00-\x1f\x7f]{1,200}$/;
 
 function checkOptions(o: GithubOidcRoleOptions): void {
   const fail = (field: string, what: string): never => {
     throw new Error(`github-oidc-role: ${field}: ${what}`);
   };
-  if (!REPOSITORY.test(o.repository)) fail('repository', `${JSON.stringify(o.repository)} is not owner/repo as on GitHub`);
-  if (!BRANCH.test(o.branch)) fail('branch', `${JSON.stringify(o.branch)} is not a branch name (no spaces, wildcards, ':' or '..')`);
+  if (!GITHUB_REPOSITORY.test(o.repository)) fail('repository', `${JSON.stringify(o.repository)} is not owner/repo as on GitHub`);
   if (o.branch.startsWith('refs/')) fail('branch', `give the branch name without refs/heads/ (${JSON.stringify(o.branch)})`);
+  if (!GITHUB_BRANCH.test(o.branch)) fail('branch', `${JSON.stringify(o.branch)} is not a branch name (no spaces, wildcards, ':' or '..')`);
   const ids = o.immutableIds;
   if (ids && ![ids.owner, ids.repository].every((n) => Number.isSafeInteger(n) && n > 0)) fail('immutableIds', 'owner and repository are positive numeric IDs');
-  if (o.deployPolicyArns.length === 0) fail('deployPolicyArns', 'the deploy role needs at least one managed policy');
-  if (o.planPolicyArns && o.planPolicyArns.length === 0) fail('planPolicyArns', 'give at least one managed policy, or leave it out for no plan role');
+  if (o.deployPolicyArns && o.deployPolicyArns.length === 0) fail('deployPolicyArns', 'give at least one managed policy, or leave it out for the deployer policy');
+  if (o.planPolicyArns && o.planPolicyArns.length === 0) fail('planPolicyArns', 'give at least one managed policy, or leave it out for the planner policy');
+  if (o.planRole === false && o.planPolicyArns) fail('planPolicyArns', 'given without a plan role (planRole is false)');
   const seconds = o.maxSessionSeconds ?? 3600;
   if (!Number.isInteger(seconds) || seconds < 3600 || seconds > 43200) fail('maxSessionSeconds', `${seconds} is outside IAM's 3600-43200 seconds`);
 }
@@ -108,13 +111,18 @@ function trustGithub(subject: string): object {
 
 const arnValue = (arn: string): Value<string> => (arn.includes('${') ? sub(arn) : arn);
 
-function githubRole(name: (prefix: string) => string, description: string, subject: string, policyArns: string[], o: GithubOidcRoleOptions) {
+/** A role's permissions: managed policies by ARN, or xacct's own policy inline (a managed policy holds 6,144 characters, a role's inline policies 10,240). */
+type Permissions = { managed: Value<string>[] } | { inline: { name: (prefix: string) => string; document: object } };
+
+function githubRole(name: (prefix: string) => string, description: string, subject: string, permissions: Permissions, o: GithubOidcRoleOptions) {
   const role = new IAM.Role({
     RoleName: sub(name(P.prefix)),
     Description: description,
     AssumeRolePolicyDocument: trustGithub(subject),
     MaxSessionDuration: o.maxSessionSeconds ?? 3600,
-    ManagedPolicyArns: policyArns.map(arnValue),
+    ...('managed' in permissions
+      ? { ManagedPolicyArns: permissions.managed }
+      : { Policies: [{ PolicyName: sub(permissions.inline.name(P.prefix)), PolicyDocument: permissions.inline.document }] }),
     Tags: tags(ref('Prefix')),
   });
   // IAM rejects a trust policy whose federated principal does not exist yet.
@@ -128,14 +136,18 @@ function githubRole(name: (prefix: string) => string, description: string, subje
 export function githubOidcRole(config: Config, options: GithubOidcRoleOptions): Template {
   checkOptions(options);
   const branchSubject = githubSubject('${GithubRepository}', { branch: '${GithubBranch}' });
-  const resources: NonNullable<Template['Resources']> = {
-    [GITHUB_DEPLOY_ROLE]: githubRole(names.githubDeployRole, `xacct deploy from GitHub Actions on one branch of one repository`, branchSubject, options.deployPolicyArns, options),
-  };
-  const outputs: NonNullable<Template['Outputs']> = {
-    [`${GITHUB_DEPLOY_ROLE}Arn`]: { Description: 'role-to-assume for workflows on the deploy branch', Value: getAtt(GITHUB_DEPLOY_ROLE, 'Arn') },
-  };
-  if (options.planPolicyArns) {
-    resources[GITHUB_PLAN_ROLE] = githubRole(names.githubPlanRole, 'xacct plan from GitHub Actions on pull requests of one repository', githubSubject('${GithubRepository}', 'pull_request'), options.planPolicyArns, options);
+  const resources: NonNullable<Template['Resources']> = {};
+  const outputs: NonNullable<Template['Outputs']> = {};
+  // Without ARNs of its own, a role gets the policy xacct needs (the deploy role's is proven call by call in
+  // test/lint/deployer-policy.test.ts), inline: with every option on and a long prefix it outgrows a managed policy.
+  const permissions = (given: string[] | undefined, name: (p: string) => string, document: object): Permissions =>
+    given ? { managed: given.map(arnValue) } : { inline: { name, document } };
+  const deploy = permissions(options.deployPolicyArns, names.deployerPolicy, deployerPolicy(config));
+  resources[GITHUB_DEPLOY_ROLE] = githubRole(names.githubDeployRole, `xacct deploy from GitHub Actions on one branch of one repository`, branchSubject, deploy, options);
+  outputs[`${GITHUB_DEPLOY_ROLE}Arn`] = { Description: 'role-to-assume for workflows on the deploy branch', Value: getAtt(GITHUB_DEPLOY_ROLE, 'Arn') };
+  if (options.planRole ?? options.planPolicyArns !== undefined) {
+    const plan = permissions(options.planPolicyArns, names.plannerPolicy, plannerPolicy(config));
+    resources[GITHUB_PLAN_ROLE] = githubRole(names.githubPlanRole, 'xacct plan from GitHub Actions on pull requests of one repository', githubSubject('${GithubRepository}', 'pull_request'), plan, options);
     outputs[`${GITHUB_PLAN_ROLE}Arn`] = { Description: 'role-to-assume for pull-request workflows (read-only)', Value: getAtt(GITHUB_PLAN_ROLE, 'Arn') };
   }
   if (options.createProvider !== false) {
@@ -156,4 +168,20 @@ export function githubOidcRole(config: Config, options: GithubOidcRoleOptions): 
     Resources: resources,
     Outputs: outputs,
   };
+}
+
+/** The template for the config's `github` section (the registry entry builds it from there). */
+export function githubOidcRoleFromConfig(config: Config): Template {
+  const g = config.github;
+  if (!g) throw new Error('github-oidc-role: the config has no github section');
+  return githubOidcRole(config, {
+    repository: g.repository,
+    branch: g.branch,
+    immutableIds: g.immutableIds,
+    deployPolicyArns: g.deployPolicyArns,
+    planRole: g.planRole,
+    planPolicyArns: g.planPolicyArns,
+    createProvider: g.createProvider,
+    maxSessionSeconds: g.maxSessionSeconds,
+  });
 }

@@ -10,6 +10,7 @@ import { ref, sub, tags, P } from '../cfn';
 import { names } from '../names';
 import { policy, Statement } from '../policies/document';
 import { trustService } from '../target/role-template';
+import { buildRoleStoreStatements } from '../policies/stores';
 
 export const PIPELINE_ROLE = 'PipelineRole';
 export const BUILD_ROLE = 'BuildRole';
@@ -112,6 +113,7 @@ export function buildRoleStatements(config: Config): Statement[] {
     ...artifactObjects('BuildArtifacts'),
     ownKeyUse('UseArtifactKeysForBuilds'),
     assumeInOrg('AssumeReadOnlyForDiscovery', [names.readOnlyRole(P.prefix)]),
+    ...buildRoleStoreStatements(config),
   ];
 }
 

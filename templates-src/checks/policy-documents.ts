@@ -34,6 +34,9 @@ const RESOURCE_POLICY_PROPERTY: Record<string, { property: string; kind: PolicyK
   'AWS::S3::BucketPolicy': { property: 'PolicyDocument', kind: 'bucket' },
   'AWS::SQS::QueuePolicy': { property: 'PolicyDocument', kind: 'resource' },
   'AWS::SNS::TopicPolicy': { property: 'PolicyDocument', kind: 'resource' },
+  'AWS::ECR::Repository': { property: 'RepositoryPolicyText', kind: 'resource' },
+  'AWS::CodeArtifact::Domain': { property: 'PermissionsPolicyDocument', kind: 'resource' },
+  'AWS::CodeArtifact::Repository': { property: 'PermissionsPolicyDocument', kind: 'resource' },
   'AWS::IAM::Policy': { property: 'PolicyDocument', kind: 'inline' },
   'AWS::IAM::RolePolicy': { property: 'PolicyDocument', kind: 'inline' },
 };

@@ -16,13 +16,17 @@ function exportNames(t: TemplateUnderCheck): Array<{ output: string; key: string
 }
 
 /**
- * Where a template's stacks live, from the registry: target and source StackSets and the home-region
- * central stacks each share an account and region; a per-region central template (the regional
- * artifact store) has one stack per extra region, so it clashes with nothing else.
+ * Where a template's stacks live, from the registry: target StackSets, source StackSets and the
+ * home-region central stacks each share an account and region; one instance of a source template
+ * lands in its own account; a per-region central template (the regional artifact store) has one
+ * stack per extra region, so it clashes with nothing else.
  */
 export function deployScope(templateName: string): string {
   const base = templateName.split('/').pop() ?? templateName;
   const entry = registry.find((e) => e.name === base);
+  // One instance of a source template (`codecommit-source-<account>`): that account alone.
+  const instance = entry ? undefined : registry.find((e) => e.instances && base.startsWith(`${e.name}-`));
+  if (instance) return `${instance.placement}:${base.slice(instance.name.length + 1)}`;
   if (!entry) return 'unregistered';
   return entry.regions ? `${entry.name}:each-extra-region` : `${entry.placement}:home-region`;
 }

@@ -1,45 +1,105 @@
 import { Events, IAM, Template } from '../cfn-types';
 import type { Config } from '../config';
 import { getAtt, merge, parameters, ref, sub, tags, P } from '../cfn';
-import { StringParameter } from '../cfn-types';
 import { names } from '../names';
 import { artifactBucketArns, ciKeyUseViaS3, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ } from '../policies/document';
+import { pascal } from '../central/pipeline-plan';
 import { roleOutputs, roleResources, trustCiRoles, trustService } from '../target/role-template';
 
 export const SOURCE_ROLE = 'SourceAccessRole';
 export const SOURCE_EVENTS_ROLE = 'SourceEventsRole';
 
-/** The first cross-account CodeCommit source of the config, for the template's Parameter defaults. */
-function defaults(config: Config): { repository: string; branch: string } {
-  for (const p of config.pipelines) if ('codecommit' in p.source && p.source.codecommit.account) return p.source.codecommit;
-  for (const p of config.pipelines) if ('codecommit' in p.source) return p.source.codecommit;
-  return { repository: 'app', branch: 'main' };
+/** A repository and a branch a pipeline reads: one forwarding rule each. */
+export interface SourceBranch {
+  repository: string;
+  branch: string;
 }
 
-const repoArn = () => sub(`arn:${P.partition}:codecommit:${P.region}:${P.account}:\${RepositoryName}`);
-const ciBus = () => sub(`arn:${P.partition}:events:${P.region}:${P.ciAccount}:event-bus/default`);
+const byName = (a: SourceBranch, b: SourceBranch) => a.repository.localeCompare(b.repository) || a.branch.localeCompare(b.branch);
+
+function unique(branches: SourceBranch[]): SourceBranch[] {
+  const seen = new Map(branches.map((b) => [`${b.repository}\0${b.branch}`, { repository: b.repository, branch: b.branch }]));
+  return [...seen.values()].sort(byName);
+}
+
+/** Every repository and branch that some pipeline reads in `account`, sorted, each once. */
+export function sourceBranches(config: Config, account: string): SourceBranch[] {
+  return unique(config.pipelines.flatMap((p) => ('codecommit' in p.source && p.source.codecommit.account === account ? [p.source.codecommit] : [])));
+}
 
 /**
- * codecommit-source — lands in the account that holds a CodeCommit repository read by a pipeline in
- * the CI account (one StackSet instance per such pipeline). The `<prefix>-source-access` role the
- * pipeline assumes for its source action, and an EventBridge rule forwarding the branch's
- * repository events to the CI account's default bus through a role that may only put events there.
+ * What the template covers without a source account (the building block of `dist/`): the first
+ * source account's repositories, else the CodeCommit repositories of the CI account (as if moved
+ * out), else `app` on `main`.
  */
-export function codecommitSource(config: Config): Template {
-  const d = defaults(config);
+function buildingBlockBranches(config: Config): SourceBranch[] {
+  const first = config.pipelines.flatMap((p) => ('codecommit' in p.source && p.source.codecommit.account ? [p.source.codecommit.account] : []))[0];
+  if (first) return sourceBranches(config, first);
+  const local = unique(config.pipelines.flatMap((p) => ('codecommit' in p.source ? [p.source.codecommit] : [])));
+  return local.length > 0 ? local : [{ repository: 'app', branch: 'main' }];
+}
+
+const repoArn = (repository: string) => sub(`arn:${P.partition}:codecommit:${P.region}:${P.account}:${repository}`);
+const ciBus = () => sub(`arn:${P.partition}:events:${P.region}:${P.ciAccount}:event-bus/default`);
+
+/** Logical IDs from the names (stable when pipelines are added); names that collapse to one ID get a number. */
+function ruleIds(branches: SourceBranch[]): string[] {
+  const taken = new Set<string>();
+  return branches.map((b) => {
+    const base = `Forward${pascal(b.repository)}${pascal(b.branch)}Events`;
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}${n}`;
+    taken.add(id);
+    return id;
+  });
+}
+
+function forwardingRules(branches: SourceBranch[]): NonNullable<Template['Resources']> {
+  const ids = ruleIds(branches);
+  return Object.fromEntries(
+    branches.map((b, i) => [
+      ids[i],
+      new Events.Rule({
+        Description: `Forward ${b.repository}/${b.branch} changes to the xacct CI account`,
+        State: 'ENABLED',
+        EventPattern: {
+          source: ['aws.codecommit'],
+          'detail-type': ['CodeCommit Repository State Change'],
+          resources: [repoArn(b.repository)],
+          detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [b.branch] },
+        },
+        Targets: [{ Arn: ciBus(), Id: 'ci-account-bus', RoleArn: getAtt(SOURCE_EVENTS_ROLE, 'Arn') }],
+      }),
+    ]),
+  );
+}
+
+/**
+ * codecommit-source — lands in an account that holds CodeCommit repositories read by pipelines in
+ * the CI account: one StackSet per such account, covering every repository and branch any pipeline
+ * reads there. The `<prefix>-source-access` role the pipelines assume for their source actions
+ * (reading exactly those repositories), and one EventBridge rule per repository and branch
+ * forwarding its events to the CI account's default bus through a role that may only put events
+ * there. Role names are account-global, so two StackSets in one account would collide: hence one
+ * per account, whatever the number of pipelines.
+ */
+export function codecommitSource(config: Config, account?: string): Template {
+  const branches = account ? sourceBranches(config, account) : buildingBlockBranches(config);
+  if (branches.length === 0) throw new Error(`codecommit-source: no pipeline reads a CodeCommit repository in account ${account}`);
+  const repositories = [...new Set(branches.map((b) => b.repository))];
   const artifacts = artifactBucketArns(true);
   const spec = {
     id: SOURCE_ROLE,
     name: names.sourceAccessRole,
     slug: 'source-access',
-    description: 'Assumed by the xacct pipeline in the CI account to read this repository',
+    description: `Assumed by the xacct pipelines in the CI account to read ${repositories.join(', ')}`.slice(0, 1000),
     trust: trustCiRoles([names.pipelineRole]),
     inline: [
       {
-        Sid: 'ReadRepository',
+        Sid: 'ReadRepositories',
         Effect: 'Allow' as const,
         Action: ['codecommit:CancelUploadArchive', 'codecommit:GetBranch', 'codecommit:GetCommit', 'codecommit:GetRepository', 'codecommit:GetUploadArchiveStatus', 'codecommit:UploadArchive'],
-        Resource: repoArn(),
+        Resource: repositories.map(repoArn),
       },
       { Sid: 'WriteSourceArtifacts', Effect: 'Allow' as const, Action: [...S3_ARTIFACT_READ, ...S3_ARTIFACT_WRITE], Resource: artifacts.objects },
       { Sid: 'ListArtifactBuckets', Effect: 'Allow' as const, Action: S3_BUCKET_READ, Resource: artifacts.buckets },
@@ -47,12 +107,7 @@ export function codecommitSource(config: Config): Template {
     ],
   };
   const forwarding: Template = {
-    Parameters: {
-      Prefix: parameters.Prefix(config.prefix),
-      CiAccountId: parameters.CiAccountId(),
-      RepositoryName: new StringParameter({ Description: 'CodeCommit repository the pipeline reads', AllowedPattern: '^[\\w.-]{1,100}$', Default: d.repository }),
-      BranchName: new StringParameter({ Description: 'Branch whose changes start the pipeline', MinLength: 1, Default: d.branch }),
-    },
+    Parameters: { Prefix: parameters.Prefix(config.prefix), CiAccountId: parameters.CiAccountId() },
     Resources: {
       [SOURCE_EVENTS_ROLE]: new IAM.Role({
         RoleName: sub(names.sourceEventsRole(P.prefix)),
@@ -66,19 +121,9 @@ export function codecommitSource(config: Config): Template {
         ],
         Tags: tags(ref('Prefix')),
       }),
-      ForwardRepositoryEvents: new Events.Rule({
-        Description: sub('Forward ${RepositoryName}/${BranchName} changes to the xacct CI account'),
-        State: 'ENABLED',
-        EventPattern: {
-          source: ['aws.codecommit'],
-          'detail-type': ['CodeCommit Repository State Change'],
-          resources: [repoArn()],
-          detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [ref('BranchName')] },
-        },
-        Targets: [{ Arn: ciBus(), Id: 'ci-account-bus', RoleArn: getAtt(SOURCE_EVENTS_ROLE, 'Arn') }],
-      }),
+      ...forwardingRules(branches),
     },
   };
-  const description = 'xacct codecommit-source (source account): source-access role and event forwarding to the CI account';
-  return merge(description, { Resources: roleResources(spec), Outputs: roleOutputs(spec) }, forwarding);
+  const description = `xacct codecommit-source (source account): source-access role and event forwarding for ${branches.map((b) => `${b.repository}/${b.branch}`).join(', ')}`;
+  return merge(description.slice(0, 1024), { Resources: roleResources(spec) }, forwarding, { Outputs: roleOutputs(spec) });
 }

@@ -87,6 +87,9 @@ const SERVICE_TRUST: Record<string, { sid: string; sourceAccount: boolean }> = {
   'codebuild.amazonaws.com': { sid: 'TrustCodeBuildForThisAccount', sourceAccount: true },
   // "Create the CodePipeline service role (CLI)": the documented trust policy has no condition.
   'codepipeline.amazonaws.com': { sid: 'TrustCodePipeline', sourceAccount: false },
+  // "IAM roles for Amazon EC2" (Amazon EC2 User Guide): instances get the role through an instance
+  // profile; the trust names ec2.amazonaws.com, and no page documents a source key for it.
+  'ec2.amazonaws.com': { sid: 'TrustEc2', sourceAccount: false },
   // "Cross-service confused deputy prevention in Amazon EventBridge": "For EventBridge event bus rule
   // targets, the value of aws:SourceArn must be the rule ARN" (the rule's account is this account).
   'events.amazonaws.com': { sid: 'TrustEventBridgeForThisAccount', sourceAccount: true },

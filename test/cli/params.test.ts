@@ -62,7 +62,7 @@ describe('after a deploy', () => {
     expect((await deploy(config)).error).toBeUndefined();
     const deploySent = sent();
     expect(deploySent.map((s) => s.name).sort()).toEqual(
-      ['xacct-buckets', 'xacct-cloudformation-role', 'xacct-codecommit-source-app', 'xacct-cross-account-role', 'xacct-kms-key', 'xacct-pipeline', 'xacct-read-only-role'].sort(),
+      ['xacct-buckets', 'xacct-cloudformation-role', 'xacct-codecommit-source-333333333333', 'xacct-cross-account-role', 'xacct-kms-key', 'xacct-pipeline', 'xacct-read-only-role'].sort(),
     );
     fake.resetCalls();
 
@@ -82,7 +82,7 @@ describe('after a deploy', () => {
     expect(kms.OrganizationId).toBe(fake.organizationId);
     expect(kms.TargetOrgPaths).toBe([orgPath('Root/Workloads/NonProd'), orgPath('Root/Workloads/Prod')].sort().join(','));
     expect(values.get('xacct-cross-account-role')!.CiAccountId).toBe(CI_ACCOUNT);
-    expect(values.get('xacct-codecommit-source-app')).toMatchObject({ CiAccountId: CI_ACCOUNT, RepositoryName: 'app', BranchName: 'main' });
+    expect(values.get('xacct-codecommit-source-333333333333')).toEqual({ Prefix: 'xacct', CiAccountId: CI_ACCOUNT });
     // dist/'s pipeline deploys each stage to one account: the first of the target's, with a note naming the others.
     const pipeline = r.templates.find((t) => t.name === 'xacct-pipeline')!;
     const nonprod = fake.accountsUnder(fake.ou('Root/Workloads/NonProd'));

@@ -25,7 +25,7 @@ describe('config validation names the bad field', () => {
 
   test('unknown keys, at any depth', () => {
     expect(problems({ ...base, colour: 'blue' })).toEqual([
-      'colour: unknown key (known here: prefix, homeRegion, targets, pipelines, stackNamePatterns, cloudformationRole, automationRole, artifacts, rollout)',
+      'colour: unknown key (known here: prefix, homeRegion, targets, pipelines, stackNamePatterns, cloudformationRole, automationRole, ecr, codeartifact, github, artifacts, rollout)',
     ]);
     expect(problems({ targets: { prod: { ous: ['Root/Prod'], accounts: [] } } })).toEqual(['targets.prod.accounts: unknown key (known here: ous, regions)']);
     expect(problems({ ...base, homeregion: 'eu-west-1' })).toEqual(['homeregion: unknown key; did you mean "homeRegion"?']);
@@ -72,6 +72,33 @@ describe('config validation names the bad field', () => {
   test('stages naming unknown targets', () => {
     const cfg = { ...base, pipelines: [{ name: 'app', source: { s3: { bucket: 'src-bucket', key: 'src.zip' } }, stages: [{ name: 'X', target: 'qa', cloudformation: { stackName: 's', template: 'B::t.yml' } }] }] };
     expect(problems(cfg)).toEqual(['pipelines[0].stages[0].target: unknown target "qa"; defined targets: prod']);
+  });
+
+  test('container and package stores: names and role patterns', () => {
+    expect(problems({ ...base, ecr: { repositories: ['API', 'ok'], encryption: 'DSSE', pullRoles: ['a b'] } })).toEqual([
+      'ecr.repositories[0]: expected a lowercase name (letters, digits, hyphens; up to 63)',
+      'ecr.encryption: the text "DSSE" is not one of KMS, AES256',
+      'ecr.pullRoles[0]: expected an IAM role name, * as a wildcard',
+    ]);
+    expect(problems({ ...base, ecr: { repositories: [] } })).toEqual(['ecr.repositories: must not be empty: expected at least 1 item']);
+    expect(problems({ ...base, codeartifact: { repository: 'x', readRoles: [] } })).toEqual([
+      'codeartifact.repository: expected a CodeArtifact repository name (2-100 letters, digits, . _ -)',
+      'codeartifact.readRoles: must not be empty: expected at least 1 item',
+    ]);
+    const ok = parseConfig({ ...base, ecr: { repositories: ['api'] }, codeartifact: {} });
+    expect(ok.ecr).toEqual({ repositories: ['api'], encryption: 'KMS', untaggedImageDays: 14, keepImages: 100 });
+    expect(ok.codeartifact).toEqual({ repository: 'shared' });
+  });
+
+  test('GitHub roles: repository, branch, policy ARNs, session length, a plan policy without a plan role', () => {
+    expect(problems({ ...base, github: { repository: 'infra', branch: 'refs/heads/main', deployPolicyArns: ['AdministratorAccess'], maxSessionSeconds: 60 } })).toEqual([
+      'github.repository: expected owner/repository as on GitHub',
+      'github.branch: expected a branch name without refs/heads/ (no spaces, wildcards, : or ..)',
+      'github.deployPolicyArns[0]: expected an IAM managed policy ARN',
+      'github.maxSessionSeconds: expected 3600 or more, got 60',
+    ]);
+    expect(problems({ ...base, github: { repository: 'o/r', planRole: false, planPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } })).toEqual(['github.planPolicyArns: given without a plan role: planRole is false']);
+    expect(parseConfig({ ...base, github: { repository: 'octo-org/infra' } }).github).toEqual({ repository: 'octo-org/infra', branch: 'main', planRole: true, createProvider: true, maxSessionSeconds: 3600 });
   });
 
   test('every problem is listed, not just the first', () => {

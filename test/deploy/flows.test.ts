@@ -60,14 +60,14 @@ describe('first deploy', () => {
     });
     expect(create.input.OperationId).toMatch(/^xacct-add-[0-9a-f]{32}$/);
 
-    const source = fake.calls.find((c) => c.op === 'CreateStackInstances' && c.input.StackSetName === 'xacct-codecommit-source-app')!;
+    const source = fake.calls.find((c) => c.op === 'CreateStackInstances' && c.input.StackSetName === 'xacct-codecommit-source-333333333333')!;
     expect(source.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: [fake.ou('Root/Infrastructure')], Accounts: [SOURCE_ACCOUNT], AccountFilterType: 'INTERSECTION' });
-    expect(instanceAccounts('xacct-codecommit-source-app')).toEqual([SOURCE_ACCOUNT]);
-    expect(fake.stackSets.get('xacct-codecommit-source-app')!.autoDeployment.enabled).toBe(false);
+    expect(instanceAccounts('xacct-codecommit-source-333333333333')).toEqual([SOURCE_ACCOUNT]);
+    expect(fake.stackSets.get('xacct-codecommit-source-333333333333')!.autoDeployment.enabled).toBe(false);
 
     // Order: every target StackSet operation before the source one, StackSets before any stack.
     const ops = fake.calls.filter((c) => c.op === 'CreateStackInstances' || c.op === 'CreateChangeSet').map((c) => c.input.StackSetName ?? c.input.StackName);
-    expect(ops.indexOf('xacct-codecommit-source-app')).toBe(3);
+    expect(ops.indexOf('xacct-codecommit-source-333333333333')).toBe(3);
     expect(ops.slice(4)).toEqual(['xacct-kms-key', 'xacct-buckets', 'xacct-pipeline']);
 
     for (const name of ['xacct-kms-key', 'xacct-buckets', 'xacct-pipeline']) {

@@ -8,6 +8,9 @@ import { FakeAws, SOURCE_ACCOUNT, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
 import { plan, status } from '../support/ops-harness';
 
+// Whole deploys: about 2 s each alone, several times that on a loaded 2-core machine.
+jest.setTimeout(60_000);
+
 let fake: FakeAws;
 afterEach(() => fake?.restore());
 

@@ -15,6 +15,7 @@ import { defaultConfig } from '../../templates-src/config';
 import { names } from '../../templates-src/names';
 import { main } from '../../deploy/cli';
 import { BUILDSPEC_SCHEMA } from '../support/buildspec-schema';
+import { template } from '../support/build';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -99,6 +100,16 @@ describe('GitHub Actions workflow (examples/github-actions/xacct.yml)', () => {
     // One deploy at a time; a queued one waits rather than cancel a running StackSet operation.
     expect(deploy.concurrency).toEqual({ group: 'xacct-deploy', 'cancel-in-progress': false });
     expect(deploy.steps.map((s) => s.run).filter(Boolean)).toContain('xacct deploy --config "$XACCT_CONFIG" --yes --no-color');
+  });
+
+  test("the roles it assumes are the ones the config's github section creates, for the branch it deploys from", () => {
+    const t = template('github', 'github-oidc-role');
+    const roleName = (id: string) => (t.Resources[id].Properties as { RoleName: unknown }).RoleName;
+    expect(roleName('GithubDeployRole')).toEqual({ 'Fn::Sub': names.githubDeployRole('${Prefix}') });
+    expect(roleName('GithubPlanRole')).toEqual({ 'Fn::Sub': names.githubPlanRole('${Prefix}') });
+    expect(workflow.on.push).toEqual({ branches: [t.Parameters!.GithubBranch.Default] });
+    expect(JSON.stringify(t.Resources.GithubDeployRole.Properties!.AssumeRolePolicyDocument)).toContain('repo:${GithubRepository}:ref:refs/heads/${GithubBranch}');
+    expect(JSON.stringify(t.Resources.GithubPlanRole.Properties!.AssumeRolePolicyDocument)).toContain('repo:${GithubRepository}:pull_request');
   });
 
   test('installs this version of xacct, with the default prefix', () => {

@@ -167,3 +167,44 @@ describe('a CodeDeploy instance role (codedeploy config): reads and decrypts art
     expect(other).not.toBe('Allowed');
   });
 });
+
+describe("xacct's CodeDeploy instance role (codedeploy-instance-role config): reads and decrypts artifacts, nothing else of the CI account", () => {
+  const s = setting(fixtureConfig('codedeploy-instance-role'));
+  const t = templateOf(s.templates, 'codedeploy-instance-role');
+  const values = deployedValues(t, TARGET, s.common);
+  // Its inline policy and AmazonSSMManagedInstanceCore as AWS publishes it.
+  const { identity } = roleAccess(t, 'CodeDeployInstanceRole', values);
+  const [trust] = policyOf(t, 'CodeDeployInstanceRole', 'trust', values);
+  const instanceRole = s.role(TARGET, names.codedeployInstanceRole(s.config.prefix));
+  const artifactPolicy = s.inCi('buckets', 'ArtifactBucketPolicy', 'bucket');
+  const keyPolicy = s.inCi('kms-key', 'ArtifactKey', 'key');
+  const ask = (action: string, resource: string, resourcePolicy?: JsonObject, context: Record<string, string> = {}, principal = instanceRole, orgPath = TARGET_PATH) =>
+    decide({ principal, orgPath, action, resource, resourceAccount: resource.split(':')[4] || CI, identity, resourcePolicy, context });
+  test('the stages name no instance role: the default is the role this template creates, with AmazonSSMManagedInstanceCore', () => {
+    expect(s.config.pipelines[0].stages.every((st) => st.codedeploy && st.codedeploy.instanceRoleName === undefined)).toBe(true);
+    expect(identity).toContainEqual(awsManagedPolicy('arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'));
+  });
+  test('EC2 may assume it (through the instance profile); CodeBuild and Lambda may not', async () => {
+    expect(await serviceAssumes('ec2.amazonaws.com', instanceRole, trust, {})).toBe('Allowed');
+    expect(await serviceAssumes('codebuild.amazonaws.com', instanceRole, trust, { 'aws:SourceAccount': TARGET })).not.toBe('Allowed');
+    expect(await serviceAssumes('lambda.amazonaws.com', instanceRole, trust, {})).not.toBe('Allowed');
+  });
+  test('reads artifacts and decrypts them through S3', async () => {
+    expect(await ask('s3:GetObject', s.object('artifacts'), artifactPolicy)).toBe('Allowed');
+    expect(await ask('s3:GetObjectVersion', s.object('artifacts'), artifactPolicy)).toBe('Allowed');
+    expect(await ask('kms:Decrypt', s.keyArn, keyPolicy, { 'kms:ViaService': `s3.${s.region}.amazonaws.com` })).toBe('Allowed');
+  });
+  test('writes no artifact, reads no template, decrypts nothing directly, reads no parameter of the CI account', async () => {
+    expect(await ask('s3:PutObject', s.object('artifacts'), artifactPolicy, s.sse)).not.toBe('Allowed');
+    expect(await ask('s3:GetObject', s.object('templates', 'xacct/templates/pipeline.template.json'), s.inCi('buckets', 'TemplatesBucketPolicy', 'bucket'))).not.toBe('Allowed');
+    expect(await ask('kms:Decrypt', s.keyArn, keyPolicy)).not.toBe('Allowed');
+    // AmazonSSMManagedInstanceCore allows ssm:GetParameter on *: in its own account, never in the CI account.
+    expect(await ask('ssm:GetParameter', `arn:aws:ssm:${s.region}:${CI}:parameter/${s.config.prefix}/artifact-key-arn`)).not.toBe('Allowed');
+    expect(await ask('ssm:GetParameter', `arn:aws:ssm:${s.region}:${TARGET}:parameter/app/setting`)).toBe('Allowed');
+  });
+  test('the same role name in an account outside the target OUs is not admitted by the bucket or the key', async () => {
+    const elsewhere = s.role(OTHER_OU_ACCOUNT, names.codedeployInstanceRole(s.config.prefix));
+    expect(await ask('s3:GetObject', s.object('artifacts'), artifactPolicy, {}, elsewhere, OTHER_PATH)).not.toBe('Allowed');
+    expect(await ask('kms:Decrypt', s.keyArn, keyPolicy, { 'kms:ViaService': `s3.${s.region}.amazonaws.com` }, elsewhere, OTHER_PATH)).not.toBe('Allowed');
+  });
+});

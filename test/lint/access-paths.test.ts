@@ -146,7 +146,7 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
   // Declared only where it applies, so no config reports skipped tests; the test after this block
   // checks that the second config does exercise it.
   if (sourceEnabled) describe('source pattern (a repository in a separate account)', () => {
-    const source = (): TemplateUnderCheck => get('codecommit-source');
+    const source = (): TemplateUnderCheck => get(`codecommit-source-${SOURCE}`);
     const inSource = (role: string, kind: 'inline' | 'trust') => policyOf(source(), role, kind, valuesIn(source(), SOURCE));
     const sourceAccess = arn(SOURCE, names.sourceAccessRole);
     test('the pipeline role may assume the source access role; an outsider may not', async () => {
@@ -175,7 +175,7 @@ function policyDocumentsOfType(t: TemplateUnderCheck, type: string): string[] {
 
 test('the second config exercises the source pattern', () => {
   expect(secondConfig().pipelines.some((pl) => 'codecommit' in pl.source && pl.source.codecommit.account === SOURCE)).toBe(true);
-  expect(buildDist(secondConfig()).templates.has('codecommit-source')).toBe(true);
+  expect(buildDist(secondConfig()).templates.has(`codecommit-source-${SOURCE}`)).toBe(true);
 });
 
 test('a proof that reads a template the build did not produce fails instead of passing', () => {

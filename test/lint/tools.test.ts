@@ -4,7 +4,7 @@
  * schema proves valid.
  */
 import { join } from 'node:path';
-import { formatFinding } from '../../templates-src/checks/types';
+import { formatFinding, JsonObject } from '../../templates-src/checks/types';
 import { parseNpmOutput, parsePythonOutput, runCfnLint } from '../../deploy/lint/cfn-lint';
 import { waiverReason } from '../../deploy/lint/cfn-lint-waivers';
 import { runGuard } from '../../deploy/lint/cfn-guard';
@@ -55,6 +55,13 @@ describe('cfn-lint wrapper', () => {
     const b = broken('misspelled-property');
     expect(waiverReason(spec, b.template, 'Resources > Key > Properties > EnableKeyRotaton', 'EnableKeyRotaton is not a valid property of AWS::KMS::Key')).toBeUndefined();
     expect(waiverReason(spec, t.template, path, 'Value of Tags must be a list')).toBeUndefined();
+  });
+
+  test('waives an unknown attribute only for an Fn::GetAtt of that type, which the current schema gives it', () => {
+    const ecr = { Resources: { Repo: { Type: 'AWS::ECR::Repository' }, Topic: { Type: 'AWS::SNS::Topic' } }, Outputs: { Uri: { Value: { 'Fn::GetAtt': ['Repo', 'RepositoryUri'] } }, Other: { Value: { 'Fn::GetAtt': ['Repo', 'RepositoryUrl'] } }, T: { Value: { 'Fn::GetAtt': ['Topic', 'RepositoryUri'] } } } } as unknown as JsonObject;
+    expect(waiverReason(spec, ecr, 'Outputs > Uri > Value', 'No such attribute RepositoryUri on AWS::ECR::Repository')).toMatch(/gives AWS::ECR::Repository the attribute RepositoryUri/);
+    expect(waiverReason(spec, ecr, 'Outputs > Other > Value', 'No such attribute RepositoryUrl on AWS::ECR::Repository')).toBeUndefined();
+    expect(waiverReason(spec, ecr, 'Outputs > T > Value', 'No such attribute RepositoryUri on AWS::ECR::Repository')).toBeUndefined();
   });
 
   test('reads the npm text output and the Python JSON output', () => {

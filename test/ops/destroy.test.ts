@@ -7,6 +7,7 @@ import { FakeAws, SOURCE_ACCOUNT, standardOrg } from '../support/fake-aws';
 import { deploy, testConfig } from '../support/deploy-harness';
 import { cli, configFile, destroy } from '../support/ops-harness';
 import { XacctError } from '../../deploy/errors';
+import { removalHint } from '../../deploy/destroy';
 
 let fake: FakeAws;
 afterEach(() => fake?.restore());
@@ -32,7 +33,7 @@ describe('destroy', () => {
     const roles = deletes.find((c) => c.input.StackSetName === 'xacct-cross-account-role')!;
     expect(roles.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: [fake.ou('Root/Workloads/NonProd'), fake.ou('Root/Workloads/Prod')].sort() });
     expect(roles.input.RetainStacks).toBe(false);
-    const source = deletes.find((c) => c.input.StackSetName === 'xacct-codecommit-source-app')!;
+    const source = deletes.find((c) => c.input.StackSetName === 'xacct-codecommit-source-333333333333')!;
     expect(source.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: [fake.ou('Root/Infrastructure')], Accounts: [SOURCE_ACCOUNT], AccountFilterType: 'INTERSECTION' });
 
     // Order: every StackSet deleted before any stack; protection off before each DeleteStack; pipeline first, key last.
@@ -136,4 +137,14 @@ describe('what stays in the target accounts for the app stacks', () => {
     expect((again.error as Error).message).toContain(`${back} eu-west-1 FAILED: Resource handler returned message: "Role with name xacct-cfn-exec already exists."`);
     expect((again.error as Error).message).toContain('An account that was in a target OU before keeps the CloudFormation role and its boundary');
   });
+});
+
+test('retained container and package stores: how to remove each by hand', () => {
+  expect(removalHint('AWS::ECR::Repository', 'xacct/api', 'eu-west-1')).toBe('with its images (--force): aws ecr delete-repository --repository-name xacct/api --force --region eu-west-1');
+  expect(removalHint('AWS::CodeArtifact::Repository', 'arn:aws:codeartifact:eu-west-1:222222222222:repository/xacct-packages/shared', 'eu-west-1')).toBe(
+    'aws codeartifact delete-repository --domain xacct-packages --repository shared --region eu-west-1',
+  );
+  expect(removalHint('AWS::CodeArtifact::Domain', 'arn:aws:codeartifact:eu-west-1:222222222222:domain/xacct-packages', 'eu-west-1')).toBe(
+    'once its repositories are gone: aws codeartifact delete-domain --domain xacct-packages --region eu-west-1',
+  );
 });

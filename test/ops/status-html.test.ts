@@ -84,7 +84,7 @@ function organization(): StatusReportWithInstances {
       stackSet('xacct-cloudformation-role', workloads, false),
       stackSet('xacct-cross-account-role', workloads, false),
       stackSet('xacct-read-only-role', workloads, true),
-      stackSet('xacct-codecommit-source-app', [{ ou: SOURCE, accounts: [SOURCE.account] }], false),
+      stackSet('xacct-codecommit-source-333333333333', [{ ou: SOURCE, accounts: [SOURCE.account] }], false),
     ],
     stacks: [
       { name: 'xacct-kms-key', region: REGION, exists: true, status: 'UPDATE_COMPLETE', terminationProtection: true },
@@ -138,7 +138,7 @@ describe('the status page of a 500-account organization, in headless Chromium', 
     for (const name of ['xacct-cross-account-role', 'xacct-read-only-role']) expect(await count(`td.cell[data-stackset="${name}"]:not(.s-none)`)).toBe(499);
     expect(await count('td.cell[data-stackset="xacct-cloudformation-role"]:not(.s-none)')).toBe(498);
     expect(await page.locator(`tr[data-account="${NOT_YET.account}"] td.cell[data-stackset="${NOT_YET.stackSet}"]`).getAttribute('class')).toBe('cell s-none');
-    expect(await count('td.cell[data-stackset="xacct-codecommit-source-app"]:not(.s-none)')).toBe(1);
+    expect(await count('td.cell[data-stackset="xacct-codecommit-source-333333333333"]:not(.s-none)')).toBe(1);
   });
 
   test('cells are coloured by status', async () => {

@@ -33,7 +33,7 @@ describe('status', () => {
     expect(s.lastOperation!.id).toMatch(/^xacct-add-/);
     // Deploy stopped at the failure: nothing central exists yet.
     expect(run.result!.stacks.every((x) => !x.exists)).toBe(true);
-    expect(run.result!.stackSets.find((x) => x.name === 'xacct-codecommit-source-app')!.exists).toBe(false);
+    expect(run.result!.stackSets.find((x) => x.name === 'xacct-codecommit-source-333333333333')!.exists).toBe(false);
 
     const text = run.io.results[0].text;
     expect(text).toContain('StackSet xacct-cross-account-role: 40 instances (39 CURRENT, 1 OUTDATED)');

@@ -1,5 +1,6 @@
-import { template, statementsIn, asList, fixtureConfig } from '../support/build';
+import { template, statementsIn, asList, fixtureConfig, built, resourcesOfType } from '../support/build';
 import { pipelineTemplate } from '../../templates-src/central/pipeline';
+import { codecommitSource } from '../../templates-src/source/codecommit-source';
 import { synth } from '../../templates-src/cfn';
 import type { DeployContext } from '../../templates-src/index';
 import { MAX_INLINE_BYTES, templateDelivery } from '../../templates-src/delivery';
@@ -77,7 +78,7 @@ describe('pipeline (default config: CodeCommit in the CI account, change sets, a
 
 describe('pattern 1: cross-account CodeCommit source', () => {
   const t = template('cross-account-source', 'pipeline');
-  const src = template('cross-account-source', 'codecommit-source');
+  const src = template('cross-account-source', 'codecommit-source-333333333333');
 
   test('the source action assumes the source account access role', () => {
     const action = actionsOf(t)[0].Actions[0];
@@ -106,8 +107,9 @@ describe('pattern 1: cross-account CodeCommit source', () => {
   });
 
   test('source account: events forwarded to the CI default bus by a role allowed only PutEvents there', () => {
-    const rule = src.Resources.ForwardRepositoryEvents.Properties as any;
+    const rule = src.Resources.ForwardAppMainEvents.Properties as any;
     expect(rule.EventPattern['detail-type']).toEqual(['CodeCommit Repository State Change']);
+    expect(rule.EventPattern.detail.referenceName).toEqual(['main']);
     expect(rule.Targets[0].Arn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${CiAccountId}:event-bus/default' });
     const s = statementsIn(src.Resources.SourceEventsRole.Properties!.Policies);
     expect(s).toEqual([{ Sid: 'PutEventsOnCiBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: rule.Targets[0].Arn }]);
@@ -119,6 +121,48 @@ describe('pattern 1: cross-account CodeCommit source', () => {
     const bucket = statementsIn(template('cross-account-source', 'buckets').Resources.ArtifactBucketPolicy.Properties!.PolicyDocument).find((s) => s.Sid === 'SourceAccessRolesReadWrite')!;
     expect(bucket.Condition.ArnLike['aws:PrincipalArn']).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/${Prefix}-source-access' });
     expect(JSON.stringify(template('default', 'kms-key'))).not.toContain('source-access');
+  });
+});
+
+describe('pattern 1 at scale: pipelines sharing a source account (shared-source config)', () => {
+  const t = template('shared-source', 'pipeline');
+  const src = template('shared-source', 'codecommit-source-333333333333');
+  const rules = resourcesOfType(src, 'AWS::Events::Rule').map(([id, r]) => [id, r.Properties as any] as const);
+
+  test('one source template for the account, none per pipeline', () => {
+    expect([...built('shared-source').templates.keys()].filter((n) => n.startsWith('codecommit-source'))).toEqual(['codecommit-source-333333333333']);
+    expect(built('shared-source').manifest.templates.filter((m) => m.name === 'codecommit-source').map((m) => m.deployAs)).toEqual(['xacct-codecommit-source-333333333333']);
+  });
+
+  test('one access role reading exactly the repositories pipelines read there', () => {
+    const [read] = statementsIn(src.Resources.SourceAccessRole.Properties!.Policies).filter((s) => s.Sid === 'ReadRepositories');
+    expect(read.Resource).toEqual(['platform', 'web'].map((r) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:codecommit:\${AWS::Region}:\${AWS::AccountId}:${r}` })));
+    expect(resourcesOfType(src, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(['SourceAccessRole', 'SourceEventsRole']);
+    expect(resourcesOfType(src, 'AWS::SSM::Parameter').map(([, r]) => (r.Properties as any).Name)).toEqual([{ 'Fn::Sub': '/${Prefix}/roles/source-access' }]);
+    expect(Object.values(src.Outputs ?? {}).flatMap((o) => (o.Export ? [o.Export.Name] : []))).toEqual([{ 'Fn::Sub': '${Prefix}-source-access-role-arn' }]);
+  });
+
+  test('one forwarding rule per repository and branch, each matching only its own', () => {
+    const matched = rules.map(([, r]) => `${JSON.stringify(r.EventPattern.resources[0]).match(/:([a-z]+)"\}$/)![1]}/${r.EventPattern.detail.referenceName.join()}`);
+    expect(matched.sort()).toEqual(['platform/hotfix', 'platform/main', 'web/main']);
+    expect(rules.map(([id]) => id).sort()).toEqual(['ForwardPlatformHotfixEvents', 'ForwardPlatformMainEvents', 'ForwardWebMainEvents']);
+  });
+
+  test('two pipelines on the same repository and branch share its rule; each still has its own trigger in the CI account', () => {
+    const config = fixtureConfig('shared-source');
+    const twice = { ...config, pipelines: [...config.pipelines, { ...config.pipelines[2], name: 'web-preview' }] };
+    const body = synth(codecommitSource(twice, '333333333333'));
+    expect(resourcesOfType(body, 'AWS::Events::Rule').map(([id]) => id).sort()).toEqual(['ForwardPlatformHotfixEvents', 'ForwardPlatformMainEvents', 'ForwardWebMainEvents']);
+    expect(Object.keys(synth(pipelineTemplate(twice)).Resources).filter((id) => id.endsWith('SourceRule')).sort()).toEqual(['ApiHotfixSourceRule', 'ApiSourceRule', 'WebPreviewSourceRule', 'WebSourceRule']);
+  });
+
+  test('each pipeline starts from its own repository and branch, assuming the one access role', () => {
+    for (const [id, repo, branch] of [['Api', 'platform', 'main'], ['ApiHotfix', 'platform', 'hotfix'], ['Web', 'web', 'main']]) {
+      const pattern = (t.Resources[`${id}SourceRule`].Properties as any).EventPattern;
+      expect(pattern.detail.referenceName).toEqual([branch]);
+      expect(JSON.stringify(pattern.resources)).toContain(`:${repo}"`);
+      expect(actionsOf(t, `${id}Pipeline`)[0].Actions[0].RoleArn).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${${id}SourceAccountId}:role/\${Prefix}-source-access` });
+    }
   });
 });
 
@@ -142,6 +186,8 @@ describe('pattern 2: CodeDeploy into a target account', () => {
     expect(statementsIn(policy.PolicyDocument).flatMap((s) => asList<string>(s.Action))).toEqual(expect.arrayContaining(['s3:GetObject', 'kms:Decrypt']));
     expect(JSON.stringify(template('codedeploy', 'kms-key').Resources.ArtifactKey)).toContain(':role/site-instance');
     expect(JSON.stringify(template('codedeploy', 'buckets').Resources.ArtifactBucketPolicy)).toContain(':role/site-instance');
+    expect(policy.ManagedPolicyName).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance' });
+    expect(template('codedeploy', 'codedeploy-instance-policy').Outputs!.CodeDeployInstancePolicyArn.Export!.Name).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance-policy-arn' });
   });
 
   test('a CodeConnections source needs no polling rule and the role may use the connection', () => {

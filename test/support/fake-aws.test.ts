@@ -9,6 +9,7 @@ import {
   CreateChangeSetCommand,
   CreateStackInstancesCommand,
   CreateStackSetCommand,
+  DeleteStackInstancesCommand,
   DeleteStackSetCommand,
   DescribeChangeSetCommand,
   DescribeStacksCommand,
@@ -419,6 +420,50 @@ describe('tags, stack listing and filters', () => {
     expect(results.Summaries!.map((r) => `${r.Account} ${r.StatusReason}`)).toEqual([`${bad} Role already exists`]);
     const wrong = await awsError(cfn().send(new ListStackInstancesCommand({ StackSetName: 'filtered', CallAs: 'DELEGATED_ADMIN', Filters: [{ Name: 'STATUS' as 'DETAILED_STATUS', Values: 'x' }] })));
     expect(wrong.name).toBe('ValidationError');
+  });
+});
+
+describe('named resources are unique in an account across StackSets', () => {
+  const named = (role: string) =>
+    JSON.stringify({
+      Parameters: { Prefix: { Type: 'String', Default: 'xacct' } },
+      Resources: {
+        Role: { Type: 'AWS::IAM::Role', Properties: { RoleName: { 'Fn::Sub': `\${Prefix}-${role}` } } },
+        Arn: { Type: 'AWS::SSM::Parameter', Properties: { Name: { 'Fn::Sub': `/\${Prefix}/roles/${role}` }, Type: 'String', Value: 'x' } },
+      },
+    });
+  const create = async (name: string, body: string, ou: string, id: string) => {
+    await cfn().send(new CreateStackSetCommand({ StackSetName: name, TemplateBody: body, PermissionModel: 'SERVICE_MANAGED', AutoDeployment: { Enabled: true }, CallAs: 'DELEGATED_ADMIN' }));
+    await cfn().send(new CreateStackInstancesCommand({ StackSetName: name, CallAs: 'DELEGATED_ADMIN', OperationId: id, DeploymentTargets: { OrganizationalUnitIds: [ou] }, Regions: [REGION] }));
+    await settle(name);
+  };
+  const statuses = (name: string) => [...fake.stackSets.get(name)!.instances.values()].map((i) => `${i.account} ${i.detailed}${i.reason ? `: ${i.reason}` : ''}`);
+
+  test("a role another StackSet's stack holds in the account fails the instance (CreateRole: names unique within the account); other names and other accounts do not clash", async () => {
+    fake = standardOrg({ accounts: 5 }).install();
+    const sandbox = fake.ou('Root/Sandbox');
+    const [account] = fake.accountsUnder(sandbox);
+    await create('first', named('source-access'), sandbox, 'first-add');
+    expect(statuses('first')).toEqual([`${account} SUCCEEDED`]);
+    await create('second', named('source-access'), sandbox, 'second-add');
+    expect(statuses('second')).toEqual([`${account} FAILED: Resource handler returned message: "Role with name xacct-source-access already exists." (HandlerErrorCode: AlreadyExists)`]);
+    await create('third', named('other'), sandbox, 'third-add');
+    expect(statuses('third')).toEqual([`${account} SUCCEEDED`]);
+    expect(fake.namedResources.get(`${account}/iam-role/xacct-source-access`)).toBe('first');
+    expect(fake.namedResources.get(`${account}/ssm/${REGION}//xacct/roles/other`)).toBe('third');
+    const [elsewhere] = fake.accountsUnder(fake.ou('Root/Workloads/Prod/Payments'));
+    await create('fourth', named('source-access'), fake.ou('Root/Workloads/Prod/Payments'), 'fourth-add');
+    expect(statuses('fourth')).toEqual([`${elsewhere} SUCCEEDED`]);
+  });
+
+  test('once the holder is deleted, the name is free again', async () => {
+    fake = standardOrg({ accounts: 5 }).install();
+    const sandbox = fake.ou('Root/Sandbox');
+    await create('first', named('source-access'), sandbox, 'first-add');
+    await cfn().send(new DeleteStackInstancesCommand({ StackSetName: 'first', CallAs: 'DELEGATED_ADMIN', OperationId: 'first-remove', DeploymentTargets: { OrganizationalUnitIds: [sandbox] }, Regions: [REGION], RetainStacks: false }));
+    await settle('first');
+    await create('second', named('source-access'), sandbox, 'second-add');
+    expect(statuses('second')).toEqual([`${fake.accountsUnder(sandbox)[0]} SUCCEEDED`]);
   });
 });
 

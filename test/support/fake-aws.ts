@@ -24,7 +24,11 @@
  *   not yet processed when it is exceeded become CANCELLED. Region concurrency, MaxConcurrent and
  *   RegionOrder are recorded, not simulated; instances are processed in account order.
  * - A suspended account's instance gets OUTDATED / SKIPPED_SUSPENDED_ACCOUNT and no result row.
- * - Stack instances have no real stacks behind them; parameter overrides, AccountsUrl,
+ * - Stack instances have no real stacks behind them, only the names they hold: an instance whose
+ *   template names an IAM role, managed policy, instance profile, SSM parameter or export that
+ *   another StackSet's instance in the same account holds fails (IAM names per account, parameters
+ *   and exports per account and region); central stacks are not counted, and a deleted instance's
+ *   names are free again, also those of resources its template retains. Parameter overrides, AccountsUrl,
  *   UNION/DIFFERENCE filters, UpdateStackSet with DeploymentTargets, StopStackSetOperation and
  *   self-managed StackSets are not modelled.
  * - Drift is injected, not detected: driftInstance() / driftStack() name the resources that differ.
@@ -231,6 +235,9 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::SSM::Parameter': 'Name',
   'AWS::Events::Rule': 'Name',
   'AWS::SNS::Topic': 'TopicName',
+  'AWS::ECR::Repository': 'RepositoryName',
+  'AWS::CodeArtifact::Domain': 'DomainName',
+  'AWS::CodeArtifact::Repository': 'RepositoryName',
 };
 
 /** Stack statuses that take an update (CreateChangeSet: "Stack ... is in X state and can not be updated" otherwise). */
@@ -292,6 +299,8 @@ export class FakeAws {
   readonly calls: Array<{ service: Service; op: string; input: Input; region: string }> = [];
   private readonly counts = new Map<string, number>();
 
+  /** `account/scope/name` -> the StackSet whose stack in that account holds a named resource or export. */
+  readonly namedResources = new Map<string, string>();
   /** account -> AWS reason: every operation on that account's instances fails with it. */
   readonly instanceFailures = new Map<string, string>();
   /** stack name -> the resource that fails on the next execution. */
@@ -1115,7 +1124,7 @@ export class FakeAws {
       else ss.instances.set(key, { account: w.account, region: w.region, ouId: w.ouId, status: 'OUTDATED', detailed: 'SKIPPED_SUSPENDED_ACCOUNT', lastOperationId: op.id });
       return;
     }
-    const failure = this.instanceFailures.get(w.account);
+    const failure = this.instanceFailures.get(w.account) ?? (w.kind === 'delete' ? undefined : this.nameClash(ss, w));
     if (failure) {
       op.failed++;
       if (result) Object.assign(result, { status: 'FAILED', reason: failure });
@@ -1128,8 +1137,61 @@ export class FakeAws {
       return;
     }
     if (result) result.status = 'SUCCEEDED';
+    this.claimNames(ss, w);
     if (w.kind === 'delete') ss.instances.delete(key);
     else ss.instances.set(key, { account: w.account, region: w.region, ouId: ss.instances.get(key)?.ouId ?? w.ouId, status: 'CURRENT', detailed: 'SUCCEEDED', lastOperationId: op.id });
+  }
+
+  /**
+   * The names an instance's stack gives its resources and exports, each with the scope it must be
+   * unique in: IAM names per account ("CreateRole": "IAM user, group, role, and policy names must be
+   * unique within the account"), SSM parameters and export names per account and region.
+   */
+  private namesOf(ss: FakeStackSet, w: WorkItem): Array<{ key: string; logicalId: string; type: string; name: string }> {
+    const t = parseTemplate(ss.body);
+    const vars: Record<string, string> = { ...ss.parameters, 'AWS::AccountId': w.account, 'AWS::Region': w.region, 'AWS::Partition': 'aws' };
+    const text = (v: unknown): string | undefined => {
+      const sub = v && typeof v === 'object' && 'Fn::Sub' in v ? (v as { 'Fn::Sub': unknown })['Fn::Sub'] : v;
+      return typeof sub === 'string' ? sub.replace(/\$\{([^}!]+)\}/g, (_m, k: string) => vars[k] ?? `<${k}>`) : undefined;
+    };
+    const scoped: Record<string, [string, string]> = {
+      'AWS::IAM::Role': ['RoleName', 'iam-role'],
+      'AWS::IAM::ManagedPolicy': ['ManagedPolicyName', 'iam-policy'],
+      'AWS::IAM::InstanceProfile': ['InstanceProfileName', 'iam-instance-profile'],
+      'AWS::SSM::Parameter': ['Name', `ssm/${w.region}`],
+    };
+    const out: Array<{ key: string; logicalId: string; type: string; name: string }> = [];
+    for (const [logicalId, r] of Object.entries(t.Resources ?? {})) {
+      const [property, scope] = scoped[r.Type ?? ''] ?? [];
+      const name = property ? text(r.Properties?.[property]) : undefined;
+      if (name) out.push({ key: `${w.account}/${scope}/${name}`, logicalId, type: r.Type!, name });
+    }
+    for (const [id, o] of Object.entries(t.Outputs ?? {})) {
+      const name = text(o.Export?.Name);
+      if (name) out.push({ key: `${w.account}/export/${w.region}/${name}`, logicalId: `Outputs.${id}`, type: 'Export', name });
+    }
+    return out;
+  }
+
+  /** A named resource another StackSet's stack in the same account already holds: the instance fails as CloudFormation's would. */
+  private nameClash(ss: FakeStackSet, w: WorkItem): string | undefined {
+    for (const n of this.namesOf(ss, w)) {
+      const owner = this.namedResources.get(n.key);
+      if (owner && owner !== ss.name) {
+        // The wording of CloudFormation's resource handlers for IAM roles; other types say the same of their names.
+        const what = n.type === 'AWS::IAM::Role' ? 'Role with name' : `${n.type} ${n.logicalId} named`;
+        return `Resource handler returned message: "${what} ${n.name} already exists." (HandlerErrorCode: AlreadyExists)`;
+      }
+    }
+    return undefined;
+  }
+
+  /** After a create, update or delete: the names this StackSet's stack in that account holds now. */
+  private claimNames(ss: FakeStackSet, w: WorkItem): void {
+    if (w.kind === 'drift') return;
+    const mine = (key: string) => key.startsWith(`${w.account}/`) && this.namedResources.get(key) === ss.name;
+    for (const key of [...this.namedResources.keys()].filter(mine)) this.namedResources.delete(key);
+    if (w.kind !== 'delete') for (const n of this.namesOf(ss, w)) this.namedResources.set(n.key, ss.name);
   }
 
   /** The operation an OperationId names (OperationNotFoundException otherwise). */

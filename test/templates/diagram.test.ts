@@ -49,17 +49,30 @@ describe('the graph model', () => {
     const m = diagramModel(fixtureConfig('cross-account-source'));
     const src = m.groups.find((g) => g.id.startsWith('SRC_'))!;
     expect(src.label).toMatch(/^source account \d{12} \(codecommit-source\)$/);
-    expect(src.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['xacct-source-access', 'xacct-source-events', 'EventBridge rule → CI default bus']));
+    expect(src.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['xacct-source-access', 'xacct-source-events', 'EventBridge rules → CI default bus']));
     expect(edge(m, 'xacct-pipeline', 'xacct-source-access')).toHaveLength(1);
     expect(m.edges.some((e) => e.from === `${src.nodes.find((n) => n.shape === 'rule')!.id}` && e.label === 'repository events' && e.to.startsWith('pl_'))).toBe(true);
   });
 
-  test('optional templates appear when the config enables them: the automation role, the CodeDeploy instance policy', () => {
+  test('pipelines sharing a source account: one account group, its rules feeding every pipeline that reads there', () => {
+    const m = diagramModel(fixtureConfig('shared-source'));
+    const sources = m.groups.filter((g) => g.id.startsWith('SRC_'));
+    expect(sources.map((g) => g.label)).toEqual(['source account 333333333333 (codecommit-source)']);
+    const rule = sources[0].nodes.find((n) => n.shape === 'rule')!.id;
+    expect(m.edges.filter((e) => e.from === rule).map((e) => e.to).sort()).toEqual(['pl_api', 'pl_api_hotfix', 'pl_web']);
+    expect(m.groups.find((g) => g.id === 'CI')!.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['pl_api', 'pl_api_hotfix', 'pl_web']));
+  });
+
+  test('optional templates appear when the config enables them: the automation role, the CodeDeploy instance policy and role', () => {
     const automation: Config = { ...defaultConfig(), automationRole: true };
     expect(labels(diagramModel(automation), 'T_prod')).toContain('xacct-automation');
     const codedeploy = diagramModel(fixtureConfig('codedeploy'));
     const policy = codedeploy.groups.flatMap((g) => g.nodes).find((n) => n.label === 'web-codedeploy-instance');
     expect(policy?.shape).toBe('policy');
+    expect(codedeploy.groups.flatMap((g) => g.nodes).some((n) => n.shape === 'role' && n.label === 'web-codedeploy-instance')).toBe(false);
+    const instanceRole = diagramModel(fixtureConfig('codedeploy-instance-role'));
+    const role = instanceRole.groups.find((g) => g.id === 'T_prod')!.nodes.find((n) => n.shape === 'role' && n.label === 'shop-codedeploy-instance');
+    expect(instanceRole.edges).toContainEqual({ from: role!.id, to: 'art', label: 'artifacts via S3 + KMS', kind: 'flow' });
   });
 
   test('a target template added to the registry appears, with its trust, without touching the diagram', () => {
@@ -160,4 +173,24 @@ test("Graphviz is not on xacct --help's path: the CLI's static imports reach nei
   expect(reached.filter((f) => /diagram|@viz-js/.test(f))).toEqual([]);
   // The build command is where it is loaded, on demand.
   expect([...staticImports(join(ROOT, 'templates-src', 'build.ts'))].some((f) => f.endsWith('diagram-svg.ts'))).toBe(true);
+});
+
+test('the container and package stores: in the CI account, filled by the build role, read from every target group', () => {
+  const m = diagramModel(fixtureConfig('stores'));
+  const ci = m.groups.find((g) => g.id === 'CI')!;
+  expect(ci.nodes.filter((n) => n.shape === 'store').map((n) => n.label)).toEqual(expect.arrayContaining(['ECR xacct/api', 'ECR xacct/worker', 'CodeArtifact xacct-packages/shared']));
+  expect(m.edges.filter((e) => e.from === 'ci_buildRole' && e.kind === 'flow').map((e) => `${e.to} ${e.label}`).sort()).toEqual(['codeartifact publish packages', 'ecr_api push images', 'ecr_worker push images']);
+  for (const g of m.groups.filter((x) => x.id.startsWith('T_'))) {
+    const readers = g.nodes.find((n) => n.label === 'roles of these accounts')!;
+    expect(m.edges.filter((e) => e.from === readers.id).map((e) => e.label).sort()).toEqual(['pull images', 'pull images', 'read packages']);
+  }
+  expect(diagramModel(fixtureConfig('default')).groups.flatMap((g) => g.nodes).some((n) => n.label.startsWith('ECR '))).toBe(false);
+});
+
+test('GitHub Actions: the repository and the two roles its workflows assume', () => {
+  const m = diagramModel(fixtureConfig('github'));
+  expect(m.groups.find((g) => g.id === 'GH')!.nodes.map((n) => n.label)).toEqual(['GitHub Actions octo-org/infra']);
+  expect(m.groups.find((g) => g.id === 'CI')!.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['xacct-github-deploy', 'xacct-github-plan']));
+  expect(m.edges.filter((e) => e.from === 'github').map((e) => `${e.to} ${e.label}`)).toEqual(['ci_githubDeployRole OIDC: pushes to main', 'ci_githubPlanRole OIDC: pull requests']);
+  expect(diagramModel(fixtureConfig('default')).groups.some((g) => g.id === 'GH')).toBe(false);
 });

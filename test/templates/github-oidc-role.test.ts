@@ -7,7 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synth } from '../../templates-src/cfn';
-import { defaultConfig } from '../../templates-src/config';
+import { defaultConfig, defaultConfigInput, parseConfig } from '../../templates-src/config';
+import { deployerPolicy, plannerPolicy } from '../../templates-src/deployer-policy';
+import { enabledTemplates, registry } from '../../templates-src/index';
+import { largestConfig } from '../lint/support';
 import { githubOidcRole, GithubOidcRoleOptions, githubSubject, subjectRepository, GITHUB_DEPLOY_ROLE, GITHUB_OIDC_PROVIDER, GITHUB_PLAN_ROLE } from '../../templates-src/central/github-oidc-role';
 import { runLint } from '../../deploy/lint/run';
 import { waiverReason } from '../../deploy/lint/cfn-lint-waivers';
@@ -28,7 +31,8 @@ describe('options', () => {
     [{ branch: 'release/*' }, /branch: "release\/\*" is not a branch name/],
     [{ branch: 'a b' }, /branch: "a b" is not a branch name/],
     [{ branch: 'refs/heads/main' }, /branch: give the branch name without refs\/heads\//],
-    [{ deployPolicyArns: [] }, /deployPolicyArns: the deploy role needs at least one managed policy/],
+    [{ deployPolicyArns: [] }, /deployPolicyArns: give at least one managed policy, or leave it out for the deployer policy/],
+    [{ planRole: false, planPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] }, /planPolicyArns: given without a plan role/],
     [{ planPolicyArns: [] }, /planPolicyArns: give at least one managed policy/],
     [{ immutableIds: { owner: 0, repository: 5 } }, /immutableIds: owner and repository are positive numeric IDs/],
     [{ maxSessionSeconds: 60 }, /maxSessionSeconds: 60 is outside IAM's 3600-43200 seconds/],
@@ -70,6 +74,46 @@ describe('what it creates', () => {
     expect(githubSubject('o/r', 'pull_request')).toBe('repo:o/r:pull_request');
     expect(subjectRepository({ repository: 'octocat/my-repo', immutableIds: { owner: 123456, repository: 456789 } })).toBe('octocat@123456/my-repo@456789');
     expect(build({ immutableIds: { owner: 1, repository: 2 } }).Parameters?.GithubRepository.Default).toBe('octo-org@1/infra@2');
+  });
+});
+
+describe("without policy ARNs: xacct's own policies, inline", () => {
+  const t = synth(githubOidcRole(config, { repository: 'octo-org/infra', branch: 'main', planRole: true }));
+  const policyOf = (id: string) => (t.Resources[id].Properties as any).Policies;
+
+  test('the deploy role holds deployerPolicy(config) as <prefix>-deployer, the plan role plannerPolicy(config) as <prefix>-planner', () => {
+    expect(policyOf(GITHUB_DEPLOY_ROLE)).toEqual([{ PolicyName: { 'Fn::Sub': '${Prefix}-deployer' }, PolicyDocument: JSON.parse(JSON.stringify(deployerPolicy(config))) }]);
+    expect(policyOf(GITHUB_PLAN_ROLE)).toEqual([{ PolicyName: { 'Fn::Sub': '${Prefix}-planner' }, PolicyDocument: JSON.parse(JSON.stringify(plannerPolicy(config))) }]);
+    expect(t.Resources[GITHUB_DEPLOY_ROLE].Properties!.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test("inline, not managed: with every option on and a 25-character prefix the deployer policy is over a managed policy's 6,144 characters, within a role's 10,240", () => {
+    // "IAM and AWS STS quotas": white space does not count.
+    const size = JSON.stringify(deployerPolicy(largestConfig())).length;
+    expect(size).toBeGreaterThan(6144);
+    expect(size).toBeLessThanOrEqual(10240);
+  });
+
+  test('the planner policy only reads: every action Describe, Get or List, each of them one the deployer policy has', () => {
+    const deployer = new Set(deployerPolicy(config).Statement.flatMap((s) => [s.Action ?? []].flat()));
+    const planner = plannerPolicy(config).Statement.flatMap((s) => [s.Action ?? []].flat());
+    expect(planner.length).toBeGreaterThan(10);
+    for (const a of planner) {
+      expect([a, /^[a-z0-9-]+:(Describe|Get|List)/.test(a)]).toEqual([a, true]);
+      expect([a, deployer.has(a)]).toEqual([a, true]);
+    }
+  });
+
+  test('from the config: github turns the template on, first of the central stacks; its options reach the template', () => {
+    const withGithub = parseConfig({ ...defaultConfigInput, github: { repository: 'octo-org/infra', planRole: false, createProvider: false, maxSessionSeconds: 7200 } });
+    const entry = registry.find((e) => e.name === 'github-oidc-role')!;
+    expect(entry.enabled(config)).toBe(false);
+    expect(entry.enabled(withGithub)).toBe(true);
+    expect(enabledTemplates(withGithub).filter((e) => e.placement === 'central').map((e) => e.name)[0]).toBe('github-oidc-role');
+    const built = synth(entry.build(withGithub));
+    expect(Object.keys(built.Resources)).toEqual([GITHUB_DEPLOY_ROLE]);
+    expect(built.Resources[GITHUB_DEPLOY_ROLE].Properties!.MaxSessionDuration).toBe(7200);
+    expect(built.Parameters!.GithubBranch.Default).toBe('main');
   });
 });
 

@@ -1,4 +1,4 @@
-import { asList, CONFIGS, statementsIn, template } from '../support/build';
+import { asList, built, CONFIGS, statementsIn, template } from '../support/build';
 
 const role = (config: string, name: string, id: string) => template(config, name).Resources[id].Properties as Record<string, any>;
 const allowActions = (doc: unknown) => statementsIn(doc).filter((s) => s.Effect === 'Allow').flatMap((s) => asList<string>(s.Action));
@@ -128,4 +128,32 @@ test.each(['cross-account-role', 'cloudformation-role', 'read-only-role'])('%s p
   if (name === 'cloudformation-role') expect(t.Parameters!.CiAccountId).toBeUndefined();
   else expect(t.Parameters!.CiAccountId.AllowedPattern).toBe('^\\d{12}$');
   expect(t.Parameters!.Prefix.AllowedPattern).toBeDefined();
+});
+
+describe('codedeploy-instance-role', () => {
+  const t = template('codedeploy-instance-role', 'codedeploy-instance-role');
+  const p = t.Resources.CodeDeployInstanceRole.Properties as Record<string, any>;
+
+  test('deployed only when a CodeDeploy stage names no instance role', () => {
+    expect(built('codedeploy-instance-role').manifest.templates.find((m) => m.name === 'codedeploy-instance-role')!.deployed).toBe(true);
+    // Every stage of the codedeploy config names its own role: the template is only a building block there.
+    expect(built('codedeploy').manifest.templates.find((m) => m.name === 'codedeploy-instance-role')!.deployed).toBe(false);
+    expect(built('default').manifest.templates.find((m) => m.name === 'codedeploy-instance-role')!.deployed).toBe(false);
+  });
+
+  test('the role has the name the key and bucket policies admit, trusted by EC2 alone, with AmazonSSMManagedInstanceCore', () => {
+    expect(p.RoleName).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance' });
+    expect(statementsIn(p.AssumeRolePolicyDocument)).toEqual([{ Sid: 'TrustEc2', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    expect(p.ManagedPolicyArns).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' }]);
+    expect(allowActions(p.Policies).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*', 's3:GetObject', 's3:GetObjectVersion']);
+    const bucket = statementsIn(template('codedeploy-instance-role', 'buckets').Resources.ArtifactBucketPolicy.Properties!.PolicyDocument).find((s) => s.Sid === 'TargetRolesReadWrite')!;
+    expect(bucket.Condition.ArnLike['aws:PrincipalArn']).toContainEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/${Prefix}-codedeploy-instance' });
+  });
+
+  test('an instance profile of the same name holds the role; both published', () => {
+    expect(t.Resources.CodeDeployInstanceProfile.Properties).toEqual({ InstanceProfileName: { 'Fn::Sub': '${Prefix}-codedeploy-instance' }, Roles: [{ Ref: 'CodeDeployInstanceRole' }] });
+    expect(t.Outputs!.CodeDeployInstanceProfileName.Export!.Name).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance-profile-name' });
+    expect(t.Outputs!.CodeDeployInstanceRoleArn.Export!.Name).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance-role-arn' });
+    expect((t.Resources.CodeDeployInstanceRoleArnParameter.Properties as any).Name).toEqual({ 'Fn::Sub': '/${Prefix}/roles/codedeploy-instance' });
+  });
 });
