@@ -40,10 +40,13 @@ export interface ResolvedTarget {
   /** `o-.../r-.../ou-.../*` paths for `aws:PrincipalOrgPaths`. */
   orgPaths: string[];
   /**
-   * ACTIVE member accounts under those OUs (nested OUs included, management account excluded), sorted.
-   * Listed only for groups a pipeline stage deploys to; empty for the others.
+   * ACTIVE member accounts under those OUs (nested OUs included, management account excluded), sorted,
+   * and the accounts the group names. Listed only for groups a pipeline stage deploys to; for the
+   * others only the named accounts.
    */
   accounts: string[];
+  /** The accounts the group names (targets.<name>.accounts), each with the OU (or root) it sits in. */
+  accountOus?: Record<string, string>;
 }
 
 export interface TemplateEntry {

@@ -137,6 +137,12 @@ export interface FakeStackSet {
   autoDeployment: { enabled: boolean; retain: boolean };
   managedExecution: boolean;
   ous: Set<string>;
+  /**
+   * OUs named with an account filter (AccountFilterType INTERSECTION): auto-deployment still acts on
+   * them, "Automatic deployments do not consider account level targeting filters" ("Enable or disable
+   * automatic deployments for StackSets in AWS Organizations").
+   */
+  filteredOus: Set<string>;
   regions: Set<string>;
   instances: Map<string, Instance>;
   operations: FakeOperation[];
@@ -323,14 +329,15 @@ export class FakeAws {
 
   /**
    * Add an account; StackSets with auto-deployment targeting an ancestor OU deploy to it at once
-   * (AutoDeployment, Enabled: StackSets deploys additional stack instances to accounts added to a target OU).
+   * (AutoDeployment, Enabled: StackSets deploys additional stack instances to accounts added to a target OU),
+   * also an OU that was named only with an account filter.
    */
   addAccount(parentId: string, id: string, state: FakeAccount['state'] = 'ACTIVE', name = `account-${id}`): string {
     this.accounts.set(id, { id, name, parentId, state });
     this.childAccounts.get(parentId)!.push(id);
     for (const ss of this.stackSets.values()) {
       if (!ss.autoDeployment.enabled) continue;
-      const target = this.ancestors(parentId).find((a) => ss.ous.has(a));
+      const target = this.ancestors(parentId).find((a) => ss.ous.has(a) || ss.filteredOus.has(a));
       if (!target) continue;
       for (const region of ss.regions) ss.instances.set(`${id}/${region}`, { account: id, region, ouId: target, status: 'CURRENT', detailed: 'SUCCEEDED' });
     }
@@ -849,6 +856,7 @@ export class FakeAws {
       autoDeployment: { enabled: false, retain: false },
       managedExecution: false,
       ous: new Set(),
+      filteredOus: new Set(),
       regions: new Set(),
       instances: new Map(),
       operations: [],
@@ -956,7 +964,7 @@ export class FakeAws {
     const id = this.beforeMutating(ss, i);
     const start = () => {
       const targets = this.targetAccounts(i.DeploymentTargets);
-      if (i.DeploymentTargets?.AccountFilterType === undefined) for (const ou of i.DeploymentTargets?.OrganizationalUnitIds ?? []) ss.ous.add(ou);
+      for (const ou of i.DeploymentTargets?.OrganizationalUnitIds ?? []) (i.DeploymentTargets?.AccountFilterType === undefined ? ss.ous : ss.filteredOus).add(ou);
       for (const r of regions) ss.regions.add(r);
       return regions.flatMap((region) => targets.map((t) => ({ ...t, region, kind: ss.instances.has(`${t.account}/${region}`) ? ('update' as const) : ('create' as const) })));
     };
