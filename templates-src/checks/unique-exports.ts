@@ -16,15 +16,17 @@ function exportNames(t: TemplateUnderCheck): Array<{ output: string; key: string
 }
 
 /**
- * Where a template's stacks live, from the registry: target and source StackSets and the home-region
- * central stacks each share an account and region; a per-region central template (the regional
- * artifact store) has one stack per extra region, so it clashes with nothing else.
+ * Where a template's stacks live, from the registry. Every home-region template may share one
+ * account: the CI account may sit inside a target OU (or be named as a target account), and a source
+ * account may be a target too, so target, source and central templates are one scope. A per-region
+ * central template (the regional artifact store) has one stack per extra region, so it clashes with
+ * nothing else.
  */
 export function deployScope(templateName: string): string {
   const base = templateName.split('/').pop() ?? templateName;
   const entry = registry.find((e) => e.name === base);
   if (!entry) return 'unregistered';
-  return entry.regions ? `${entry.name}:each-extra-region` : `${entry.placement}:home-region`;
+  return entry.regions ? `${entry.name}:each-extra-region` : 'home-region';
 }
 
 export const uniqueExports: Check = {

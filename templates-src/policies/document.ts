@@ -95,7 +95,7 @@ export function targetAccountConditions(roleNames: string[]): Conditions {
 /**
  * Allow statements that admit the target roles `roleNames` to a CI-account resource: `statement`
  * (Sid, action, resource, conditions of its own) once for the accounts under the target OUs and once,
- * Sid suffixed `ByAccount`, for the accounts named in targets; each only when the config has such
+ * Sid suffixed `NamedAccounts`, for the accounts named in targets; each only when the config has such
  * targets. Two statements, because "If your policy statement has multiple condition operators, the
  * condition operators are evaluated using a logical AND" ("Conditions with multiple context keys or
  * values"), and a principal is in a target OU *or* a named account.
@@ -105,7 +105,7 @@ export function targetRoleStatements(config: Config, statement: Omit<Statement, 
   const allow = (sid: string, conditions: Conditions): Statement => ({ Sid: sid, Effect: 'Allow', Principal: '*', ...rest, Condition: { ...conditions, ...own } });
   const out: Statement[] = [];
   if (hasTargetOus(config)) out.push(allow(Sid, targetOrgConditions(roleNames)));
-  if (namedTargetAccounts(config).length > 0) out.push(allow(`${Sid}ByAccount`, targetAccountConditions(roleNames)));
+  if (namedTargetAccounts(config).length > 0) out.push(allow(`${Sid}NamedAccounts`, targetAccountConditions(roleNames)));
   return out;
 }
 

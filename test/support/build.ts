@@ -8,7 +8,7 @@ import type { CfnTemplate } from '../../templates-src/cfn';
 export const FIXTURES = join(__dirname, '..', 'fixtures');
 export const CONFIGS = ['default', 'two-ous'] as const;
 /** Every config under test/fixtures/configs: each gets expected-JSON fixtures and build checks. */
-export const ALL_CONFIGS = ['default', 'two-ous', 'cross-account-source', 'codedeploy', 'two-region'] as const;
+export const ALL_CONFIGS = ['default', 'two-ous', 'cross-account-source', 'codedeploy', 'two-region', 'accounts'] as const;
 
 export function fixtureConfig(name: string): Config {
   return parseConfig(parse(readFileSync(join(FIXTURES, 'configs', `${name}.yml`), 'utf8')), `${name}.yml`);
