@@ -9,7 +9,7 @@
 import type { Config } from '../templates-src/config';
 import { allTargetOus, DeployContext, enabledTemplates, parameterValues, ResolvedTarget, TemplateEntry } from '../templates-src/index';
 import { PREFIX_TAG, names } from '../templates-src/names';
-import { accountsOf, deploymentsOf, strategyOf } from '../templates-src/placement';
+import { accountsOf, deploymentsOf, stackSetDescription, strategyOf } from '../templates-src/placement';
 import { CfnTemplate, synth } from '../templates-src/cfn';
 import { templateDelivery } from '../templates-src/delivery';
 import { runChecks, selfContainedChecks } from '../templates-src/checks';
@@ -80,7 +80,7 @@ function stackSetSpecs(entry: TemplateEntry, config: Config, ctx: DeployContext,
       : { kind: 'ous', ouIds: allTargetOus(ctx).ouIds };
     return {
       name: d.name,
-      description: `xacct ${config.prefix}: ${entry.summary}`,
+      description: stackSetDescription(config.prefix, entry),
       templateBody: text,
       parameters,
       capabilities: CAPABILITIES,

@@ -1,9 +1,10 @@
 /**
  * config -> the files of `dist/`. Pure: returns file names and contents; the CLI writes them.
  */
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Config } from './config';
-import { configJsonSchema } from './config';
+import { configJsonSchema, defaultConfigInput } from './config';
 import { CfnTemplate, synth } from './cfn';
 import { MAX_INLINE_BYTES, templateDelivery } from './delivery';
 import { distTemplates, Placement, TemplateEntry } from './index';
@@ -50,8 +51,36 @@ export interface ManifestEntry {
   outputs: Array<{ name: string; description: string; export?: string }>;
 }
 
+/** Which config and which xacct wrote a dist/: the README's header says it, the manifest records it. */
+export interface DistSource {
+  /** The config file's name as given (`xacct.yaml`), or `the embedded default config`. */
+  config: string;
+  /** sha256 of the config file's bytes (of the embedded default's JSON for the embedded default). */
+  sha256: string;
+  /** The xacct version (package.json) that built it. */
+  version?: string;
+}
+
+export interface DistOptions {
+  /** Also write the building blocks this config does not deploy (`xacct build --building-blocks`). */
+  buildingBlocks?: boolean;
+  source?: DistSource;
+}
+
+/** The source of a dist/ built from the embedded default: its JSON hashed, as no file holds it. */
+export function embeddedDefaultSource(version?: string): DistSource {
+  return { config: 'the embedded default config', sha256: createHash('sha256').update(JSON.stringify(defaultConfigInput)).digest('hex'), ...(version ? { version } : {}) };
+}
+
+/** A config handed over in code (tests, the API): hashed from its parsed form. */
+function inMemorySource(config: Config): DistSource {
+  return { config: 'a config given in code', sha256: createHash('sha256').update(JSON.stringify(config)).digest('hex') };
+}
+
 export interface Manifest {
   xacct: string;
+  /** The config and xacct version these files come from. */
+  source: DistSource;
   prefix: string;
   homeRegion: string;
   templates: ManifestEntry[];
@@ -129,12 +158,12 @@ export interface BuildResult {
  * Every file of dist/ for a config. A template too large to send inline is still written; the
  * manifest marks it `templates-bucket` and the README deploys it through the templates bucket.
  */
-export function buildDist(config: Config): BuildResult {
+export function buildDist(config: Config, options: DistOptions = {}): BuildResult {
   prepareSvgRenderer(); // Graphviz loads in its own thread while the templates are synthesized.
   const files = new Map<string, string>();
   const templates = new Map<string, CfnTemplate>();
   const entries: ManifestEntry[] = [];
-  for (const entry of distTemplates(config)) {
+  for (const entry of distTemplates(config, options.buildingBlocks)) {
     const t = synth(entry.build(config));
     const json = JSON.stringify(t, null, 2) + '\n';
     const bytes = Buffer.byteLength(json);
@@ -151,6 +180,7 @@ export function buildDist(config: Config): BuildResult {
   files.set(DIAGRAM_SVG, renderSvg(dotDiagram(config)));
   const manifest: Manifest = {
     xacct: '1',
+    source: options.source ?? inMemorySource(config),
     prefix: config.prefix,
     homeRegion: config.homeRegion,
     templates: entries,

@@ -109,9 +109,13 @@ export function enabledTemplates(config: Config): TemplateEntry[] {
   return registry.filter((t) => t.enabled(config)).sort(byOrder);
 }
 
-/** What `dist/` holds for this config: the deployed templates plus the documented building blocks. */
-export function distTemplates(config: Config): TemplateEntry[] {
-  return registry.filter((t) => t.enabled(config) || t.inDist).sort(byOrder);
+/**
+ * What `dist/` holds for this config: the templates it deploys, plus the documented building blocks
+ * when asked for (`xacct build --building-blocks`): those do not work with this config's key, bucket
+ * and pipeline templates, which admit only the roles this config deploys.
+ */
+export function distTemplates(config: Config, buildingBlocks = false): TemplateEntry[] {
+  return registry.filter((t) => t.enabled(config) || (buildingBlocks && t.inDist)).sort(byOrder);
 }
 
 /** Every OU ID and org path across all target groups (what target StackSets deploy to). */

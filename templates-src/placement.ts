@@ -107,6 +107,11 @@ export function deploymentsOf(entry: TemplateEntry, config: Config): Deployment[
   return strategyOf(entry).deployments(entry, config);
 }
 
+/** The Description xacct gives a StackSet (what `plan` compares; the dist README's commands set the same). */
+export function stackSetDescription(prefix: string, entry: Pick<TemplateEntry, 'summary'>): string {
+  return `xacct ${prefix}: ${entry.summary}`;
+}
+
 /** The single accounts a StackSet deployment is aimed at (source and account StackSets), or undefined for one aimed at whole OUs. */
 export function accountsOf(d: Deployment): string[] | undefined {
   return d.accounts ?? (d.account ? [d.account] : undefined);

@@ -2,29 +2,15 @@
  * `xacct params` as AWS CLI arguments. Stacks: `--parameter-overrides K=V ...` for `aws
  * cloudformation deploy`, which splits each at its first `=` (so a list value keeps its commas).
  * StackSets: `--parameters ParameterKey=K,ParameterValue=V ...` for `create-stack-set` and
- * `update-stack-set`, in the CLI's shorthand syntax, where a comma separates key=value pairs
- * ("Using shorthand syntax in the AWS CLI"): a value with a comma (or a quote, or a space) is
- * double-quoted, with `\` and `"` escaped, as the shorthand parser reads quoted values.
+ * `update-stack-set`, in the CLI's shorthand syntax (templates-src/cli-args.ts).
  */
 import type { ParamsReport, ParamValue, TemplateParams } from './index';
+import { parameterAssignment, shellWord, shorthandValue } from '../../templates-src/cli-args';
 
-/** Characters a POSIX shell reads literally outside quotes. */
-const SHELL_PLAIN = /^[A-Za-z0-9_./:=,@%+-]+$/;
-
-/** One shell word: as it is when nothing in it is special to the shell, else in single quotes. */
-export function shellWord(word: string): string {
-  return SHELL_PLAIN.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Characters the shorthand parser reads as part of one plain value. */
-const SHORTHAND_PLAIN = /^[A-Za-z0-9_./:@*+-]+$/;
-
-export function shorthandValue(value: string): string {
-  return SHORTHAND_PLAIN.test(value) ? value : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
+export { shellWord, shorthandValue };
 
 function assignment(kind: TemplateParams['kind'], name: string, value: string): string {
-  return kind === 'stack' ? `${name}=${value}` : `ParameterKey=${name},ParameterValue=${shorthandValue(value)}`;
+  return parameterAssignment(kind, name, value);
 }
 
 /** The arguments as argv entries (for a program to pass on); values not known yet are left out. */
