@@ -6,10 +6,11 @@
  * kms-key stack's outputs once it exists. For teams that deploy `dist/` with the AWS CLI alone.
  */
 import type { Config } from '../../templates-src/config';
-import { buildDist, ManifestEntry } from '../../templates-src/build';
+import { buildDist, Manifest, ManifestEntry } from '../../templates-src/build';
+import { readmePlaceholders } from '../../templates-src/readme';
 import { stageAccountParameter } from '../../templates-src/central/pipeline-plan';
-import { DeployContext, parameterValues, registry, ResolvedTarget } from '../../templates-src/index';
-import { deploymentsOf } from '../../templates-src/placement';
+import { allTargetOus, DeployContext, parameterValues, registry, ResolvedTarget } from '../../templates-src/index';
+import { accountsOf, deploymentsOf } from '../../templates-src/placement';
 import type { CommandDeps } from '../deps';
 import { OrgTree, resolveTargets } from '../org-tree';
 import { preflight } from '../preflight';
@@ -48,11 +49,20 @@ export interface TemplateParams {
   arguments: string[];
 }
 
+/** A `<Name>` of dist/README.md's commands and its value here (absent when this organization has none to give). */
+export interface PlaceholderValue {
+  name: string;
+  meaning: string;
+  value?: string;
+}
+
 export interface ParamsReport {
   organizationId: string;
   ciAccountId: string;
   homeRegion: string;
   templates: TemplateParams[];
+  /** Every placeholder of dist/README.md's commands, with its value. */
+  placeholders: PlaceholderValue[];
 }
 
 /** Outputs of earlier stacks that Parameters take (the home-region key ARN), by Parameter; reads only stacks some template needs. */
@@ -146,7 +156,32 @@ export async function readParams(config: Config, deps: Pick<CommandDeps, 'client
   const known = { ...parameterValues(names, config, ctx), ...Object.fromEntries(Object.entries(outputs).filter((e): e is [string, string] => e[1] !== undefined)) };
   const sources: Sources = { config, known, targets, stages: stageAccountTargets(config) };
   const templates = manifest.templates.flatMap((m) => templateParams(m, sources)).map((t) => ({ ...t, arguments: cliArguments(t) }));
-  return { organizationId: identity.organizationId, ciAccountId: identity.accountId, homeRegion: config.homeRegion, templates };
+  const placeholders = await placeholderValues(config, manifest, { ...ctx, accountOus: await sourceOus(manifest, tree) }, templates);
+  return { organizationId: identity.organizationId, ciAccountId: identity.accountId, homeRegion: config.homeRegion, templates, placeholders };
+}
+
+/** The OU (or root) of each account a source StackSet is aimed at. */
+async function sourceOus(manifest: Manifest, tree: OrgTree): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const m of manifest.templates.filter((t) => t.placement === 'source')) for (const d of m.deployments) for (const a of accountsOf(d) ?? []) out[a] ??= await tree.parentOf(a);
+  return out;
+}
+
+/**
+ * The value of each placeholder dist/README.md uses: a Parameter's value (the same in every template
+ * that takes it), the target OUs' IDs, and the OUs through which StackSets aimed at single accounts
+ * reach them (what deploy's specs use: allTargetOus, the named accounts' and source accounts' OUs).
+ */
+async function placeholderValues(config: Config, manifest: Manifest, ctx: DeployContext, templates: TemplateParams[]): Promise<PlaceholderValue[]> {
+  const params = new Map<string, string>();
+  for (const t of templates) for (const p of t.parameters) if (p.value !== undefined && !params.has(p.name)) params.set(p.name, p.value);
+  const named = [...new Set(Object.values(ctx.targets).flatMap((t) => Object.values(t.accountOus ?? {})))].sort();
+  const special: Record<string, string> = { TargetOuIds: allTargetOus(ctx).ouIds.join(','), TargetAccountOuIds: named.join(',') };
+  return readmePlaceholders(config, manifest).map((ph) => {
+    const source = /^OuOf(\d{12})$/.exec(ph.name);
+    const value = source ? ctx.accountOus?.[source[1]] : (special[ph.name] ?? params.get(ph.name));
+    return { ...ph, ...(value ? { value } : {}) };
+  });
 }
 
 /** `xacct params`: read, then report as text (AWS CLI arguments) or JSON. */

@@ -54,5 +54,10 @@ export function renderParams(r: ParamsReport): string {
     lines.push('', 'Building blocks in dist/ that this config does not deploy:');
     for (const t of blocks) lines.push(...block(t));
   }
+  if (r.placeholders.length > 0) {
+    lines.push('', "dist/README.md's placeholders:");
+    const width = Math.max(...r.placeholders.map((p) => p.name.length)) + 2;
+    for (const p of r.placeholders) lines.push(`  ${`<${p.name}>`.padEnd(width)} ${p.value ?? '(none in this organization)'}`);
+  }
   return lines.join('\n');
 }

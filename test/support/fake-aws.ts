@@ -308,8 +308,8 @@ export class FakeAws {
   // ------------------------------------------------------------------------------------------
   // Building the organization.
 
-  addOu(parentId: string, name: string): string {
-    const id = `ou-${this.rootId.slice(2)}-${String(this.ous.size + 1).padStart(8, '0')}`;
+  /** A new OU under `parentId`; `id` gives it a chosen ID (a config that names an OU by ID), else the next in sequence. */
+  addOu(parentId: string, name: string, id = `ou-${this.rootId.slice(2)}-${String(this.ous.size + 1).padStart(8, '0')}`): string {
     this.ous.set(id, { id, name, parentId });
     this.childOus.get(parentId)!.push(id);
     this.childOus.set(id, []);
@@ -556,6 +556,8 @@ export class FakeAws {
         ListOrganizationalUnitsForParent: (i) => this.listOus(i),
         ListAccountsForParent: (i) => this.listAccounts(i),
         ListParents: (i) => this.listParents(i),
+        RegisterDelegatedAdministrator: (i) => this.registerDelegatedAdministrator(i),
+        PutResourcePolicy: (i) => this.putResourcePolicy(i),
         // "ListDelegatedAdministrators - AWS Organizations": callable from the management account or a delegated administrator.
         ListDelegatedAdministrators: (i) => {
           this.orgReader();
@@ -718,6 +720,37 @@ export class FakeAws {
     const parent = this.accounts.get(child)?.parentId ?? this.ous.get(child)?.parentId;
     if (!parent) throw fault('ChildNotFoundException', "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.");
     return { Parents: [{ Id: parent, Type: parent.startsWith('r-') ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] };
+  }
+
+  /**
+   * RegisterDelegatedAdministrator ("RegisterDelegatedAdministrator - AWS Organizations"): from the
+   * management account, for a member account (not the management account itself) and a service
+   * principal; here only StackSets' principal is modelled. AccountAlreadyRegisteredException when it is one already.
+   */
+  private registerDelegatedAdministrator(i: Input): Out {
+    if (this.caller !== this.managementAccountId) throw fault('AccessDeniedException', "You don't have permissions to access this resource.");
+    if (i.ServicePrincipal !== 'member.org.stacksets.cloudformation.amazonaws.com') throw fault('InvalidInputException', `the in-memory organization models only StackSets' delegated administrators, not ${i.ServicePrincipal}`);
+    if (!this.accounts.has(i.AccountId)) throw fault('AccountNotFoundException', "You specified an account that doesn't exist.");
+    if (i.AccountId === this.managementAccountId) throw fault('ConstraintViolationException', 'You cannot register the management account as a delegated administrator.');
+    if (this.delegatedAdmins.has(i.AccountId)) throw fault('AccountAlreadyRegisteredException', 'The provided account is already a delegated administrator for your organization.');
+    this.delegatedAdmins.add(i.AccountId);
+    return {};
+  }
+
+  /** The organization's resource policy, as PutResourcePolicy last set it (the fake does not evaluate it: listing the tree is allowed to delegated administrators of any service). */
+  resourcePolicy?: string;
+
+  /** PutResourcePolicy ("PutResourcePolicy - AWS Organizations"): from the management account; Content must be a JSON policy document. */
+  private putResourcePolicy(i: Input): Out {
+    if (this.caller !== this.managementAccountId) throw fault('AccessDeniedException', "You don't have permissions to access this resource.");
+    try {
+      const doc = JSON.parse(String(i.Content)) as { Statement?: unknown };
+      if (!Array.isArray(doc.Statement)) throw new Error('no Statement');
+    } catch (err) {
+      throw fault('MalformedPolicyDocumentException', `The provided policy document doesn't meet the requirements of the specified policy type: ${(err as Error).message}`);
+    }
+    this.resourcePolicy = String(i.Content);
+    return { ResourcePolicy: { ResourcePolicySummary: { Id: 'rp-00000001', Arn: `arn:aws:organizations::${this.managementAccountId}:resourcepolicy/${this.organizationId}/rp-00000001` }, Content: this.resourcePolicy } };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1322,7 +1355,8 @@ export class FakeAws {
   /** The change set a call names (ChangeSetNotFoundException otherwise). */
   private changeSet(i: Input, region: string): { s: FakeStack; cs: ChangeSet } {
     const s = this.mustStack(i.StackName, region);
-    const cs = s.changeSets.get(i.ChangeSetName);
+    // ChangeSetName: "The name or Amazon Resource Name (ARN) of the change set" (DescribeChangeSet, ExecuteChangeSet).
+    const cs = s.changeSets.get(i.ChangeSetName) ?? [...s.changeSets.values()].find((c) => c.id === i.ChangeSetName);
     if (!cs) throw fault('ChangeSetNotFoundException', `ChangeSet [${i.ChangeSetName}] does not exist`);
     return { s, cs };
   }
