@@ -10,6 +10,7 @@ import { MAX_INLINE_BYTES, templateDelivery } from './delivery';
 import { distTemplates, Placement, TemplateEntry } from './index';
 import { Deployment, deploymentsOf, placements } from './placement';
 import { names } from './names';
+import { hasTargetOus, namedTargetAccounts } from './targets';
 import { renderReadme } from './readme';
 import { dotDiagram } from './diagram';
 import { prepareSvgRenderer, renderSvg } from './diagram-svg';
@@ -115,7 +116,8 @@ function subText(value: unknown): string | undefined {
 function deployAsPattern(config: Config, entry: TemplateEntry): string {
   if (entry.placement === 'central') return names.centralStack(config.prefix, entry.name, entry.regions ? '<region>' : undefined);
   if (entry.placement === 'source') return names.sourceStackSet(config.prefix, entry.name, '<source>');
-  return names.stackSet(config.prefix, entry.name);
+  // Targets that name only accounts have no OU StackSet: the account StackSet is the one there is.
+  return !hasTargetOus(config) && namedTargetAccounts(config).length > 0 ? names.accountsStackSet(config.prefix, entry.name) : names.stackSet(config.prefix, entry.name);
 }
 
 function manifestEntry(config: Config, entry: TemplateEntry, t: CfnTemplate, bytes: number): ManifestEntry {

@@ -110,7 +110,7 @@ function deploysList(manifest: Manifest): string[] {
   ];
 }
 
-/** The resource policy that lets the CI account read the OU tree (Organizations: "delegated administrator for AWS Organizations"). */
+/** The resource policy that lets the CI account read the OU tree ("Delegated administrator for AWS Organizations", "Resource-based policy examples for AWS Organizations"). */
 function treePolicy(config: Config, ci: string): string {
   const partition = partitionOf(config.homeRegion) ?? 'aws';
   const actions = [

@@ -142,14 +142,7 @@ describe('the CI account inside a target OU', () => {
   /** The standard organization with the CI account moved into Root/Workloads/NonProd (the "non-prod account for CI" layout). */
   function ciInNonProd(): FakeAws {
     const f = standardOrg({ accounts: 10 });
-    const ci = f.accounts.get(CI_ACCOUNT)!;
-    const infra = f.ou('Root/Infrastructure');
-    const nonprod = f.ou('Root/Workloads/NonProd');
-    // Move it: out of Root/Infrastructure's children, into NonProd's (ListAccountsForParent reads these lists).
-    const children = (f as unknown as { childAccounts: Map<string, string[]> }).childAccounts;
-    children.set(infra, children.get(infra)!.filter((a) => a !== CI_ACCOUNT));
-    children.get(nonprod)!.push(CI_ACCOUNT);
-    ci.parentId = nonprod;
+    f.moveAccount(CI_ACCOUNT, f.ou('Root/Workloads/NonProd'));
     return f.install();
   }
 

@@ -344,6 +344,19 @@ export class FakeAws {
     return id;
   }
 
+  /**
+   * Move an account to another OU, as MoveAccount would. What auto-deployment does on a move (delete
+   * in the old OU's StackSets, create in the new one's) is not modelled, so an account that has
+   * instances is refused: move accounts before deploying.
+   */
+  moveAccount(id: string, parentId: string): void {
+    const a = this.accounts.get(id)!;
+    if ([...this.stackSets.values()].some((ss) => [...ss.instances.values()].some((i) => i.account === id))) throw new Error(`moveAccount: ${id} has stack instances; moves are not modelled after a deploy`);
+    this.childAccounts.set(a.parentId, this.childAccounts.get(a.parentId)!.filter((x) => x !== id));
+    this.childAccounts.get(parentId)!.push(id);
+    a.parentId = parentId;
+  }
+
   /** `parentId` and every OU above it, up to the root. */
   ancestors(parentId: string): string[] {
     const out = [parentId];

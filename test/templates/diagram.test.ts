@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IAM } from '../../templates-src/cfn-types';
 import { sub, P } from '../../templates-src/cfn';
-import { Config, defaultConfig } from '../../templates-src/config';
+import { Config, defaultConfig, parseConfig } from '../../templates-src/config';
 import { buildDist, DIAGRAM_SVG } from '../../templates-src/build';
 import { diagramModel, DiagramModel, dotDiagram, mermaidDiagram } from '../../templates-src/diagram';
 import { renderSvg } from '../../templates-src/diagram-svg';
@@ -160,4 +160,11 @@ test("Graphviz is not on xacct --help's path: the CLI's static imports reach nei
   expect(reached.filter((f) => /diagram|@viz-js/.test(f))).toEqual([]);
   // The build command is where it is loaded, on demand.
   expect([...staticImports(join(ROOT, 'templates-src', 'build.ts'))].some((f) => f.endsWith('diagram-svg.ts'))).toBe(true);
+});
+
+test('a target that names accounts shows them in its box, and counts them past three', () => {
+  const accounts = parseConfig({ targets: { few: { accounts: ['555555555555'] }, many: { ous: ['Root/Prod'], accounts: ['111111111112', '111111111113', '111111111114', '111111111115'] } } });
+  const text = mermaidDiagram(accounts);
+  expect(text).toContain('target few: account 555555555555');
+  expect(text).toContain('target many: Root/Prod, 4 accounts');
 });
