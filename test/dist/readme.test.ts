@@ -48,10 +48,11 @@ function shBlocks(readme: string, fake: FakeAws): Array<{ account: string; body:
  * each target OU (an `ou-` ID becomes an OU with that ID) and every named account in an OU that is
  * no target. `ready`: trusted access on and the CI account registered, as deploy needs them.
  */
-function freshOrg(config: Config, ready: boolean): FakeAws {
+function freshOrg(config: Config, ready: boolean, o: { ciInTarget?: boolean } = {}): FakeAws {
   const fake = new FakeAws({ trustedAccess: ready ? 'ENABLED' : 'DISABLED' });
   const infra = fake.ou('Root/Infrastructure');
-  fake.addAccount(infra, CI_ACCOUNT, 'ACTIVE', 'ci');
+  const firstOu = Object.values(config.targets).flatMap((t) => t.ous)[0];
+  fake.addAccount(o.ciInTarget ? fake.ou(firstOu) : infra, CI_ACCOUNT, 'ACTIVE', 'ci');
   for (const p of config.pipelines) if ('codecommit' in p.source && p.source.codecommit.account && !fake.accounts.has(p.source.codecommit.account)) fake.addAccount(infra, p.source.codecommit.account);
   let n = 0;
   for (const t of Object.values(config.targets)) {
@@ -90,6 +91,8 @@ interface Followed {
   ctx: CliContext;
   dist: string;
   placeholders: Record<string, string>;
+  /** The first StackSet's create block run once more, and every stack block run once more, after the whole README. */
+  again: { create: { code: number; log: string }; stacks: { code: number; output: string } };
 }
 
 async function buildDistFor(file: string): Promise<string> {
@@ -105,11 +108,11 @@ async function buildDistFor(file: string): Promise<string> {
   return dist;
 }
 
-/** Build dist/ for the config, then do what its README says, block by block. */
-async function followReadme(name: string): Promise<Followed> {
+/** Build dist/ for the config, then do what its README says, block by block (`ciInTarget`: the CI account sits in the first target OU). */
+async function followReadme(name: string, o: { ciInTarget?: boolean } = {}): Promise<Followed> {
   const file = join(FIXTURES, 'configs', `${name}.yml`);
   const dist = await buildDistFor(file);
-  const fake = freshOrg(fixtureConfig(name), false).install();
+  const fake = freshOrg(fixtureConfig(name), false, o).install();
   fake.caller = fake.managementAccountId;
   const ctx: CliContext = { fake, sent: [], unmodelled: [] };
   const bridge = await startBridge(ctx);
@@ -131,7 +134,11 @@ async function followReadme(name: string): Promise<Followed> {
     const placeholders = Object.fromEntries(report.placeholders.map((p) => [p.name, p.value!]));
     expect(placeholders.CiAccountId).toBe(CI_ACCOUNT);
     await run(blocks.slice(at + 1), placeholders);
-    return { fake, ctx, dist, placeholders };
+    // What the README says of running its commands again: a second create-stack-set fails, deploy updates (here: nothing).
+    const seen = bridge.log.length;
+    const create = await bash(script([blocks.find((b) => b.body.startsWith('aws cloudformation create-stack-set'))!], placeholders), bridge.env, dist);
+    const stacks = await bash(script(blocks.filter((b) => b.body.startsWith('aws cloudformation deploy')), placeholders), bridge.env, dist);
+    return { fake, ctx, dist, placeholders, again: { create: { code: create.code, log: bridge.log.slice(seen).join('\n') }, stacks } };
   } finally {
     await bridge.close();
   }
@@ -171,14 +178,16 @@ function stageAccounts(body: string, parameters: Record<string, string>): Record
   return out;
 }
 
-describe.each(CONFIGS)('dist/README.md of the %s config, followed to the end', (name) => {
+const CASES: Array<[string, string, { ciInTarget?: boolean }]> = [...CONFIGS.map((c): [string, string, object] => [c, c, {}]), ['default, the CI account inside a target OU,', 'default', { ciInTarget: true }]];
+
+describe.each(CASES)('dist/README.md of the %s config, followed to the end', (_, name, layout) => {
   const config = fixtureConfig(name);
   let readme: Followed;
   let deployed: FakeAws;
 
   beforeAll(async () => {
-    readme = await followReadme(name);
-    deployed = freshOrg(config, true).install();
+    readme = await followReadme(name, layout);
+    deployed = freshOrg(config, true, layout).install();
     const run = await deploy(config);
     if (run.error) throw run.error;
     readme.fake.install();
@@ -220,6 +229,15 @@ describe.each(CONFIGS)('dist/README.md of the %s config, followed to the end', (
   test('the repositories the README creates are the ones the pipelines read, in their accounts', () => {
     const want = config.pipelines.flatMap((p) => ('codecommit' in p.source ? [`${p.source.codecommit.account ?? CI_ACCOUNT}/${p.source.codecommit.repository}`] : []));
     expect(readme.ctx.unmodelled.map((c) => `${c.account}/${String(c.input.repositoryName)}`).sort()).toEqual([...new Set(want)].sort());
+  });
+
+  test('StackSets took the update commands too; run again, create-stack-set fails and deploy changes nothing', () => {
+    const updated = readme.ctx.sent.filter((c) => c.api === 'UpdateStackSet').map((c) => String(c.input.StackSetName)).sort();
+    expect(updated).toEqual([...deployed.stackSets.keys()].sort());
+    expect(readme.again.create.code).not.toBe(0);
+    expect(readme.again.create.log).toContain('NameAlreadyExistsException');
+    expect(readme.again.stacks.code).toBe(0);
+    expect(readme.again.stacks.output.match(/No changes to deploy\. Stack \S+ is up to date/g)).toHaveLength(deployed.stacks.size);
   });
 
   test('xacct plan on the organization the README made finds nothing to change but the pipeline', async () => {
