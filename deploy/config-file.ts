@@ -18,6 +18,8 @@ export interface ChosenConfig {
   name: string;
   /** One line for the operator: which config and why that one. */
   description: string;
+  /** The file it is read from; absent for the embedded default. */
+  file?: string;
 }
 
 /** Load and validate a YAML or JSON config file, CodePipeline's rules included; errors call it `name`. */
@@ -83,10 +85,10 @@ export function discoverConfig(dir: string): string | undefined {
  * many real organizations.
  */
 export function resolveConfig(explicit: string | undefined, o: { embedded: boolean; cwd?: string }): ChosenConfig {
-  if (explicit !== undefined) return { load: () => loadConfig(explicit), name: explicit, description: `config: ${explicit} (--config)` };
+  if (explicit !== undefined) return { load: () => loadConfig(explicit), name: explicit, description: `config: ${explicit} (--config)`, file: explicit };
   const cwd = o.cwd ?? process.cwd();
   const found = discoverConfig(cwd);
-  if (found) return { load: () => loadConfig(join(cwd, found), found), name: found, description: `config: ${found} (found in the current directory)` };
+  if (found) return { load: () => loadConfig(join(cwd, found), found), name: found, description: `config: ${found} (found in the current directory)`, file: join(cwd, found) };
   if (o.embedded) {
     return {
       load: defaultConfig,

@@ -60,6 +60,7 @@ export function isXacctStackSetName(prefix: string, name: string): boolean {
   return registry.some((e) => {
     if (e.placement === 'central') return false;
     const base = names.stackSet(prefix, e.name);
+    if (e.placement === 'target' && name === names.accountsStackSet(prefix, e.name)) return true;
     return name === base || (e.placement === 'source' && name.startsWith(`${base}-`));
   });
 }

@@ -100,6 +100,17 @@ export class OrgTree {
     return out;
   }
 
+  /** The OUs above an account or OU, nearest first, ending with the root. */
+  async ancestorsOf(childId: string): Promise<string[]> {
+    const out: string[] = [];
+    let current = childId;
+    do {
+      current = await this.parentOf(current);
+      out.push(current);
+    } while (!current.startsWith('r-'));
+    return out;
+  }
+
   /** The parent (OU or root) of an account or OU. ListParents returns exactly one parent. */
   parentOf(childId: string): Promise<string> {
     return this.memo(this.parents, childId, async () => {
@@ -251,10 +262,46 @@ function tooManyAccounts(name: string, need: AccountNeed): ConfigError {
 }
 
 /**
+ * An account named in targets.<name>.accounts, checked the way StackSets would take it: in the
+ * organization, ACTIVE, not the management account ("CloudFormation doesn't deploy stack instances
+ * to the organization management account", "DeploymentTargets - AWS CloudFormation"). Returns the OU
+ * (or root) it sits in, through which its StackSet instance is aimed (AccountFilterType INTERSECTION).
+ */
+async function namedAccountOu(tree: OrgTree, account: string, where: string): Promise<string> {
+  if (account === tree.managementAccountId) {
+    throw new XacctError('BAD_INPUT', `${where}: ${account} is the management account of ${tree.organizationId}; service-managed StackSets never deploy there ("DeploymentTargets - AWS CloudFormation")`);
+  }
+  let parent: string;
+  try {
+    parent = await tree.parentOf(account);
+  } catch (err) {
+    if (isNamed(err, 'ChildNotFoundException', 'InvalidInputException')) throw new XacctError('BAD_INPUT', `${where}: account ${account} is not in ${tree.organizationId}: ${awsMessage(err)}`, { cause: err });
+    throw awsFailure(`account ${account} in ${tree.organizationId}`, 'organizations:ListParents', err, 'PRECONDITION');
+  }
+  const state = (await tree.childAccounts(parent)).find((a) => a.id === account);
+  if (state && !state.active) throw new XacctError('BAD_INPUT', `${where}: account ${account} is not ACTIVE (suspended or closing); StackSets skip such accounts: remove it from the target`);
+  return parent;
+}
+
+/**
+ * A named account below a target OU already gets every role from the OU StackSets; a second
+ * instance would fail creating the same fixed-name roles (IAM role names are unique per account).
+ */
+async function notUnderTargetOus(tree: OrgTree, account: string, where: string, targets: Record<string, ResolvedTarget>): Promise<void> {
+  const ancestors = await tree.ancestorsOf(account);
+  for (const [name, t] of Object.entries(targets)) {
+    const hit = t.ouIds.find((ou) => ancestors.includes(ou));
+    if (hit) throw new XacctError('BAD_INPUT', `${where}: account ${account} is below ${hit}, an OU of target ${name}, so it gets xacct's roles from there already: remove it from accounts`);
+  }
+}
+
+/**
  * Every configured target group resolved: OU IDs in config order and org paths. ACTIVE accounts are
  * listed only for groups a per-account pipeline stage deploys to (StackSets target OUs, not
  * accounts), and only until they hold more than that stage could reach, so what resolving costs
- * never grows with the accounts of the OUs StackSets deploy to.
+ * never grows with the accounts of the OUs StackSets deploy to. Accounts a group names are checked
+ * (in the organization, ACTIVE, not the management account, not below any target OU) and located in
+ * their OU; they count among the group's accounts.
  */
 export async function resolveTargets(config: Config, tree: OrgTree, withAccounts: Map<string, AccountNeed> = stageTargets(config)): Promise<Record<string, ResolvedTarget>> {
   const out: Record<string, ResolvedTarget> = {};
@@ -267,6 +314,18 @@ export async function resolveTargets(config: Config, tree: OrgTree, withAccounts
     const accounts = [...new Set(accountLists.flat())].sort();
     if (need && accounts.length > need.ceiling) throw tooManyAccounts(name, need);
     out[name] = { ouIds, orgPaths, accounts };
+  }
+  for (const [name, target] of Object.entries(config.targets)) {
+    if (target.accounts.length === 0) continue;
+    const accountOus: Record<string, string> = {};
+    for (const [i, account] of target.accounts.entries()) {
+      const where = `targets.${name}.accounts[${i}]`;
+      accountOus[account] = await namedAccountOu(tree, account, where);
+      await notUnderTargetOus(tree, account, where, out);
+    }
+    out[name] = { ...out[name], accounts: [...new Set([...out[name].accounts, ...target.accounts])].sort(), accountOus };
+    const need = withAccounts.get(name);
+    if (need && out[name].accounts.length > need.ceiling) throw tooManyAccounts(name, need);
   }
   return out;
 }

@@ -7,9 +7,9 @@
  * mutating call.
  */
 import type { Config } from '../templates-src/config';
-import { allTargetOus, builtName, DeployContext, enabledTemplates, instanceFor, parameterValues, SourceInstance, TemplateEntry } from '../templates-src/index';
+import { allTargetOus, builtName, DeployContext, enabledTemplates, instanceFor, parameterValues, ResolvedTarget, SourceInstance, TemplateEntry } from '../templates-src/index';
 import { PREFIX_TAG, names } from '../templates-src/names';
-import { deploymentsOf, strategyOf } from '../templates-src/placement';
+import { accountsOf, deploymentsOf, stackSetDescription, strategyOf } from '../templates-src/placement';
 import { CfnTemplate, synth } from '../templates-src/cfn';
 import { templateDelivery } from '../templates-src/delivery';
 import { runChecks, selfContainedChecks } from '../templates-src/checks';
@@ -86,18 +86,19 @@ function stackSetSpecs(entry: TemplateEntry, config: Config, ctx: DeployContext,
     const parameterNames = Object.keys(template.Parameters ?? {});
     const parameters = { ...parameterValues(parameterNames, config, ctx), ...Object.fromEntries(Object.entries(d.parameters ?? {}).filter(([k]) => parameterNames.includes(k))) };
     sent.push({ what: `StackSet '${d.name}'`, name: builtName(entry, instance), template, parameters });
-    const targets: StackSetSpec['targets'] = d.account
-      ? { kind: 'accounts', accounts: [{ account: d.account, ouId: ctx.accountOus?.[d.account] ?? '' }] }
+    const accounts = accountsOf(d);
+    const targets: StackSetSpec['targets'] = accounts
+      ? { kind: 'accounts', accounts: accounts.map((account) => ({ account, ouId: ctx.accountOus?.[account] ?? '' })) }
       : { kind: 'ous', ouIds: allTargetOus(ctx).ouIds };
     return {
       name: d.name,
-      description: `xacct ${config.prefix}: ${entry.summary}`,
+      description: stackSetDescription(config.prefix, entry),
       templateBody: text,
       parameters,
       capabilities: CAPABILITIES,
       regions,
       preferences: operationPreferences(config.rollout, regions),
-      autoDeployment: strategy.autoDeployment(config)!,
+      autoDeployment: d.autoDeployment ?? strategy.autoDeployment(config)!,
       targets,
       tags: tagsFor(config),
     };
@@ -174,7 +175,7 @@ export interface PrepareDeps {
  * The engine and the resolved config for pipelines that run xacct in CodeBuild: their content-hashed
  * keys go into the pipeline template (DeployContext.rollout), the objects into the templates bucket.
  */
-function engineUploads(config: Config, context: DeployContext, engine: EngineSource): HashedObject[] {
+export function engineUploads(config: Config, context: DeployContext, engine: EngineSource): HashedObject[] {
   if (!needsEngine(config)) return [];
   const bundle = engine();
   const resolved = resolvedConfig(config, context);
@@ -208,6 +209,18 @@ async function sourceAccountOus(config: Config, tree: OrgTree, identity: Identit
 }
 
 /**
+ * The CI account among a target's accounts (the pattern's "use the non-prod account for CI"): it
+ * gets the target roles and the stages deploy into it, which works, but app stacks of that target
+ * then run with `<prefix>-cfn-exec` beside the pipeline (README: "The CI account inside a target").
+ * Seen only where the accounts are listed anyway (stage targets, named accounts): no extra call.
+ */
+function warnCiInTargets(ci: string, targets: Record<string, ResolvedTarget>, io: Io): void {
+  const holding = Object.entries(targets).filter(([, t]) => t.accounts.includes(ci)).map(([name]) => name);
+  if (holding.length === 0) return;
+  io.warn(`the CI account ${ci} is an account of target ${holding.join(', ')}: it gets the target roles, and app stacks deployed there run in the CI account beside the pipeline`);
+}
+
+/**
  * Preflight, resolution and every spec, checked. Makes no mutating call but one: switching on trusted
  * access from the management account, and only once everything else (CodePipeline's rules on the
  * pipelines as they will be, the templates, their parameters) has passed.
@@ -217,8 +230,10 @@ export async function prepare(config: Config, deps: PrepareDeps): Promise<Prepar
   const { identity, activate } = await checkedIdentity({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io, { readOnly: deps.readOnly ?? false, defer: true });
   const tree = new OrgTree(deps.clients.org, identity.organizationId, identity.managementAccountId);
   const targets = await resolveTargets(config, tree);
-  const context: DeployContext = { ciAccountId: identity.accountId, organizationId: identity.organizationId, targets, accountOus: await sourceAccountOus(config, tree, identity) };
+  const named = Object.assign({}, ...Object.values(targets).map((t) => t.accountOus ?? {})) as Record<string, string>;
+  const context: DeployContext = { ciAccountId: identity.accountId, organizationId: identity.organizationId, targets, accountOus: { ...named, ...(await sourceAccountOus(config, tree, identity)) } };
   for (const [name, t] of Object.entries(targets)) deps.io.debug(`target ${name}: ${t.ouIds.join(', ')} (${t.accounts.length} active accounts)`);
+  warnCiInTargets(identity.accountId, targets, deps.io);
   const uploads = engineUploads(config, context, deps.engine ?? shippedEngine);
 
   const entries = enabledTemplates(config);

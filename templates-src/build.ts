@@ -1,14 +1,16 @@
 /**
  * config -> the files of `dist/`. Pure: returns file names and contents; the CLI writes them.
  */
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Config } from './config';
-import { configJsonSchema } from './config';
+import { configJsonSchema, defaultConfigInput } from './config';
 import { CfnTemplate, synth } from './cfn';
-import { MAX_INLINE_BYTES, templateDelivery } from './delivery';
+import { MAX_INLINE_BYTES } from './delivery';
 import { builtName, distTemplates, Placement, SourceInstance, TemplateEntry } from './index';
 import { Deployment, deploymentsOf, placements } from './placement';
 import { names } from './names';
+import { hasTargetOus, namedTargetAccounts } from './targets';
 import { renderReadme } from './readme';
 import { deployerPolicy } from './deployer-policy';
 import { dotDiagram } from './diagram';
@@ -53,8 +55,36 @@ export interface ManifestEntry {
   outputs: Array<{ name: string; description: string; export?: string }>;
 }
 
+/** Which config and which xacct wrote a dist/: the README's header says it, the manifest records it. */
+export interface DistSource {
+  /** The config file's name as given (`xacct.yaml`), or `the embedded default config`. */
+  config: string;
+  /** sha256 of the config file's bytes (of the embedded default's JSON for the embedded default). */
+  sha256: string;
+  /** The xacct version (package.json) that built it. */
+  version?: string;
+}
+
+export interface DistOptions {
+  /** Also write the building blocks this config does not deploy (`xacct build --building-blocks`). */
+  buildingBlocks?: boolean;
+  source?: DistSource;
+}
+
+/** The source of a dist/ built from the embedded default: its JSON hashed, as no file holds it. */
+export function embeddedDefaultSource(version?: string): DistSource {
+  return { config: 'the embedded default config', sha256: createHash('sha256').update(JSON.stringify(defaultConfigInput)).digest('hex'), ...(version ? { version } : {}) };
+}
+
+/** A config handed over in code (tests, the API): hashed from its parsed form. */
+function inMemorySource(config: Config): DistSource {
+  return { config: 'a config given in code', sha256: createHash('sha256').update(JSON.stringify(config)).digest('hex') };
+}
+
 export interface Manifest {
   xacct: string;
+  /** The config and xacct version these files come from. */
+  source: DistSource;
   prefix: string;
   homeRegion: string;
   templates: ManifestEntry[];
@@ -89,7 +119,8 @@ function subText(value: unknown): string | undefined {
 function deployAsPattern(config: Config, entry: TemplateEntry): string {
   if (entry.placement === 'central') return names.centralStack(config.prefix, entry.name, entry.regions ? '<region>' : undefined);
   if (entry.placement === 'source') return names.sourceStackSet(config.prefix, entry.name, '<source-account-id>');
-  return names.stackSet(config.prefix, entry.name);
+  // Targets that name only accounts have no OU StackSet: the account StackSet is the one there is.
+  return !hasTargetOus(config) && namedTargetAccounts(config).length > 0 ? names.accountsStackSet(config.prefix, entry.name) : names.stackSet(config.prefix, entry.name);
 }
 
 function manifestEntry(config: Config, entry: TemplateEntry, t: CfnTemplate, bytes: number, instance?: SourceInstance): ManifestEntry {
@@ -119,7 +150,8 @@ function manifestEntry(config: Config, entry: TemplateEntry, t: CfnTemplate, byt
     deployments,
     files: { json: `${file}.template.json`, yaml: `${file}.template.yaml` },
     bytes,
-    delivery: templateDelivery(name, t).kind === 'inline' ? 'inline' : 'templates-bucket',
+    // What the README's commands send is this file: over the inline limit, `aws cloudformation deploy` uploads it.
+    delivery: bytes > MAX_INLINE_BYTES ? 'templates-bucket' : 'inline',
     parameters,
     outputs,
   };
@@ -135,12 +167,12 @@ export interface BuildResult {
  * Every file of dist/ for a config. A template too large to send inline is still written; the
  * manifest marks it `templates-bucket` and the README deploys it through the templates bucket.
  */
-export function buildDist(config: Config): BuildResult {
+export function buildDist(config: Config, options: DistOptions = {}): BuildResult {
   prepareSvgRenderer(); // Graphviz loads in its own thread while the templates are synthesized.
   const files = new Map<string, string>();
   const templates = new Map<string, CfnTemplate>();
   const entries: ManifestEntry[] = [];
-  for (const entry of distTemplates(config)) {
+  for (const entry of distTemplates(config, options.buildingBlocks)) {
     // A source template that deploys has one body per account; one that does not is a building block.
     const instances = entry.enabled(config) && entry.instances ? entry.instances(config) : [undefined];
     for (const instance of instances) {
@@ -162,6 +194,7 @@ export function buildDist(config: Config): BuildResult {
   files.set(DIAGRAM_SVG, renderSvg(dotDiagram(config)));
   const manifest: Manifest = {
     xacct: '1',
+    source: options.source ?? inMemorySource(config),
     prefix: config.prefix,
     homeRegion: config.homeRegion,
     templates: entries,

@@ -7,6 +7,7 @@ import { IntrinsicFunction, Template, Value, StringParameter, CommaDelimitedList
 import type Resource from 'cloudform-types/types/resource';
 import type Parameter from 'cloudform-types/types/parameter';
 import { maxPrefixLength, PREFIX_TAG } from './names';
+import { hasTargetOus, namedTargetAccounts } from './targets';
 
 /** `{"Fn::Sub": "..."}` in the one-argument form (cloudform always emits the two-argument form). */
 export function sub(text: string): IntrinsicFunction {
@@ -132,6 +133,13 @@ export const parameters = {
       AllowedPattern: '^o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*/\\*$',
       ConstraintDescription: 'each path like o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*',
     }),
+  TargetAccountIds: (defaultValue: string[]): Parameter =>
+    new CommaDelimitedListParameter({
+      Description: 'Accounts named in the config\'s targets (targets.<name>.accounts) whose xacct roles read and write artifacts, comma separated.',
+      AllowedPattern: '^\\d{12}$',
+      ConstraintDescription: 'each a 12-digit AWS account ID',
+      Default: defaultValue.join(','),
+    }),
   SourceAccountIds: (defaultValue: string[]): Parameter =>
     new CommaDelimitedListParameter({
       Description: 'Accounts holding CodeCommit repositories that pipelines in the CI account read (their <prefix>-source-access role), comma separated.',
@@ -147,12 +155,17 @@ export const parameters = {
     }),
 };
 
-/** Organization-wide Parameters of a CI-account template that admits target (and source) roles. */
-export function orgParameters(config: { prefix: string }, sourceAccountIds: string[]): Record<string, Parameter> {
+/**
+ * Organization-wide Parameters of a CI-account template that admits target (and source) roles:
+ * TargetOrgPaths when a target names OUs, TargetAccountIds when one names accounts.
+ */
+export function orgParameters(config: { prefix: string; targets: Record<string, { ous?: string[]; accounts?: string[] }> }, sourceAccountIds: string[]): Record<string, Parameter> {
+  const accounts = namedTargetAccounts(config);
   return {
     Prefix: parameters.Prefix(config.prefix),
     OrganizationId: parameters.OrganizationId(),
-    TargetOrgPaths: parameters.TargetOrgPaths(),
+    ...(hasTargetOus(config) ? { TargetOrgPaths: parameters.TargetOrgPaths() } : {}),
+    ...(accounts.length > 0 ? { TargetAccountIds: parameters.TargetAccountIds(accounts) } : {}),
     ...(sourceAccountIds.length > 0 ? { SourceAccountIds: parameters.SourceAccountIds(sourceAccountIds) } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { pascal, SELF_UPDATE_STAGE } from './central/pipeline-plan';
 import { maxPrefixLength, names } from './names';
 import { partitionOf } from './regions';
 import { didYouMean } from './suggest';
+import { MAX_TARGET_ACCOUNTS } from './targets';
 
 interface RuleStage {
   name: string;
@@ -22,7 +23,7 @@ interface RuleStage {
 interface RuleConfig {
   prefix: string;
   homeRegion: string;
-  targets: Record<string, { regions?: string[] }>;
+  targets: Record<string, { regions?: string[]; accounts?: string[] }>;
   pipelines: Array<{ name: string; source: object; stages: RuleStage[]; selfUpdate?: unknown }>;
   automationRole?: boolean;
 }
@@ -193,8 +194,25 @@ function codebuildStages(cfg: RuleConfig, ctx: Ctx): void {
   );
 }
 
+/** An account named once per target, and few enough that the key and bucket policies can name them all. */
+function targetAccounts(cfg: RuleConfig, ctx: Ctx): void {
+  const all = new Set<string>();
+  for (const [name, t] of Object.entries(cfg.targets)) {
+    const seen = new Set<string>();
+    (t.accounts ?? []).forEach((a, k) => {
+      if (seen.has(a)) issue(ctx, ['targets', name, 'accounts', k], `account ${a} is listed twice`);
+      seen.add(a);
+      all.add(a);
+    });
+  }
+  if (all.size > MAX_TARGET_ACCOUNTS) {
+    issue(ctx, ['targets'], `${all.size} accounts are named in targets; the key and bucket policies name each, and at most ${MAX_TARGET_ACCOUNTS} fit: put the others in an OU and name the OU`);
+  }
+}
+
 export function crossFieldRules(cfg: RuleConfig, ctx: Ctx): void {
   targetNames(cfg, ctx);
+  targetAccounts(cfg, ctx);
   pipelineNames(cfg, ctx);
   stageTargets(cfg, ctx);
   logicalNames(cfg, ctx);

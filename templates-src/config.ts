@@ -304,14 +304,21 @@ const pipeline = z
 
 const target = z
   .strictObject({
-    ous: z.array(ouRef).min(1).describe('OU paths from the root (Root/Workloads/Prod) or ou-/r- IDs; every account below them is a target'),
+    ous: z.array(ouRef).default([]).describe('OU paths from the root (Root/Workloads/Prod) or ou-/r- IDs; every account below them is a target'),
+    accounts: z
+      .array(accountId)
+      .default([])
+      .describe('single accounts (quoted IDs), wherever they sit: for organizations without an OU per environment; deployed without auto-deployment'),
     regions: z
       .array(region)
       .min(1)
       .optional()
       .describe("regions this group's stages deploy to: the default for a stage without regions, and the limit for one with them (roles always go to homeRegion only)"),
   })
-  .describe('a named group of OUs');
+  .superRefine((t, ctx) => {
+    if (t.ous.length === 0 && t.accounts.length === 0) ctx.addIssue({ code: 'custom', message: 'a target needs at least one OU (ous) or one account (accounts)' });
+  })
+  .describe('a named group of OUs and accounts');
 
 /** The config's shape, field by field, before the rules across fields (config-rules.ts). */
 export const configShape = z
@@ -321,7 +328,7 @@ export const configShape = z
     homeRegion: region.default('eu-west-1').describe('region of the CI stacks and of every role StackSet instance (IAM is global)'),
     targets: z
       .record(z.string().regex(NAME, { message: 'expected a target name (a letter, then letters, digits, hyphens)' }), target)
-      .describe('target groups by name, each a list of OUs'),
+      .describe('target groups by name, each a list of OUs and/or accounts'),
     pipelines: z.array(pipeline).default([]).describe('the pipelines in the CI account'),
     stackNamePatterns: z
       .array(z.string().regex(/^[A-Za-z*][A-Za-z0-9*-]{0,127}$/, { message: 'expected a stack name pattern (letters, digits, hyphens, *)' }))
@@ -458,6 +465,10 @@ export function configJsonSchema(): object {
       if (ctx.zodSchema === stage) {
         // Exactly one deploy kind: the properties are all listed, so one `required` per branch says it.
         json.oneOf = STAGE_KINDS.map((k) => ({ required: [k] }));
+      }
+      if (ctx.zodSchema === target) {
+        // At least one OU or one account, as the refinement on target says: not (both absent or empty).
+        json.not = { properties: { ous: { type: 'array', maxItems: 0 }, accounts: { type: 'array', maxItems: 0 } } };
       }
       if (ctx.zodSchema === source && Array.isArray(json.anyOf)) {
         json.oneOf = json.anyOf;

@@ -148,7 +148,9 @@ export function diagramModel(config: Config): DiagramModel {
   const targetFacts = factsOf(config, enabled.filter((e) => e.placement === 'target'));
   for (const [name, t] of Object.entries(config.targets)) {
     const g = accountGroup(config, `t_${id(name)}`, targetFacts, ciRoles);
-    groups.push({ id: `T_${id(name)}`, label: `target ${name}: ${t.ous.join(', ')}`, nodes: g.nodes });
+    // A long list of accounts would make an unreadable box (and Graphviz cannot lay it out): counted past three.
+    const accounts = t.accounts.length <= 3 ? t.accounts.map((a) => `account ${a}`) : [`${t.accounts.length} accounts`];
+    groups.push({ id: `T_${id(name)}`, label: `target ${name}: ${[...t.ous, ...accounts].join(', ')}`, nodes: g.nodes });
     edges.push(...g.edges);
   }
   edges.push(...storeEdges(config, groups, ciRoles));

@@ -47,10 +47,13 @@ export interface ResolvedTarget {
   /** `o-.../r-.../ou-.../*` paths for `aws:PrincipalOrgPaths`. */
   orgPaths: string[];
   /**
-   * ACTIVE member accounts under those OUs (nested OUs included, management account excluded), sorted.
-   * Listed only for groups a pipeline stage deploys to; empty for the others.
+   * ACTIVE member accounts under those OUs (nested OUs included, management account excluded), sorted,
+   * and the accounts the group names. Listed only for groups a pipeline stage deploys to; for the
+   * others only the named accounts.
    */
   accounts: string[];
+  /** The accounts the group names (targets.<name>.accounts), each with the OU (or root) it sits in. */
+  accountOus?: Record<string, string>;
 }
 
 export interface TemplateEntry {
@@ -131,9 +134,13 @@ export function enabledTemplates(config: Config): TemplateEntry[] {
   return registry.filter((t) => t.enabled(config)).sort(byOrder);
 }
 
-/** What `dist/` holds for this config: the deployed templates plus the documented building blocks. */
-export function distTemplates(config: Config): TemplateEntry[] {
-  return registry.filter((t) => t.enabled(config) || t.inDist).sort(byOrder);
+/**
+ * What `dist/` holds for this config: the templates it deploys, plus the documented building blocks
+ * when asked for (`xacct build --building-blocks`): those do not work with this config's key, bucket
+ * and pipeline templates, which admit only the roles this config deploys.
+ */
+export function distTemplates(config: Config, buildingBlocks = false): TemplateEntry[] {
+  return registry.filter((t) => t.enabled(config) || (buildingBlocks && t.inDist)).sort(byOrder);
 }
 
 /** Every OU ID and org path across all target groups (what target StackSets deploy to). */

@@ -61,6 +61,12 @@ export const names = {
   /** A CI-account stack; templates deployed once per extra region carry the region. */
   centralStack: (p: string, template: string, region?: string) => (region ? `${p}-${template}-${region}` : `${p}-${template}`),
   stackSet: (p: string, template: string) => `${p}-${template}`,
+  /**
+   * A target template's StackSet for the accounts named in targets (not their whole OUs): auto-deployment
+   * off, since "Automatic deployments do not consider account level targeting filters" (User Guide,
+   * "Enable or disable automatic deployments for StackSets in AWS Organizations").
+   */
+  accountsStackSet: (p: string, template: string) => `${p}-${template}-accounts`,
   /** A StackSet aimed at one source account (one instance of a source template). */
   sourceStackSet: (p: string, template: string, suffix: string) => `${p}-${template}-${suffix}`,
   pipelineName: (p: string, pipeline: string) => `${p}-${pipeline}`,

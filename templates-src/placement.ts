@@ -7,6 +7,12 @@
 import type { Config } from './config';
 import type { Placement, TemplateEntry } from './index';
 import { names } from './names';
+import { hasTargetOus, namedTargetAccounts } from './targets';
+
+export interface AutoDeployment {
+  enabled: boolean;
+  retainStacksOnAccountRemoval: boolean;
+}
 
 /** One stack (central) or one StackSet (target, source) that an entry deploys as. */
 export interface Deployment {
@@ -17,6 +23,13 @@ export interface Deployment {
   /** Source StackSets: the single account it targets, and that instance's Parameter values. */
   account?: string;
   parameters?: Record<string, string>;
+  /**
+   * StackSets aimed at single accounts (each reached through its OU with an INTERSECTION filter)
+   * rather than at whole OUs: the accounts named in targets.
+   */
+  accounts?: string[];
+  /** StackSets: whether accounts joining a targeted OU get instances automatically. */
+  autoDeployment?: AutoDeployment;
 }
 
 export interface PlacementStrategy {
@@ -30,8 +43,10 @@ export interface PlacementStrategy {
    * source StackSets do not: auto-deployment acts on whole OUs and would put the source role into
    * every account that later joins the source account's OU.
    */
-  autoDeployment(config: Config): { enabled: boolean; retainStacksOnAccountRemoval: boolean } | undefined;
+  autoDeployment(config: Config): AutoDeployment | undefined;
 }
+
+const NO_AUTO_DEPLOYMENT: AutoDeployment = { enabled: false, retainStacksOnAccountRemoval: false };
 
 const central: PlacementStrategy = {
   placement: 'central',
@@ -42,11 +57,27 @@ const central: PlacementStrategy = {
   autoDeployment: () => undefined,
 };
 
+/**
+ * Target templates: one StackSet for the target OUs (auto-deployment on, so accounts joining them get
+ * the roles) and, when targets name single accounts, a second one for those accounts with
+ * auto-deployment off: "Automatic deployments do not consider account level targeting filters. If
+ * you target specific accounts and enable automatic deployments, your StackSet will continue to
+ * deploy to any newly added accounts" (User Guide, "Enable or disable automatic deployments for
+ * StackSets in AWS Organizations"), so the OU StackSet could not carry them without spreading to
+ * their whole OUs.
+ */
 const target: PlacementStrategy = {
   placement: 'target',
   text: 'every target account',
   kind: 'stackset',
-  deployments: (entry, config) => [{ name: names.stackSet(config.prefix, entry.name), region: config.homeRegion }],
+  deployments: (entry, config) => {
+    const out: Deployment[] = [];
+    const region = config.homeRegion;
+    if (hasTargetOus(config)) out.push({ name: names.stackSet(config.prefix, entry.name), region, autoDeployment: target.autoDeployment(config) });
+    const accounts = namedTargetAccounts(config);
+    if (accounts.length > 0) out.push({ name: names.accountsStackSet(config.prefix, entry.name), region, accounts, autoDeployment: NO_AUTO_DEPLOYMENT });
+    return out;
+  },
   autoDeployment: (config) => ({ enabled: true, retainStacksOnAccountRemoval: config.rollout.retainStacksOnAccountRemoval }),
 };
 
@@ -55,8 +86,14 @@ const source: PlacementStrategy = {
   text: 'source account',
   kind: 'stackset',
   deployments: (entry, config) =>
-    (entry.instances?.(config) ?? []).map((i) => ({ name: names.sourceStackSet(config.prefix, entry.name, i.suffix), region: config.homeRegion, account: i.account, parameters: i.parameters })),
-  autoDeployment: () => ({ enabled: false, retainStacksOnAccountRemoval: false }),
+    (entry.instances?.(config) ?? []).map((i) => ({
+      name: names.sourceStackSet(config.prefix, entry.name, i.suffix),
+      region: config.homeRegion,
+      account: i.account,
+      parameters: i.parameters,
+      autoDeployment: NO_AUTO_DEPLOYMENT,
+    })),
+  autoDeployment: () => NO_AUTO_DEPLOYMENT,
 };
 
 export const placements: Record<Placement, PlacementStrategy> = { central, target, source };
@@ -68,4 +105,14 @@ export function strategyOf(entry: TemplateEntry): PlacementStrategy {
 /** Every stack and StackSet an entry deploys as for this config. */
 export function deploymentsOf(entry: TemplateEntry, config: Config): Deployment[] {
   return strategyOf(entry).deployments(entry, config);
+}
+
+/** The Description xacct gives a StackSet (what `plan` compares; the dist README's commands set the same). */
+export function stackSetDescription(prefix: string, entry: Pick<TemplateEntry, 'summary'>): string {
+  return `xacct ${prefix}: ${entry.summary}`;
+}
+
+/** The single accounts a StackSet deployment is aimed at (source and account StackSets), or undefined for one aimed at whole OUs. */
+export function accountsOf(d: Deployment): string[] | undefined {
+  return d.accounts ?? (d.account ? [d.account] : undefined);
 }

@@ -6,57 +6,23 @@ import type { Config } from './config';
 import type { Manifest, ManifestEntry } from './build';
 import { mermaidDiagram } from './diagram';
 import { MAX_INLINE_BYTES } from './delivery';
-import { names } from './names';
-
-function paramArgs(entry: ManifestEntry, style: 'deploy' | 'stackset'): string {
-  const required = entry.parameters.filter((p) => p.default === undefined);
-  if (required.length === 0) return '';
-  const placeholder = (name: string) => `<${name}>`;
-  if (style === 'deploy') {
-    return ` \\\n    --parameter-overrides ${required.map((p) => `${p.name}=${p.type === 'CommaDelimitedList' ? `'${placeholder(p.name)}'` : placeholder(p.name)}`).join(' ')}`;
-  }
-  return ` \\\n    --parameters ${required.map((p) => `ParameterKey=${p.name},ParameterValue=${placeholder(p.name)}`).join(' ')}`;
-}
-
-/** Over the inline limit: `aws cloudformation deploy` uploads the template to the templates bucket. */
-function bucketArgs(entry: ManifestEntry, config: Config): string {
-  if (entry.delivery === 'inline') return '';
-  return ` \\\n    --s3-bucket ${config.prefix}-templates-<ci-account-id>-${config.homeRegion} --s3-prefix xacct/templates --kms-key-id <artifact key ARN>`;
-}
-
-function centralCommands(entry: ManifestEntry, config: Config): string {
-  return [
-    '```sh',
-    `aws cloudformation deploy --region ${entry.regions ? '<region>' : config.homeRegion} \\`,
-    `    --stack-name ${entry.deployAs} \\`,
-    `    --template-file ${entry.files.yaml} \\`,
-    `    --capabilities CAPABILITY_NAMED_IAM${paramArgs(entry, 'deploy')}${bucketArgs(entry, config)}`,
-    `aws cloudformation update-termination-protection --enable-termination-protection --stack-name ${entry.deployAs} --region ${entry.regions ? '<region>' : config.homeRegion}`,
-    '```',
-  ].join('\n');
-}
-
-function stackSetCommands(entry: ManifestEntry, config: Config): string {
-  const r = config.rollout;
-  return [
-    '```sh',
-    `aws cloudformation create-stack-set --region ${config.homeRegion} --call-as DELEGATED_ADMIN \\`,
-    `    --stack-set-name ${entry.deployAs} \\`,
-    `    --template-body file://${entry.files.yaml} \\`,
-    `    --permission-model SERVICE_MANAGED \\`,
-    `    --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=${r.retainStacksOnAccountRemoval} \\`,
-    `    --managed-execution Active=true \\`,
-    `    --capabilities CAPABILITY_NAMED_IAM${paramArgs(entry, 'stackset')}`,
-    `aws cloudformation create-stack-instances --region ${config.homeRegion} --call-as DELEGATED_ADMIN \\`,
-    `    --stack-set-name ${entry.deployAs} \\`,
-    entry.placement === 'source'
-      ? `    --deployment-targets OrganizationalUnitIds=<ou-of-source-account>,Accounts=${entry.instance?.account ?? '<source-account-id>'},AccountFilterType=INTERSECTION \\`
-      : `    --deployment-targets OrganizationalUnitIds=<ou-id>,<ou-id> \\`,
-    `    --regions ${config.homeRegion} \\`,
-    `    --operation-preferences RegionConcurrencyType=${r.regionConcurrency},ConcurrencyMode=SOFT_FAILURE_TOLERANCE,MaxConcurrentPercentage=${r.maxConcurrentPercentage},FailureTolerancePercentage=${r.failureTolerancePercentage}`,
-    '```',
-  ].join('\n');
-}
+import { names, PREFIX_TAG } from './names';
+import type { Deployment } from './placement';
+import { accountsOf } from './placement';
+import { partitionOf } from './regions';
+import {
+  CALL_AS,
+  createStackSet,
+  deployStack,
+  engineUploads,
+  IN_CI,
+  IN_MANAGEMENT,
+  inAccount,
+  Placeholder,
+  Placeholders,
+  updateStackSet,
+  waitFunction,
+} from './readme-commands';
 
 function parameterTable(entry: ManifestEntry): string {
   if (entry.parameters.length === 0) return '_No parameters._';
@@ -97,37 +63,282 @@ export function boundarySection(config: Config): string[] {
   ];
 }
 
-export function renderReadme(config: Config, manifest: Manifest): string {
-  const targetOus = Object.entries(config.targets).map(([name, t]) => `- \`${name}\`: ${t.ous.map((o) => `\`${o}\``).join(', ')}`);
-  const order = manifest.templates
-    .filter((t) => t.deployed)
-    .map((t, i) => `${i + 1}. \`${t.name}\` → ${t.deploysTo} as ${t.placement === 'central' ? 'stack' : 'StackSet'} \`${t.deployAs}\`${t.regions ? ` in ${t.regions.join(', ')}` : ''}`);
-  const blocks = manifest.templates.filter((t) => !t.deployed).map((t) => `- \`${t.name}\`: ${t.summary}.`);
-  const sections = manifest.templates.map((t) =>
-    [
-      `### ${t.name}${t.instance ? ` (account ${t.instance.account})` : ''}`,
-      '',
-      `${t.summary}. Deploys to: **${t.deploysTo}**${t.placement === 'central' ? '' : ' (service-managed StackSet, home region only: IAM is global)'}.`,
-      `Files: \`${t.files.json}\`, \`${t.files.yaml}\` (${t.bytes} bytes).`,
-      ...(t.delivery === 'inline' ? [] : ['', `Too large to send inline (CloudFormation accepts ${MAX_INLINE_BYTES} bytes): it goes through the templates bucket, encrypted with the artifact key.`]),
-      '',
-      parameterTable(t),
-      '',
-      t.outputs.length > 0 ? `Outputs: ${t.outputs.map((o) => (o.export ? `\`${o.name}\` (export \`${o.export}\`)` : `\`${o.name}\``)).join(', ')}.` : '',
-      '',
-      t.placement === 'central' ? centralCommands(t, config) : stackSetCommands(t, config),
-    ].join('\n'),
-  );
+
+const STACKSETS_PRINCIPAL = 'member.org.stacksets.cloudformation.amazonaws.com';
+
+const block = (...lines: string[]) => ['```sh', ...lines, '```'].join('\n');
+const stackSetEntries = (m: Manifest) => m.templates.filter((t) => t.deployed && t.placement !== 'central').sort((a, b) => (a.placement === 'target' ? 0 : 1) - (b.placement === 'target' ? 0 : 1) || a.order - b.order);
+const stackEntries = (m: Manifest) => m.templates.filter((t) => t.deployed && t.placement === 'central');
+const each = (entries: ManifestEntry[]) => entries.flatMap((entry) => entry.deployments.map((d) => ({ entry, d })));
+
+function header(config: Config, manifest: Manifest): string[] {
+  const src = manifest.source;
+  const targets = Object.entries(config.targets).map(([name, t]) => `- \`${name}\`: ${[...t.ous.map((o) => `\`${o}\``), ...t.accounts.map((a) => `account \`${a}\``)].join(', ')}`);
   return [
     '# xacct templates',
     '',
-    'Generated by `make build` from the xacct config; do not edit by hand. Plain CloudFormation: deploy',
-    'these with `xacct deploy`, or with the AWS CLI as shown below.',
+    `Generated by xacct${src.version ? ` ${src.version}` : ''} (\`xacct build\`) from ${src.config.startsWith('the ') || src.config.startsWith('a ') ? src.config : `\`${src.config}\``} (sha256 \`${src.sha256}\`); do not edit by hand.`,
+    'Plain CloudFormation: deploy it with `xacct deploy`, or with the AWS CLI as shown below, which makes the',
+    'same StackSets and stacks under the same names.',
     '',
     `Prefix \`${config.prefix}\`, home region \`${config.homeRegion}\`. Target groups:`,
     '',
-    ...targetOus,
+    ...targets,
     '',
+  ];
+}
+
+function whereTo(entry: ManifestEntry, d: Deployment): string {
+  if (entry.placement === 'central') return `stack \`${d.name}\` in the CI account (${d.region})`;
+  const accounts = accountsOf(d);
+  const to = !accounts ? 'every account of the target OUs' : entry.placement === 'target' ? `the target account${accounts.length === 1 ? '' : 's'} ${accounts.join(', ')}` : `source account ${accounts.join(', ')}`;
+  return `StackSet \`${d.name}\` to ${to}, auto-deployment ${d.autoDeployment?.enabled ? 'on' : 'off'}`;
+}
+
+function deploysList(manifest: Manifest): string[] {
+  const rows = [...stackSetEntries(manifest), ...stackEntries(manifest)].flatMap((e) => e.deployments.map((d) => `\`${e.name}\` as ${whereTo(e, d)}`));
+  const blocks = manifest.templates.filter((t) => !t.deployed).map((t) => `- \`${t.name}\`: ${t.summary}.`);
+  return [
+    '## What this config deploys',
+    '',
+    'In this order: the target-account StackSets (the pipeline checks that its action roles can be assumed when it',
+    'is created), the source-account StackSets, then the CI-account stacks. Every name that crosses accounts is',
+    'fixed by the prefix, so the policies on both sides are valid before the other side exists.',
+    '',
+    ...rows.map((r, i) => `${i + 1}. ${r}`),
+    '',
+    ...(blocks.length > 0 ? ['Also here, not deployed by this config (building blocks, written by `xacct build --building-blocks`; see Templates):', '', ...blocks, ''] : []),
+  ];
+}
+
+/** The resource policy that lets the CI account read the OU tree ("Delegated administrator for AWS Organizations", "Resource-based policy examples for AWS Organizations"). */
+function treePolicy(config: Config, ci: string): string {
+  const partition = partitionOf(config.homeRegion) ?? 'aws';
+  const actions = [
+    'DescribeOrganizationalUnit', 'DescribeAccount', 'ListRoots', 'ListOrganizationalUnitsForParent', 'ListAccountsForParent', 'ListParents', 'ListChildren',
+  ].map((a) => `"organizations:${a}"`);
+  return `{"Version":"2012-10-17","Statement":[{"Sid":"XacctReadOrganizationTree","Effect":"Allow","Principal":{"AWS":"arn:${partition}:iam::${ci}:root"},"Action":[${actions.join(',')}],"Resource":"*"}]}`;
+}
+
+/** Where each CodeCommit repository lives, once per repository. */
+function repositories(config: Config): Array<{ account?: string; repository: string }> {
+  const seen = new Map<string, { account?: string; repository: string }>();
+  for (const p of config.pipelines) {
+    if (!('codecommit' in p.source)) continue;
+    const { account, repository } = p.source.codecommit;
+    seen.set(`${account ?? 'ci'}/${repository}`, { account, repository });
+  }
+  return [...seen.values()];
+}
+
+/** The files each pipeline's build must put into its output artifact, read from the stages. */
+function buildOutputs(config: Config): string[] {
+  return config.pipelines.map((p) => {
+    const files = new Set<string>();
+    for (const s of p.stages) {
+      for (const ref of [s.cloudformation?.template, s.cloudformation?.templateConfiguration]) if (ref?.startsWith('BuildOutput::')) files.add(ref.slice('BuildOutput::'.length));
+      if (s.codedeploy) files.add('appspec.yml');
+    }
+    const list = [...files].map((f) => `\`${f}\``).join(', ');
+    return `- pipeline \`${names.pipelineName(config.prefix, p.name)}\`: the project \`${names.buildProject(config.prefix, p.name)}\` runs \`${p.build.buildspec}\` from the source; its output artifact (BuildOutput) must hold ${list || 'what the stages read'}.`;
+  });
+}
+
+function sourcePrerequisites(config: Config): string[] {
+  const out: string[] = [];
+  for (const r of repositories(config)) {
+    out.push(block(r.account ? inAccount(r.account) : IN_CI, `aws codecommit create-repository --region ${config.homeRegion} --repository-name ${r.repository}`), '');
+  }
+  for (const p of config.pipelines) {
+    if ('s3' in p.source) out.push(`- pipeline \`${p.name}\` reads \`s3://${p.source.s3.bucket}/${p.source.s3.key}\`: the bucket exists in the CI account's home region, versioning on, EventBridge notifications on.`, '');
+    if ('connection' in p.source) out.push(`- pipeline \`${p.name}\` reads \`${p.source.connection.repository}\` through connection \`${p.source.connection.arn}\`: the connection is AVAILABLE (its handshake is done in the console).`, '');
+  }
+  return out;
+}
+
+function prerequisites(config: Config, ph: Placeholders): string[] {
+  const ci = ph.use('CiAccountId', 'ID of the CI account, which runs the pipelines and the StackSet commands');
+  const codedeploy = config.pipelines.flatMap((p) => p.stages.flatMap((s) => (s.codedeploy ? [`- stage \`${s.name}\` of \`${p.name}\`: CodeDeploy application \`${s.codedeploy.application}\` and deployment group \`${s.codedeploy.deploymentGroup}\` exist in each account of target \`${s.target}\`.`] : [])));
+  return [
+    '### 1. Prerequisites',
+    '',
+    'Once, in the management account: trusted access for StackSets ("Activate trusted access for StackSets with',
+    'AWS Organizations"), the CI account as StackSets delegated administrator ("Register a delegated administrator',
+    'member account"), and a resource policy that lets the CI account read the OU tree, which being a StackSets',
+    'delegated administrator does not allow (`xacct params` and `xacct deploy` read it):',
+    '',
+    block(
+      IN_MANAGEMENT,
+      `aws cloudformation activate-organizations-access --region ${config.homeRegion}`,
+      `aws organizations register-delegated-administrator --account-id ${ci} --service-principal ${STACKSETS_PRINCIPAL}`,
+      `aws organizations put-resource-policy --content '${treePolicy(config, ci)}'`,
+    ),
+    '',
+    ...(repositories(config).length > 0 ? ['The CodeCommit repositories the pipelines read, where they live:', ''] : []),
+    ...sourcePrerequisites(config),
+    'A build that emits what the stages deploy:',
+    '',
+    ...buildOutputs(config),
+    ...codedeploy,
+    '',
+    'For example, a buildspec whose build leaves the template in the source root:',
+    '',
+    '```yaml',
+    'version: 0.2',
+    'phases:',
+    '  build:',
+    '    commands:',
+    '      - echo build and test the application here',
+    'artifacts:',
+    '  files:',
+    '    - template.yml',
+    '```',
+    '',
+  ];
+}
+
+/** The config file name the README's xacct commands take (xacct.yaml for the embedded default: `xacct init` writes one). */
+const configFileOf = (manifest: Manifest) => (manifest.source.config.startsWith('the ') || manifest.source.config.startsWith('a ') ? 'xacct.yaml' : manifest.source.config);
+
+function valuesSection(manifest: Manifest, placeholders: Placeholder[]): string[] {
+  const file = configFileOf(manifest);
+  return [
+    '### 2. Values for your organization',
+    '',
+    '`xacct params` reads every value below from the organization and changes nothing. Run it in the CI account once',
+    "step 1 is done, with the config this dist/ was built from (it never uses xacct's embedded default: `xacct init`",
+    'writes a config file):',
+    '',
+    block(IN_CI, `xacct params --config ${file}`),
+    '',
+    "It prints each StackSet's `--parameters` and each stack's `--parameter-overrides` with your values, and the value",
+    'of each placeholder of the commands below (with `--output json`, under `placeholders`):',
+    '',
+    '| placeholder | what it is |',
+    '|---|---|',
+    ...placeholders.map((p) => `| \`<${p.name}>\` | ${p.meaning} |`),
+    '',
+    'By hand instead: `aws organizations describe-organization --query Organization.Id` gives the organization ID;',
+    'an OU path such as `o-.../r-.../ou-.../*` is the IDs from the root down to the OU (`aws organizations',
+    'list-parents` walks up from it); `aws organizations list-parents --child-id ACCOUNT` gives the OU an account sits in.',
+    '',
+  ];
+}
+
+function waitSection(config: Config): string[] {
+  return [
+    '### 3. Waiting for StackSet operations',
+    '',
+    'Every StackSet change below starts an operation and waits for it with this function; define it in the shell',
+    'you deploy from. It polls `describe-stack-set-operation` while the operation is RUNNING, QUEUED or STOPPING, and',
+    'fails unless it SUCCEEDED with no failed instance (AWS reports SUCCEEDED within the failure tolerance):',
+    '',
+    block(IN_CI, waitFunction(config)),
+    '',
+  ];
+}
+
+function stackSetSection(config: Config, manifest: Manifest, ph: Placeholders): string[] {
+  const out = [
+    '### 4. StackSets, first deploy',
+    '',
+    `Each StackSet once: \`create-stack-set\`, then its instances in the home region (${config.homeRegion}; IAM is global).`,
+    'A second `create-stack-set` fails (NameAlreadyExistsException): later deploys take step 6.',
+    '',
+  ];
+  for (const { entry, d } of each(stackSetEntries(manifest))) out.push(`#### ${d.name}`, '', block(IN_CI, createStackSet(config, manifest, entry, d, ph)), '');
+  return out;
+}
+
+function stackSection(config: Config, manifest: Manifest, ph: Placeholders): string[] {
+  const out = [
+    '### 5. Stacks in the CI account',
+    '',
+    '`aws cloudformation deploy` creates or updates each stack through a change set (the same command every time),',
+    'then termination protection goes on, as `xacct deploy` leaves them:',
+    '',
+  ];
+  for (const { entry, d } of each(stackEntries(manifest))) {
+    if (entry.parameters.some((p) => p.name === 'RolloutEngineKey')) {
+      out.push(
+        `Before \`${d.name}\`: its stackset: stages${config.pipelines.some((p) => p.selfUpdate) ? ' and self-update' : ''} run xacct's engine in CodeBuild, which reads the engine and the`,
+        'resolved config from the templates bucket. `xacct params --uploads DIR` writes both under the keys the pipeline\'s',
+        'Parameters name (content hashes: unchanged files keep their keys); put them there once the buckets exist:',
+        '',
+        block(IN_CI, engineUploads(config, manifest, configFileOf(manifest), ph)),
+        '',
+      );
+    }
+    out.push(`#### ${d.name}`, '', block(IN_CI, deployStack(config, manifest, entry, d, ph)), '');
+  }
+  return out;
+}
+
+function updateSection(config: Config, manifest: Manifest, ph: Placeholders): string[] {
+  const out = [
+    '### 6. Later deploys',
+    '',
+    'After `xacct build` wrote a new dist/: each StackSet takes its new template and values with `update-stack-set`',
+    '(one operation reaches every instance), then the stacks take theirs with the commands of step 5 again.',
+    'A target that gains an OU or account: run the StackSet\'s `create-stack-instances` again with only the new',
+    'ones in `--deployment-targets`; one that loses some: `delete-stack-instances` with the same',
+    '`--deployment-targets` form and `--no-retain-stacks`.',
+    '',
+  ];
+  for (const { entry, d } of each(stackSetEntries(manifest))) out.push(`#### ${d.name}`, '', block(IN_CI, updateStackSet(config, manifest, entry, d, ph)), '');
+  return out;
+}
+
+/** A building block's commands, for its name pattern; its placeholders are its own (xacct params gives values for them too). */
+function buildingBlockCommands(config: Config, manifest: Manifest, t: ManifestEntry): string {
+  const ph = new Placeholders();
+  const central = t.placement === 'central';
+  const d: Deployment = { name: t.deployAs, region: t.deployAs.includes('<region>') ? '<region>' : config.homeRegion, autoDeployment: { enabled: t.placement === 'target', retainStacksOnAccountRemoval: config.rollout.retainStacksOnAccountRemoval } };
+  if (t.placement === 'source') d.account = '<source-account-id>';
+  const commands = central ? deployStack(config, manifest, t, d, ph) : createStackSet(config, manifest, t, d, ph);
+  return block('# building block, not deployed by this config: adapt its name, values and the roles the key and buckets admit', commands);
+}
+
+function templateSection(config: Config, manifest: Manifest, t: ManifestEntry): string {
+  const as = t.deployments.length > 0 ? t.deployments.map((d) => `\`${d.name}\``).join(', ') : `\`${t.deployAs}\` (not deployed by this config)`;
+  return [
+    `### ${t.name}${t.instance ? ` (account ${t.instance.account})` : ''}`,
+    '',
+    `${t.summary}. Deploys to: **${t.deploysTo}**${t.placement === 'central' ? '' : ' (service-managed StackSet, home region only: IAM is global)'}, as ${as}.`,
+    `Files: \`${t.files.json}\`, \`${t.files.yaml}\` (${t.bytes} bytes).`,
+    ...(t.delivery === 'inline' ? [] : ['', `Too large to send inline (CloudFormation accepts ${MAX_INLINE_BYTES} bytes): \`aws cloudformation deploy\` uploads it to the templates bucket, encrypted with the artifact key.`]),
+    '',
+    parameterTable(t),
+    '',
+    t.outputs.length > 0 ? `Outputs: ${t.outputs.map((o) => (o.export ? `\`${o.name}\` (export \`${o.export}\`)` : `\`${o.name}\``)).join(', ')}.` : '',
+    ...(t.deployed ? [] : ['', buildingBlockCommands(config, manifest, t)]),
+    '',
+  ].join('\n');
+}
+
+/** What the identity that deploys needs: `deployer-policy.json`, the policy `xacct deploy` is proven to need no more than. */
+function permissionsSection(config: Config): string[] {
+  return [
+    '## Permissions to deploy',
+    '',
+    '`deployer-policy.json` beside this file is what the identity that deploys in the CI account needs: every call',
+    '`xacct deploy`, `plan`, `status` and `destroy` make, and what CloudFormation does with the caller\'s credentials',
+    `while it creates the CI-account stacks, on resources named \`${config.prefix}-*\` or tagged \`${PREFIX_TAG}=${config.prefix}\`.`,
+    'Give it as an inline policy of the role that deploys (a role\'s inline',
+    'policies hold 10,240 characters, a managed policy 6,144: "IAM and AWS STS quotas"), for example',
+    '`aws iam put-role-policy --role-name ROLE --policy-name ' + `${config.prefix}-deployer` + ' --policy-document file://deployer-policy.json`.',
+    'Enabling trusted access and registering the delegated administrator (step 1) are the management account\'s.',
+    '',
+  ];
+}
+
+export function renderReadme(config: Config, manifest: Manifest): string {
+  const ph = new Placeholders();
+  // Commands first: the values section lists the placeholders they use.
+  const steps = [...prerequisites(config, ph), ...stackSetSection(config, manifest, ph), ...stackSection(config, manifest, ph), ...updateSection(config, manifest, ph)];
+  const [pre, rest] = [steps.slice(0, steps.indexOf('### 4. StackSets, first deploy')), steps.slice(steps.indexOf('### 4. StackSets, first deploy'))];
+  return [
+    ...header(config, manifest),
     '## Accounts, roles and trust',
     '',
     'Solid arrows: who may assume or pass which role. Dotted arrows: artifact flow.',
@@ -140,30 +351,30 @@ export function renderReadme(config: Config, manifest: Manifest): string {
     mermaidDiagram(config),
     '```',
     '',
-    '## Order',
+    ...deploysList(manifest),
+    ...permissionsSection(config),
+    '## Deploy with the AWS CLI',
     '',
-    'Target-account StackSets first (the pipeline checks that its action roles can be assumed when it is',
-    'created), then the CI-account stacks. Every name that crosses accounts is fixed by the prefix, so the',
-    'policies on both sides are valid before the other side exists; re-running converges from any state.',
+    'Run the steps in order, in bash. The first line of each block says which account it runs in; `<Name>` is a',
+    `value of your organization, which step 2 prints. StackSet commands run in the CI account as a delegated`,
+    `administrator (\`--call-as ${CALL_AS}\`); run from the management account, they take \`--call-as SELF\`.`,
     '',
-    ...order,
-    '',
-    ...(blocks.length > 0
-      ? ['Also here, not used by this config (building blocks for other patterns, documented below):', '', ...blocks, '']
-      : []),
-    '## Parameter values',
-    '',
-    '- `OrganizationId`: `aws organizations describe-organization --query Organization.Id`.',
-    '- `CiAccountId`: the account that runs the pipelines (`aws sts get-caller-identity` there).',
-    '- `TargetOrgPaths`: for each target OU, `<org-id>/<root-id>/<ou-id>/.../<ou-id>/*`, the path of IDs',
-    '  from the root down to that OU (`aws organizations list-parents` walks it), comma separated.',
-    '- StackSet commands run in the management account with `--call-as SELF`, or (recommended) in a',
-    '  delegated administrator account with `--call-as DELEGATED_ADMIN`.',
-    '',
+    ...pre,
+    ...valuesSection(manifest, ph.list()),
+    ...waitSection(config),
+    ...rest,
     ...boundarySection(config),
     '## Templates',
     '',
-    ...sections,
-    '',
+    ...manifest.templates.map((t) => templateSection(config, manifest, t)),
   ].join('\n');
+}
+
+/** The placeholders dist/README.md's commands use for this manifest (what `xacct params` gives values for). */
+export function readmePlaceholders(config: Config, manifest: Manifest): Placeholder[] {
+  const ph = new Placeholders();
+  prerequisites(config, ph);
+  stackSetSection(config, manifest, ph);
+  stackSection(config, manifest, ph);
+  return ph.list();
 }

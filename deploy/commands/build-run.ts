@@ -1,9 +1,23 @@
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildDist } from '../../templates-src/build';
+import { basename, join } from 'node:path';
+import { buildDist, DistSource, embeddedDefaultSource } from '../../templates-src/build';
 import type { Config } from '../../templates-src/config';
 import { XacctError } from '../errors';
 import type { Io } from '../io';
+import type { ChosenConfig } from '../config-file';
+import { packageVersion } from '../package-info';
+
+/**
+ * Which config a build comes from, for dist/README.md's header and the manifest: the file's name
+ * (without its directories, so the same file built anywhere gives the same dist/) and the sha256
+ * of its bytes, or the embedded default; and this xacct's version.
+ */
+export function distSource(chosen: Pick<ChosenConfig, 'file'>): DistSource {
+  const version = packageVersion();
+  if (!chosen.file) return embeddedDefaultSource(version);
+  return { config: basename(chosen.file), sha256: createHash('sha256').update(readFileSync(chosen.file)).digest('hex'), version };
+}
 
 /** A file name a manifest may list: no directories, no way out of DIR. */
 const PLAIN_NAME = /^[A-Za-z0-9._-]+$/;
@@ -58,8 +72,8 @@ export function planOut(dir: string, files: Set<string>, force: boolean): OutPla
  * Write dist/ (or `out`): exactly the files the manifest lists. Removes only files that the
  * manifest.json already in `out` lists as xacct's and this build no longer produces, each named.
  */
-export function runBuild(config: Config, out: string, io: Io, o: { force?: boolean } = {}): { files: string[]; removed: string[] } {
-  const { files, manifest } = buildDist(config);
+export function runBuild(config: Config, out: string, io: Io, o: { force?: boolean; buildingBlocks?: boolean; source?: DistSource } = {}): { files: string[]; removed: string[] } {
+  const { files, manifest } = buildDist(config, { buildingBlocks: o.buildingBlocks, source: o.source });
   const plan = planOut(out, new Set(files.keys()), Boolean(o.force));
   mkdirSync(out, { recursive: true });
   for (const name of plan.remove) {

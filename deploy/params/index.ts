@@ -5,15 +5,22 @@
  * own values), the stage accounts of dist's one-account-per-stage pipeline, and the key ARN from the
  * kms-key stack's outputs once it exists. For teams that deploy `dist/` with the AWS CLI alone.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Config } from '../../templates-src/config';
-import { buildDist, ManifestEntry } from '../../templates-src/build';
+import type { HashedObject } from '../upload';
+import { buildDist, Manifest, ManifestEntry } from '../../templates-src/build';
+import { readmePlaceholders } from '../../templates-src/readme';
 import { stageAccountParameter } from '../../templates-src/central/pipeline-plan';
-import { DeployContext, parameterValues, registry, ResolvedTarget } from '../../templates-src/index';
-import { deploymentsOf } from '../../templates-src/placement';
+import { CONFIG_KEY_PARAMETER, ENGINE_KEY_PARAMETER } from '../../templates-src/central/pipeline-rollout';
+import { allTargetOus, DeployContext, parameterValues, registry, ResolvedTarget } from '../../templates-src/index';
+import { accountsOf, deploymentsOf } from '../../templates-src/placement';
 import type { CommandDeps } from '../deps';
 import { OrgTree, resolveTargets } from '../org-tree';
 import { preflight } from '../preflight';
-import { FROM_OUTPUTS } from '../prepare';
+import { engineUploads, FROM_OUTPUTS } from '../prepare';
+import { EngineSource, shippedEngine } from '../rollout/engine';
+import { XacctError } from '../errors';
 import { describeStack, outputsOf } from '../stack/read';
 import { cliArguments, renderParams } from './render';
 
@@ -48,11 +55,29 @@ export interface TemplateParams {
   arguments: string[];
 }
 
+/** A `<Name>` of dist/README.md's commands and its value here (absent when this organization has none to give). */
+export interface PlaceholderValue {
+  name: string;
+  meaning: string;
+  value?: string;
+}
+
 export interface ParamsReport {
   organizationId: string;
   ciAccountId: string;
   homeRegion: string;
   templates: TemplateParams[];
+  /** Every placeholder of dist/README.md's commands, with its value. */
+  placeholders: PlaceholderValue[];
+  /** What the pipeline reads from the templates bucket (stackset: stages, selfUpdate): key and size; `--uploads DIR` writes them. */
+  uploads: Array<{ what: string; bucket: string; key: string; bytes: number }>;
+}
+
+export interface ParamsDeps extends Pick<CommandDeps, 'clients' | 'io'> {
+  /** xacct's engine bundle (default: the one this xacct ships). */
+  engine?: EngineSource;
+  /** Write the objects the pipeline reads from the templates bucket under DIR, each at its key. */
+  uploadsDir?: string;
 }
 
 /** Outputs of earlier stacks that Parameters take (the home-region key ARN), by Parameter; reads only stacks some template needs. */
@@ -133,7 +158,7 @@ function templateParams(m: ManifestEntry, s: Sources): Array<Omit<TemplateParams
  * target, and that pipeline can exceed CodePipeline's 500 actions per pipeline where dist/'s (one
  * account per stage) deploys fine.
  */
-export async function readParams(config: Config, deps: Pick<CommandDeps, 'clients' | 'io'>): Promise<ParamsReport> {
+export async function readParams(config: Config, deps: ParamsDeps): Promise<ParamsReport> {
   const home = deps.clients.cfn(config.homeRegion);
   const identity = await preflight({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io, { readOnly: true });
   const tree = new OrgTree(deps.clients.org, identity.organizationId, identity.managementAccountId);
@@ -141,16 +166,69 @@ export async function readParams(config: Config, deps: Pick<CommandDeps, 'client
   const { manifest } = buildDist(config);
   const outputs = await outputValues(config, manifest.templates, deps);
   const ctx: DeployContext = { ciAccountId: identity.accountId, organizationId: identity.organizationId, targets };
+  // The engine and resolved config deploy puts into the templates bucket: their keys are Parameter values (ctx.rollout).
+  const uploads = engineUploads(config, ctx, deps.engine ?? shippedEngine);
+  if (deps.uploadsDir !== undefined) writeUploads(deps.uploadsDir, uploads);
   const names = [...new Set(manifest.templates.flatMap((m) => m.parameters.map((p) => p.name)))];
   // Values from earlier stacks' outputs, as deploy fills them in (withOutputs) once those stacks exist.
-  const known = { ...parameterValues(names, config, ctx), ...Object.fromEntries(Object.entries(outputs).filter((e): e is [string, string] => e[1] !== undefined)) };
+  const known = {
+    ...parameterValues(names, config, ctx),
+    ...Object.fromEntries(Object.entries(outputs).filter((e): e is [string, string] => e[1] !== undefined)),
+    // deploy writes these keys into the pipeline template; dist/'s pipeline takes them as Parameters.
+    ...(ctx.rollout ? { [ENGINE_KEY_PARAMETER]: ctx.rollout.engineKey, [CONFIG_KEY_PARAMETER]: ctx.rollout.configKey } : {}),
+  };
   const sources: Sources = { config, known, targets, stages: stageAccountTargets(config) };
   const templates = manifest.templates.flatMap((m) => templateParams(m, sources)).map((t) => ({ ...t, arguments: cliArguments(t) }));
-  return { organizationId: identity.organizationId, ciAccountId: identity.accountId, homeRegion: config.homeRegion, templates };
+  const placeholders = await placeholderValues(config, manifest, { ...ctx, accountOus: await sourceOus(manifest, tree) }, templates);
+  return {
+    organizationId: identity.organizationId,
+    ciAccountId: identity.accountId,
+    homeRegion: config.homeRegion,
+    templates,
+    placeholders,
+    uploads: uploads.map((u) => ({ what: u.what, bucket: u.bucket, key: u.key, bytes: Buffer.byteLength(u.body) })),
+  };
+}
+
+/** Each object at DIR/<key>; bad input (DIR a file, not writable) names the flag. */
+function writeUploads(dir: string, uploads: HashedObject[]): void {
+  for (const u of uploads) {
+    const file = join(dir, u.key);
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, u.body);
+    } catch (err) {
+      throw new XacctError('BAD_INPUT', `--uploads ${dir}: cannot write ${u.key}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** The OU (or root) of each account a source StackSet is aimed at. */
+async function sourceOus(manifest: Manifest, tree: OrgTree): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const m of manifest.templates.filter((t) => t.placement === 'source')) for (const d of m.deployments) for (const a of accountsOf(d) ?? []) out[a] ??= await tree.parentOf(a);
+  return out;
+}
+
+/**
+ * The value of each placeholder dist/README.md uses: a Parameter's value (the same in every template
+ * that takes it), the target OUs' IDs, and the OUs through which StackSets aimed at single accounts
+ * reach them (what deploy's specs use: allTargetOus, the named accounts' and source accounts' OUs).
+ */
+async function placeholderValues(config: Config, manifest: Manifest, ctx: DeployContext, templates: TemplateParams[]): Promise<PlaceholderValue[]> {
+  const params = new Map<string, string>();
+  for (const t of templates) for (const p of t.parameters) if (p.value !== undefined && !params.has(p.name)) params.set(p.name, p.value);
+  const named = [...new Set(Object.values(ctx.targets).flatMap((t) => Object.values(t.accountOus ?? {})))].sort();
+  const special: Record<string, string> = { TargetOuIds: allTargetOus(ctx).ouIds.join(','), TargetAccountOuIds: named.join(',') };
+  return readmePlaceholders(config, manifest).map((ph) => {
+    const source = /^OuOf(\d{12})$/.exec(ph.name);
+    const value = source ? ctx.accountOus?.[source[1]] : (special[ph.name] ?? params.get(ph.name));
+    return { ...ph, ...(value ? { value } : {}) };
+  });
 }
 
 /** `xacct params`: read, then report as text (AWS CLI arguments) or JSON. */
-export async function runParams(config: Config, deps: Pick<CommandDeps, 'clients' | 'io'>): Promise<ParamsReport> {
+export async function runParams(config: Config, deps: ParamsDeps): Promise<ParamsReport> {
   const report = await readParams(config, deps);
   deps.io.result(renderParams(report), report);
   return report;

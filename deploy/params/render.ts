@@ -2,29 +2,15 @@
  * `xacct params` as AWS CLI arguments. Stacks: `--parameter-overrides K=V ...` for `aws
  * cloudformation deploy`, which splits each at its first `=` (so a list value keeps its commas).
  * StackSets: `--parameters ParameterKey=K,ParameterValue=V ...` for `create-stack-set` and
- * `update-stack-set`, in the CLI's shorthand syntax, where a comma separates key=value pairs
- * ("Using shorthand syntax in the AWS CLI"): a value with a comma (or a quote, or a space) is
- * double-quoted, with `\` and `"` escaped, as the shorthand parser reads quoted values.
+ * `update-stack-set`, in the CLI's shorthand syntax (templates-src/cli-args.ts).
  */
 import type { ParamsReport, ParamValue, TemplateParams } from './index';
+import { parameterAssignment, shellWord, shorthandValue } from '../../templates-src/cli-args';
 
-/** Characters a POSIX shell reads literally outside quotes. */
-const SHELL_PLAIN = /^[A-Za-z0-9_./:=,@%+-]+$/;
-
-/** One shell word: as it is when nothing in it is special to the shell, else in single quotes. */
-export function shellWord(word: string): string {
-  return SHELL_PLAIN.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Characters the shorthand parser reads as part of one plain value. */
-const SHORTHAND_PLAIN = /^[A-Za-z0-9_./:@*+-]+$/;
-
-export function shorthandValue(value: string): string {
-  return SHORTHAND_PLAIN.test(value) ? value : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
+export { shellWord, shorthandValue };
 
 function assignment(kind: TemplateParams['kind'], name: string, value: string): string {
-  return kind === 'stack' ? `${name}=${value}` : `ParameterKey=${name},ParameterValue=${shorthandValue(value)}`;
+  return parameterAssignment(kind, name, value);
 }
 
 /** The arguments as argv entries (for a program to pass on); values not known yet are left out. */
@@ -67,6 +53,15 @@ export function renderParams(r: ParamsReport): string {
   if (blocks.length > 0) {
     lines.push('', 'Building blocks in dist/ that this config does not deploy:');
     for (const t of blocks) lines.push(...block(t));
+  }
+  if (r.placeholders.length > 0) {
+    lines.push('', "dist/README.md's placeholders:");
+    const width = Math.max(...r.placeholders.map((p) => p.name.length)) + 2;
+    for (const p of r.placeholders) lines.push(`  ${`<${p.name}>`.padEnd(width)} ${p.value ?? '(none in this organization)'}`);
+  }
+  if (r.uploads.length > 0) {
+    lines.push('', 'The pipeline reads from the templates bucket (--uploads DIR writes them):');
+    for (const u of r.uploads) lines.push(`  s3://${u.bucket}/${u.key}  ${u.what}, ${u.bytes} bytes`);
   }
   return lines.join('\n');
 }

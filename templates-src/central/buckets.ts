@@ -2,7 +2,7 @@ import { S3, SSM, Template, Value } from '../cfn-types';
 import type { Config } from '../config';
 import { importValue, merge, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { BucketKind, names } from '../names';
-import { artifactRoleNames, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ, sourceAccessConditions, sourceAccounts, Statement, targetOrgConditions } from '../policies/document';
+import { artifactRoleNames, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ, sourceAccessConditions, sourceAccounts, Statement, targetRoleStatements } from '../policies/document';
 import { bucketArns, encryptionDenies, transportDenies } from '../policies/bucket';
 
 export const BUCKET_IDS: Record<BucketKind, string> = { artifacts: 'ArtifactBucket', templates: 'TemplatesBucket', logs: 'AccessLogBucket' };
@@ -49,17 +49,15 @@ export function hardenedBucket(o: BucketOptions): S3.Bucket {
   );
 }
 
-/** Target roles (org paths + fixed names) may read and write artifacts; nothing else is granted. */
-export function targetAccessStatement(config: Config, kind: BucketKind, write: boolean): Statement {
+/** Target roles (target OU paths or named accounts, and fixed names) may read and write artifacts; nothing else is granted. */
+export function targetAccessStatements(config: Config, kind: BucketKind, write: boolean): Statement[] {
   const { bucket, objects } = bucketArns(bucketName(kind));
-  return {
+  const statement = {
     Sid: write ? 'TargetRolesReadWrite' : 'TargetRolesRead',
-    Effect: 'Allow',
-    Principal: '*',
     Action: [...S3_ARTIFACT_READ, ...(write ? S3_ARTIFACT_WRITE : []), ...S3_BUCKET_READ],
     Resource: [bucket, objects],
-    Condition: targetOrgConditions(artifactRoleNames(config)),
   };
+  return targetRoleStatements(config, statement, artifactRoleNames(config));
 }
 
 /** Source-access roles put the source archive into the artifact bucket (home region only). */
@@ -107,13 +105,13 @@ export function bucketResources(config: Config, keyArn: Value<string>): Template
       [BUCKET_IDS.artifacts]: hardenedBucket({ kind: 'artifacts', keyArn, expireDays: a.expireDays, noncurrentDays: a.noncurrentVersionDays }),
       ArtifactBucketPolicy: bucketPolicy(BUCKET_IDS.artifacts, 'artifacts', [
         ...encryptionDenies(bucketName('artifacts'), keyArn),
-        targetAccessStatement(config, 'artifacts', true),
+        ...targetAccessStatements(config, 'artifacts', true),
         ...sourceAccessStatements(config),
       ]),
       [BUCKET_IDS.templates]: hardenedBucket({ kind: 'templates', keyArn, noncurrentDays: a.noncurrentVersionDays }),
       TemplatesBucketPolicy: bucketPolicy(BUCKET_IDS.templates, 'templates', [
         ...encryptionDenies(bucketName('templates'), keyArn),
-        targetAccessStatement(config, 'templates', false),
+        ...targetAccessStatements(config, 'templates', false),
       ]),
     },
   };

@@ -8,8 +8,7 @@ import { CodeArtifact, SSM, Template } from '../cfn-types';
 import type { Config } from '../config';
 import { getAtt, importValue, merge, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';
-import { policy } from '../policies/document';
-import { CODEARTIFACT_READ, targetReaderConditions } from '../policies/stores';
+import { CODEARTIFACT_READ, readerPolicy } from '../policies/stores';
 
 export const DOMAIN = 'PackageDomain';
 export const REPOSITORY = 'PackageRepository';
@@ -17,7 +16,6 @@ export const REPOSITORY = 'PackageRepository';
 export function codeartifactRepository(config: Config): Template {
   const ca = config.codeartifact;
   if (!ca) throw new Error('codeartifact: the config has no codeartifact section');
-  const readers = targetReaderConditions(ca.readRoles);
   const resources: Template['Resources'] = {
     [DOMAIN]: retain(
       new CodeArtifact.Domain({
@@ -25,7 +23,7 @@ export function codeartifactRepository(config: Config): Template {
         // "CreateDomain" (CodeArtifact API): the key is fixed at creation; CodeArtifact supports only symmetric keys.
         EncryptionKey: importValue(sub(names.export(P.prefix, 'artifact-key-arn'))),
         // "Domain policies": a principal of another account needs GetAuthorizationToken on the domain to read its repositories.
-        PermissionsPolicyDocument: policy({ Sid: 'TargetAccountsGetTokens', Effect: 'Allow', Principal: '*', Action: 'codeartifact:GetAuthorizationToken', Resource: '*', Condition: readers }),
+        PermissionsPolicyDocument: readerPolicy(config, { Sid: 'TargetAccountsGetTokens', Action: 'codeartifact:GetAuthorizationToken', Resource: '*' }, ca.readRoles),
         Tags: tags(ref('Prefix')),
       }),
     ),
@@ -35,7 +33,7 @@ export function codeartifactRepository(config: Config): Template {
         RepositoryName: ca.repository,
         Description: 'xacct packages, read by the target accounts',
         // "Repository policies": a principal reads all packages of a repository or none.
-        PermissionsPolicyDocument: policy({ Sid: 'TargetAccountsRead', Effect: 'Allow', Principal: '*', Action: CODEARTIFACT_READ, Resource: '*', Condition: readers }),
+        PermissionsPolicyDocument: readerPolicy(config, { Sid: 'TargetAccountsRead', Action: CODEARTIFACT_READ, Resource: '*' }, ca.readRoles),
         Tags: tags(ref('Prefix')),
       }),
     ),

@@ -10,8 +10,7 @@ import type { Config } from '../config';
 import { getAtt, importValue, merge, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';
 import { pascal } from './pipeline-plan';
-import { policy } from '../policies/document';
-import { ECR_PULL, targetReaderConditions } from '../policies/stores';
+import { ECR_PULL, readerPolicy } from '../policies/stores';
 
 /**
  * "Lifecycle policy properties in Amazon ECR": rules apply lowest rulePriority first, and "A rule
@@ -39,7 +38,7 @@ export function lifecyclePolicy(untaggedDays: number, keep: number): string {
 /** The logical ID of a repository (`Repository<Name>`); its outputs and parameter derive from it. */
 export const repositoryId = (name: string) => `Repository${pascal(name)}`;
 
-function repository(config: NonNullable<Config['ecr']>, name: string): Template {
+function repository(cfg: Config, config: NonNullable<Config['ecr']>, name: string): Template {
   const id = repositoryId(name);
   // "Encryption at rest" (Amazon ECR): set when the repository is created; the key must be in the
   // repository's region, and ECR creates grants on it for the repository, through which pulls decrypt.
@@ -55,7 +54,7 @@ function repository(config: NonNullable<Config['ecr']>, name: string): Template 
           EncryptionConfiguration: encryption,
           LifecyclePolicy: { LifecyclePolicyText: lifecyclePolicy(config.untaggedImageDays, config.keepImages) },
           // "Private repository policies": a repository policy names no Resource (the repository is implied).
-          RepositoryPolicyText: policy({ Sid: 'TargetAccountsPull', Effect: 'Allow', Principal: '*', Action: ECR_PULL, Condition: targetReaderConditions(config.pullRoles) }),
+          RepositoryPolicyText: readerPolicy(cfg, { Sid: 'TargetAccountsPull', Action: ECR_PULL }, config.pullRoles),
           Tags: tags(ref('Prefix')),
         }),
       ),
@@ -77,5 +76,5 @@ export function ecrRepositories(config: Config): Template {
   const ecr = config.ecr;
   if (!ecr) throw new Error('ecr: the config has no ecr section');
   const description = 'xacct ecr (CI account): container image repositories the target accounts pull from';
-  return merge(description, { Parameters: orgParameters(config, []) }, ...ecr.repositories.map((r) => repository(ecr, r)));
+  return merge(description, { Parameters: orgParameters(config, []) }, ...ecr.repositories.map((r) => repository(config, ecr, r)));
 }

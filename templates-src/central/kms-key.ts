@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { getAtt, merge, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';
 import { engineRoleNames } from './pipeline-rollout';
-import { artifactRoleNames, KMS_READ_WRITE_VIA_S3, KMS_USE, ownAccountRoles, policy, PolicyDocument, sourceAccessConditions, sourceAccounts, Statement, targetOrgConditions } from '../policies/document';
+import { artifactRoleNames, KMS_READ_WRITE_VIA_S3, KMS_USE, ownAccountRoles, policy, PolicyDocument, sourceAccessConditions, sourceAccounts, Statement, targetRoleStatements } from '../policies/document';
 
 export const KEY = 'ArtifactKey';
 export const KEY_ALIAS = 'ArtifactKeyAlias';
@@ -55,15 +55,12 @@ export function artifactKeyPolicy(config: Config): PolicyDocument {
       Action: KMS_USE,
       Resource: '*',
     },
-    {
-      // Target roles reach the key only through S3 (artifact reads and writes), from target OUs.
-      Sid: 'TargetRolesUseThroughS3',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: KMS_READ_WRITE_VIA_S3,
-      Resource: '*',
-      Condition: { ...targetOrgConditions(artifactRoleNames(config)), StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
-    },
+    // Target roles reach the key only through S3 (artifact reads and writes), from target OUs and named accounts.
+    ...targetRoleStatements(
+      config,
+      { Sid: 'TargetRolesUseThroughS3', Action: KMS_READ_WRITE_VIA_S3, Resource: '*', Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } } },
+      artifactRoleNames(config),
+    ),
     {
       // Grants hand out key use outside this policy; only AWS services acting for a resource
       // (e.g. S3 or CodeBuild integrations) may create them. Control Tower CT.KMS.PR.3.

@@ -1,10 +1,11 @@
 /**
  * iam-policy-size: every policy fits IAM's size limit once its parameters take their longest values
- * (longest prefix, partition and region; a full set of target OU paths). IAM counts characters
+ * (longest prefix, partition and region; a full set of target OU paths and named target accounts). IAM counts characters
  * without whitespace, so the policy is measured as minified JSON.
  */
 import type { Json } from '../cfn';
 import { LONGEST_REGION_LENGTH, maxPrefixLength } from '../names';
+import { MAX_TARGET_ACCOUNTS } from '../targets';
 import { FoundPolicy, policyDocuments, PolicyKind } from './policy-documents';
 import { intrinsicName, subParts } from './template-walk';
 import { Check, isObject, reporter, section, TemplateUnderCheck } from './types';
@@ -43,6 +44,7 @@ export function worstCaseValues(): Record<string, string | string[]> {
     'AWS::URLSuffix': 'amazonaws.com.cn',
     OrganizationId: `o-${'o'.repeat(32)}`,
     TargetOrgPaths: Array.from({ length: LARGEST_TARGET_OU_COUNT }, (_, i) => orgPath(i)),
+    TargetAccountIds: Array.from({ length: MAX_TARGET_ACCOUNTS }, (_, i) => String(100000000000 + i)),
   };
 }
 

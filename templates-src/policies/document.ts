@@ -6,6 +6,7 @@ import { Value } from '../cfn-types';
 import { ref, sub, P } from '../cfn';
 import { names, roleArn } from '../names';
 import type { Config } from '../config';
+import { hasTargetOus, namedTargetAccounts } from '../targets';
 
 export type Principal = '*' | { AWS?: Value<string> | Value<string>[]; Service?: Value<string> | Value<string>[] };
 export type Conditions = Record<string, Record<string, Value<string> | Value<string>[] | Value<boolean>>>;
@@ -75,6 +76,37 @@ export function targetOrgConditions(roleNames: string[]): Conditions {
     'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ref('TargetOrgPaths') },
     ArnLike: { 'aws:PrincipalArn': roleNames.map((n) => sub(roleArn(P.partition, '*', n))) },
   };
+}
+
+/**
+ * The same for the accounts named in targets (Parameter TargetAccountIds): `aws:PrincipalAccount`
+ * picks out exactly those accounts. An OU path would not: aws:PrincipalOrgPaths "ensures that the
+ * requester is an account member within the specified organization root or organizational units"
+ * ("AWS global condition context keys"), so the named account's OU path would admit every account
+ * beside it, any of which can create a role with the fixed name.
+ */
+export function targetAccountConditions(roleNames: string[]): Conditions {
+  return {
+    StringEquals: { 'aws:PrincipalOrgID': ref('OrganizationId'), 'aws:PrincipalAccount': ref('TargetAccountIds') },
+    ArnLike: { 'aws:PrincipalArn': roleNames.map((n) => sub(roleArn(P.partition, '*', n))) },
+  };
+}
+
+/**
+ * Allow statements that admit the target roles `roleNames` to a CI-account resource: `statement`
+ * (Sid, action, resource, conditions of its own) once for the accounts under the target OUs and once,
+ * Sid suffixed `NamedAccounts`, for the accounts named in targets; each only when the config has such
+ * targets. Two statements, because "If your policy statement has multiple condition operators, the
+ * condition operators are evaluated using a logical AND" ("Conditions with multiple context keys or
+ * values"), and a principal is in a target OU *or* a named account.
+ */
+export function targetRoleStatements(config: Config, statement: Omit<Statement, 'Effect' | 'Principal'>, roleNames: string[]): Statement[] {
+  const { Sid, Condition: own, ...rest } = statement;
+  const allow = (sid: string, conditions: Conditions): Statement => ({ Sid: sid, Effect: 'Allow', Principal: '*', ...rest, Condition: { ...conditions, ...own } });
+  const out: Statement[] = [];
+  if (hasTargetOus(config)) out.push(allow(Sid, targetOrgConditions(roleNames)));
+  if (namedTargetAccounts(config).length > 0) out.push(allow(`${Sid}NamedAccounts`, targetAccountConditions(roleNames)));
+  return out;
 }
 
 /** Principal = this account, narrowed to the named roles (valid before those roles exist). */

@@ -6,7 +6,10 @@
 import { ref, sub, P } from '../cfn';
 import type { Config } from '../config';
 import { names } from '../names';
-import { Conditions, Statement } from './document';
+import { hasTargetOus, namedTargetAccounts } from '../targets';
+import { Conditions, policy, PolicyDocument, Statement } from './document';
+
+const roleCondition = (roleNames: string[] | undefined): Conditions => (roleNames ? { ArnLike: { 'aws:PrincipalArn': roleNames.map((n) => sub(`arn:${P.partition}:iam::*:role/${n}`)) } } : {});
 
 /**
  * `Principal: "*"` narrowed to the organization and the target OU paths, and to role names when the
@@ -17,8 +20,29 @@ export function targetReaderConditions(roleNames: string[] | undefined): Conditi
   return {
     StringEquals: { 'aws:PrincipalOrgID': ref('OrganizationId') },
     'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ref('TargetOrgPaths') },
-    ...(roleNames ? { ArnLike: { 'aws:PrincipalArn': roleNames.map((n) => sub(`arn:${P.partition}:iam::*:role/${n}`)) } } : {}),
+    ...roleCondition(roleNames),
   };
+}
+
+/** The same for the accounts named in targets, by `aws:PrincipalAccount` (an OU path would admit their neighbours too; see targetAccountConditions). */
+export function namedReaderConditions(roleNames: string[] | undefined): Conditions {
+  return {
+    StringEquals: { 'aws:PrincipalOrgID': ref('OrganizationId'), 'aws:PrincipalAccount': ref('TargetAccountIds') },
+    ...roleCondition(roleNames),
+  };
+}
+
+/**
+ * A store's resource policy admitting the target accounts' readers: one statement for the target OUs
+ * and one (Sid suffixed `NamedAccounts`) for accounts named in targets, each only where the config has
+ * them; two statements because conditions of one statement are ANDed ("Conditions with multiple
+ * context keys or values").
+ */
+export function readerPolicy(config: Config, statement: Omit<Statement, 'Effect' | 'Principal' | 'Condition'>, roleNames: string[] | undefined): PolicyDocument {
+  const out: Statement[] = [];
+  if (hasTargetOus(config)) out.push({ ...statement, Effect: 'Allow', Principal: '*', Condition: targetReaderConditions(roleNames) });
+  if (namedTargetAccounts(config).length > 0) out.push({ ...statement, Sid: `${statement.Sid}NamedAccounts`, Effect: 'Allow', Principal: '*', Condition: namedReaderConditions(roleNames) });
+  return policy(...out);
 }
 
 /** "Private repository policies" (Amazon ECR): the three actions a pull makes on a repository. */

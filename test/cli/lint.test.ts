@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { cli, scratch } from './support';
 
 jest.setTimeout(120_000);
-const DIST = join(__dirname, '..', '..', 'dist');
+/** A config with a second region: its build has both the buckets and the regional store. */
+const TWO_REGION = join(__dirname, '..', 'fixtures', 'expected', 'two-region');
 const ROOT_SUPPRESSIONS = join(__dirname, '..', '..', '.lint-suppressions.yaml');
 
 function templates(): string {
   const dir = scratch();
-  for (const t of ['buckets', 'regional-store']) copyFileSync(join(DIST, `${t}.template.json`), join(dir, `${t}.template.json`));
+  for (const t of ['buckets', 'regional-store']) copyFileSync(join(TWO_REGION, `${t}.template.json`), join(dir, `${t}.template.json`));
   return dir;
 }
 

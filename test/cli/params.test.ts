@@ -4,7 +4,8 @@
  * recorded in CreateStackSet and CreateChangeSet), the AWS CLI arguments that carry them, and not
  * one mutating call.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDist } from '../../templates-src/build';
 import type { Config } from '../../templates-src/config';
@@ -12,7 +13,7 @@ import { installedFake } from '../support/fake-aws';
 import { readParams, runParams, ParamsReport } from '../../deploy/params';
 import { shellLine, shorthandValue, shellWord } from '../../deploy/params/render';
 import { CI_ACCOUNT, FakeAws, SOURCE_ACCOUNT, standardOrg } from '../support/fake-aws';
-import { deploy, testConfig } from '../support/deploy-harness';
+import { deploy, TEST_ENGINE, testConfig } from '../support/deploy-harness';
 import { configFile, stringIo } from '../support/ops-harness';
 import { MemoryIo } from '../support/io';
 import { cli } from './support';
@@ -69,7 +70,7 @@ describe('after a deploy', () => {
     const r = await params(config);
     expect(fake.mutatingCalls()).toEqual([]);
     const required = requiredValues(config, r);
-    expect(required.length).toBeGreaterThan(10);
+    expect(required.length).toBeGreaterThanOrEqual(10);
     expect(required.filter(([, , v]) => v === undefined)).toEqual([]);
 
     const values = byName(r);
@@ -90,9 +91,8 @@ describe('after a deploy', () => {
     expect(pipeline.notes).toContain(
       `AppNonProdAccountId: target nonprod has ${nonprod.length} accounts (${nonprod.join(', ')}); dist/'s pipeline deploys stage NonProd to one, the first is given (xacct deploy deploys to each)`,
     );
-    // The building block for extra regions takes the key ARN from the kms-key stack's outputs.
-    expect(values.get('xacct-regional-store-<region>')!.PrimaryKeyArn).toBe(fake.outputsOf('eu-west-1', 'xacct-kms-key').ArtifactKeyArn);
-    expect(values.get('xacct-regional-store-<region>')!.PrimaryKeyArn).toMatch(new RegExp(`^arn:aws:kms:eu-west-1:${CI_ACCOUNT}:key/mrk-`));
+    // dist/ holds what this config deploys, and no building block: params gives values for exactly those.
+    expect([...values.keys()].sort()).toEqual(['xacct-buckets', 'xacct-cloudformation-role', 'xacct-codecommit-source-333333333333', 'xacct-cross-account-role', 'xacct-kms-key', 'xacct-pipeline', 'xacct-read-only-role']);
   });
 
   test('with a second region: the regional store key ARN is the one deploy sent', async () => {
@@ -118,14 +118,29 @@ describe('after a deploy', () => {
   });
 });
 
+/** The test config with its Prod stage in a second region: dist/ then holds a regional store. */
+const twoRegions = () =>
+  testConfig({
+    pipelines: [
+      {
+        name: 'app',
+        source: { codecommit: { repository: 'app', branch: 'main', account: SOURCE_ACCOUNT } },
+        stages: [
+          { name: 'NonProd', target: 'nonprod', cloudformation: { stackName: 'app', template: 'BuildOutput::template.yml' } },
+          { name: 'Prod', target: 'prod', regions: ['eu-west-1', 'us-east-1'], cloudformation: { stackName: 'app', template: 'BuildOutput::template.yml' } },
+        ],
+      },
+    ],
+  });
+
 describe('before anything is deployed', () => {
   test('the key ARN is pending, read from the kms-key stack once it exists; everything else has its value', async () => {
     fake = standardOrg({ accounts: 10 }).install();
-    const config = testConfig();
+    const config = twoRegions();
     const r = await params(config);
     expect(fake.mutatingCalls()).toEqual([]);
     const missing = requiredValues(config, r).filter(([, , v]) => v === undefined);
-    expect(missing).toEqual([['xacct-regional-store-<region>', 'PrimaryKeyArn', undefined]]);
+    expect(missing).toEqual([['xacct-regional-store-us-east-1', 'PrimaryKeyArn', undefined]]);
     const regional = r.templates.find((t) => t.template === 'regional-store')!;
     expect(regional.parameters.find((p) => p.name === 'PrimaryKeyArn')!.pending).toEqual({ stack: 'xacct-kms-key', region: 'eu-west-1', output: 'ArtifactKeyArn' });
     expect(shellLine(regional)).toContain(
@@ -191,7 +206,7 @@ test("an organization where deploy's pipeline would exceed CodePipeline's 500 ac
     'pipeline "app" needs 963 actions in 23 stages; CodePipeline allows 500 actions and 50 stages per pipeline. Stage "NonProd" deploys to 240 accounts (2 actions each); beside the rest of the pipeline 8 accounts fit.',
   );
   const r = await params(config);
-  expect(requiredValues(config, r).filter(([, , v]) => v === undefined)).toEqual([['xacct-regional-store-<region>', 'PrimaryKeyArn', undefined]]);
+  expect(requiredValues(config, r).filter(([, , v]) => v === undefined)).toEqual([]);
   expect(fake.mutatingCalls()).toEqual([]);
   const nonprod = fake.accountsUnder(fake.ou('Root/Workloads/NonProd'));
   expect(r.templates.find((t) => t.name === 'xacct-pipeline')!.notes[0]).toBe(
@@ -223,7 +238,9 @@ describe('the CLI', () => {
       expect([t.name, flag, read]).toEqual([t.name, t.kind === 'stack' ? '--parameter-overrides' : '--parameters', values.get(t.name)]);
       expect(t.arguments).toEqual([flag, ...words]);
     }
-    expect(text.stdout).toContain('Building blocks in dist/ that this config does not deploy:');
+    // The placeholders of dist/README.md, each with its value (JSON: under placeholders).
+    expect(text.stdout).toContain(`dist/README.md's placeholders:\n  <CiAccountId>         ${CI_ACCOUNT}\n`);
+    expect(Object.fromEntries(report.placeholders.map((p) => [p.name, p.value]))).toMatchObject({ CiAccountId: CI_ACCOUNT, OrganizationId: fake.organizationId, OuOf333333333333: fake.ou('Root/Infrastructure') });
     // Where each value comes from, in the manifest's words.
     const kms = report.templates.find((t) => t.name === 'xacct-kms-key')!;
     expect(Object.fromEntries(kms.parameters.map((p) => [p.name, p.from]))).toEqual(
@@ -252,4 +269,49 @@ test("the README's example is what params prints (a new organization: nothing de
   if (process.env.README_EXAMPLES) writeFileSync(process.env.README_EXAMPLES, `${block}\n`);
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
   expect(readme.slice(readme.indexOf('### Parameter values: `xacct params`'))).toContain(`\`\`\`console\n${block}\n\`\`\``);
+});
+
+describe('--uploads: what a pipeline with stackset: stages reads from the templates bucket', () => {
+  const stacksetConfig = () =>
+    testConfig({ pipelines: [{ name: 'app', source: { codecommit: { repository: 'app', branch: 'main' } }, stages: [{ name: 'Fleet', target: 'prod', stackset: { template: 'BuildOutput::fleet.yml' } }] }] });
+
+  test('writes the engine and the resolved config under the keys deploy uses, and the pipeline Parameters name them', async () => {
+    fake = standardOrg({ accounts: 6 }).install();
+    const config = stacksetConfig();
+    const dir = mkdtempSync(join(tmpdir(), 'xacct-uploads-'));
+    const r = await runParams(config, { clients: installedFake().clients({ region: config.homeRegion }), io: new MemoryIo(), engine: TEST_ENGINE, uploadsDir: join(dir, 'up') });
+    expect(r.uploads.map((u) => u.key)).toEqual([expect.stringMatching(/^xacct\/engine\/[0-9a-f]{16}\.js$/), expect.stringMatching(/^xacct\/config\/[0-9a-f]{16}\.json$/)]);
+    const [engine, resolved] = r.uploads;
+    expect(readFileSync(join(dir, 'up', engine.key))).toEqual(TEST_ENGINE().body);
+    expect(JSON.parse(readFileSync(join(dir, 'up', resolved.key), 'utf8')).targets.prod.ous).toEqual([fake.ou('Root/Workloads/Prod')]);
+    const pipeline = r.templates.find((t) => t.template === 'pipeline')!;
+    expect(Object.fromEntries(pipeline.parameters.filter((p) => p.name.startsWith('Rollout')).map((p) => [p.name, p.value]))).toEqual({ RolloutEngineKey: engine.key, RolloutConfigKey: resolved.key });
+    // deploy puts the same objects under the same keys.
+    expect((await deploy(config)).error).toBeUndefined();
+    const bucket = fake.s3.buckets.get(`xacct-templates-${CI_ACCOUNT}-eu-west-1`)!;
+    for (const u of r.uploads) expect(bucket.objects.has(u.key)).toBe(true);
+    expect(bucket.objects.get(resolved.key)!.body).toBe(readFileSync(join(dir, 'up', resolved.key), 'utf8'));
+  });
+
+  test('a directory that cannot be written is bad input naming the flag (exit 2)', async () => {
+    fake = standardOrg({ accounts: 6 }).install();
+    const file = join(mkdtempSync(join(tmpdir(), 'xacct-uploads-')), 'a-file');
+    writeFileSync(file, 'not a directory');
+    const run = runParams(stacksetConfig(), { clients: installedFake().clients({ region: 'eu-west-1' }), io: new MemoryIo(), engine: TEST_ENGINE, uploadsDir: file });
+    await expect(run).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--uploads .*a-file: cannot write xacct\/engine\//) });
+    expect(fake.mutatingCalls()).toEqual([]);
+  });
+
+  test('the command line offers the flag and passes it on', async () => {
+    const help = await cli(['params', '--help']);
+    expect(help.stdout).toMatch(/--uploads\s+also write what the pipeline reads from the templates bucket/);
+    fake = standardOrg({ accounts: 6 }).install();
+    const file = join(mkdtempSync(join(tmpdir(), 'xacct-uploads-')), 'a-file');
+    writeFileSync(file, 'x');
+    // From the TypeScript sources there is no engine bundle beside the rollout module: exit 2 before anything is written.
+    const r = await cli(['params', '--config', configFile(stacksetConfig()), '--uploads', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/engine bundle .*xacct-engine\.js is missing/);
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
 });

@@ -27,7 +27,7 @@ describe('config validation names the bad field', () => {
     expect(problems({ ...base, colour: 'blue' })).toEqual([
       'colour: unknown key (known here: prefix, homeRegion, targets, pipelines, stackNamePatterns, cloudformationRole, automationRole, ecr, codeartifact, github, artifacts, rollout)',
     ]);
-    expect(problems({ targets: { prod: { ous: ['Root/Prod'], accounts: [] } } })).toEqual(['targets.prod.accounts: unknown key (known here: ous, regions)']);
+    expect(problems({ targets: { prod: { ous: ['Root/Prod'], units: [] } } })).toEqual(['targets.prod.units: unknown key (known here: ous, accounts, regions)']);
     expect(problems({ ...base, homeregion: 'eu-west-1' })).toEqual(['homeregion: unknown key; did you mean "homeRegion"?']);
   });
 

@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildDist } from '../../templates-src/build';
+import { buildDist, embeddedDefaultSource } from '../../templates-src/build';
 import { defaultConfig } from '../../templates-src/config';
 
 const run = promisify(execFile);
@@ -61,7 +61,7 @@ function expectBuiltAndLinted(dir: string, r: { built: Result; linted: Result })
   // build says which config it used (the embedded default here), and nothing else.
   expect(r.built.stderr).toBe('config: the embedded default (three-account baseline); pass --config FILE or add xacct.yaml to use your own\n');
   expect(r.built.code).toBe(0);
-  const expected = buildDist(defaultConfig());
+  const expected = buildDist(defaultConfig(), { source: embeddedDefaultSource(pkg.version) });
   expect(readdirSync(join(dir, 'dist')).sort()).toEqual([...expected.files.keys()].sort());
   expect(readFileSync(join(dir, 'dist', 'manifest.json'), 'utf8')).toBe(expected.files.get('manifest.json'));
   // The folder has no .lint-suppressions.yaml: the suppressions shipped with xacct apply.

@@ -8,7 +8,7 @@ import type { CfnTemplate } from '../../templates-src/cfn';
 export const FIXTURES = join(__dirname, '..', 'fixtures');
 export const CONFIGS = ['default', 'two-ous'] as const;
 /** Every config under test/fixtures/configs: each gets expected-JSON fixtures and build checks. */
-export const ALL_CONFIGS = ['default', 'two-ous', 'cross-account-source', 'codedeploy', 'two-region', 'stackset', 'target-actions', 'shared-source', 'codedeploy-instance-role', 'stores', 'github'] as const;
+export const ALL_CONFIGS = ['default', 'two-ous', 'cross-account-source', 'codedeploy', 'two-region', 'stackset', 'target-actions', 'shared-source', 'codedeploy-instance-role', 'stores', 'github', 'accounts'] as const;
 
 export function fixtureConfig(name: string): Config {
   return parseConfig(parse(readFileSync(join(FIXTURES, 'configs', `${name}.yml`), 'utf8')), `${name}.yml`);
@@ -18,7 +18,8 @@ const cache = new Map<string, BuildResult>();
 export function built(name: string): BuildResult {
   let r = cache.get(name);
   if (!r) {
-    r = buildDist(fixtureConfig(name));
+    // With the building blocks: every template is checked (fixtures, lint) against every config.
+    r = buildDist(fixtureConfig(name), { buildingBlocks: true });
     cache.set(name, r);
   }
   return r;

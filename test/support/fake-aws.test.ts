@@ -221,6 +221,27 @@ describe('managed execution', () => {
   });
 });
 
+describe('auto-deployment and account filters', () => {
+  test("an account joining an OU named with an INTERSECTION filter gets an instance when auto-deployment is on, none when it is off", async () => {
+    fake = standardOrg({ accounts: 5 });
+    const sandbox = fake.ou('Root/Sandbox');
+    const named = fake.accountsUnder(sandbox)[0];
+    for (const [name, enabled] of [['auto', true], ['manual', false]] as const) {
+      await stackSet(name);
+      if (!enabled) await cfn().send(new UpdateStackSetCommand({ StackSetName: name, CallAs: 'DELEGATED_ADMIN', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }], AutoDeployment: { Enabled: false } }));
+      await settle(name);
+      await cfn().send(
+        new CreateStackInstancesCommand({ StackSetName: name, CallAs: 'DELEGATED_ADMIN', OperationId: `${name}-add`, DeploymentTargets: { OrganizationalUnitIds: [sandbox], Accounts: [named], AccountFilterType: 'INTERSECTION' }, Regions: [REGION] }),
+      );
+      await settle(name);
+      expect([...fake.stackSets.get(name)!.instances.keys()]).toEqual([`${named}/${REGION}`]);
+    }
+    fake.addAccount(sandbox, '888888888888');
+    expect([...fake.stackSets.get('auto')!.instances.keys()].sort()).toEqual([`${named}/${REGION}`, `888888888888/${REGION}`]);
+    expect([...fake.stackSets.get('manual')!.instances.keys()]).toEqual([`${named}/${REGION}`]);
+  });
+});
+
 describe('lists: lag and no order guarantee', () => {
   test('with listLag, list calls see a write only after that many further calls; describes see it at once', async () => {
     fake = standardOrg({ accounts: 10, listLag: 3 });

@@ -168,6 +168,12 @@ export interface FakeStackSet {
   autoDeployment: { enabled: boolean; retain: boolean };
   managedExecution: boolean;
   ous: Set<string>;
+  /**
+   * OUs named with an account filter (AccountFilterType INTERSECTION): auto-deployment still acts on
+   * them, "Automatic deployments do not consider account level targeting filters" ("Enable or disable
+   * automatic deployments for StackSets in AWS Organizations").
+   */
+  filteredOus: Set<string>;
   regions: Set<string>;
   instances: Map<string, Instance>;
   operations: FakeOperation[];
@@ -341,8 +347,8 @@ export class FakeAws {
   // ------------------------------------------------------------------------------------------
   // Building the organization.
 
-  addOu(parentId: string, name: string): string {
-    const id = `ou-${this.rootId.slice(2)}-${String(this.ous.size + 1).padStart(8, '0')}`;
+  /** A new OU under `parentId`; `id` gives it a chosen ID (a config that names an OU by ID), else the next in sequence. */
+  addOu(parentId: string, name: string, id = `ou-${this.rootId.slice(2)}-${String(this.ous.size + 1).padStart(8, '0')}`): string {
     this.ous.set(id, { id, name, parentId });
     this.childOus.get(parentId)!.push(id);
     this.childOus.set(id, []);
@@ -362,18 +368,32 @@ export class FakeAws {
 
   /**
    * Add an account; StackSets with auto-deployment targeting an ancestor OU deploy to it at once
-   * (AutoDeployment, Enabled: StackSets deploys additional stack instances to accounts added to a target OU).
+   * (AutoDeployment, Enabled: StackSets deploys additional stack instances to accounts added to a target OU),
+   * also an OU that was named only with an account filter.
    */
   addAccount(parentId: string, id: string, state: FakeAccount['state'] = 'ACTIVE', name = `account-${id}`): string {
     this.accounts.set(id, { id, name, parentId, state });
     this.childAccounts.get(parentId)!.push(id);
     for (const ss of this.stackSets.values()) {
       if (!ss.autoDeployment.enabled) continue;
-      const target = this.ancestors(parentId).find((a) => ss.ous.has(a));
+      const target = this.ancestors(parentId).find((a) => ss.ous.has(a) || ss.filteredOus.has(a));
       if (!target) continue;
       for (const region of ss.regions) ss.instances.set(`${id}/${region}`, { account: id, region, ouId: target, status: 'CURRENT', detailed: 'SUCCEEDED' });
     }
     return id;
+  }
+
+  /**
+   * Move an account to another OU, as MoveAccount would. What auto-deployment does on a move (delete
+   * in the old OU's StackSets, create in the new one's) is not modelled, so an account that has
+   * instances is refused: move accounts before deploying.
+   */
+  moveAccount(id: string, parentId: string): void {
+    const a = this.accounts.get(id)!;
+    if ([...this.stackSets.values()].some((ss) => [...ss.instances.values()].some((i) => i.account === id))) throw new Error(`moveAccount: ${id} has stack instances; moves are not modelled after a deploy`);
+    this.childAccounts.set(a.parentId, this.childAccounts.get(a.parentId)!.filter((x) => x !== id));
+    this.childAccounts.get(parentId)!.push(id);
+    a.parentId = parentId;
   }
 
   /** `parentId` and every OU above it, up to the root. */
@@ -592,6 +612,8 @@ export class FakeAws {
         ListOrganizationalUnitsForParent: (i) => this.listOus(i),
         ListAccountsForParent: (i) => this.listAccounts(i),
         ListParents: (i) => this.listParents(i),
+        RegisterDelegatedAdministrator: (i) => this.registerDelegatedAdministrator(i),
+        PutResourcePolicy: (i) => this.putResourcePolicy(i),
         // "ListDelegatedAdministrators - AWS Organizations": callable from the management account or a delegated administrator.
         ListDelegatedAdministrators: (i) => {
           this.orgReader();
@@ -757,6 +779,37 @@ export class FakeAws {
     return { Parents: [{ Id: parent, Type: parent.startsWith('r-') ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] };
   }
 
+  /**
+   * RegisterDelegatedAdministrator ("RegisterDelegatedAdministrator - AWS Organizations"): from the
+   * management account, for a member account (not the management account itself) and a service
+   * principal; here only StackSets' principal is modelled. AccountAlreadyRegisteredException when it is one already.
+   */
+  private registerDelegatedAdministrator(i: Input): Out {
+    if (this.caller !== this.managementAccountId) throw fault('AccessDeniedException', "You don't have permissions to access this resource.");
+    if (i.ServicePrincipal !== 'member.org.stacksets.cloudformation.amazonaws.com') throw fault('InvalidInputException', `the in-memory organization models only StackSets' delegated administrators, not ${i.ServicePrincipal}`);
+    if (!this.accounts.has(i.AccountId)) throw fault('AccountNotFoundException', "You specified an account that doesn't exist.");
+    if (i.AccountId === this.managementAccountId) throw fault('ConstraintViolationException', 'You cannot register the management account as a delegated administrator.');
+    if (this.delegatedAdmins.has(i.AccountId)) throw fault('AccountAlreadyRegisteredException', 'The provided account is already a delegated administrator for your organization.');
+    this.delegatedAdmins.add(i.AccountId);
+    return {};
+  }
+
+  /** The organization's resource policy, as PutResourcePolicy last set it (the fake does not evaluate it: listing the tree is allowed to delegated administrators of any service). */
+  resourcePolicy?: string;
+
+  /** PutResourcePolicy ("PutResourcePolicy - AWS Organizations"): from the management account; Content must be a JSON policy document. */
+  private putResourcePolicy(i: Input): Out {
+    if (this.caller !== this.managementAccountId) throw fault('AccessDeniedException', "You don't have permissions to access this resource.");
+    try {
+      const doc = JSON.parse(String(i.Content)) as { Statement?: unknown };
+      if (!Array.isArray(doc.Statement)) throw new Error('no Statement');
+    } catch (err) {
+      throw fault('MalformedPolicyDocumentException', `The provided policy document doesn't meet the requirements of the specified policy type: ${(err as Error).message}`);
+    }
+    this.resourcePolicy = String(i.Content);
+    return { ResourcePolicy: { ResourcePolicySummary: { Id: 'rp-00000001', Arn: `arn:aws:organizations::${this.managementAccountId}:resourcepolicy/${this.organizationId}/rp-00000001` }, Content: this.resourcePolicy } };
+  }
+
   // ------------------------------------------------------------------------------------------
   // StackSets: who may call, and as what.
 
@@ -893,6 +946,7 @@ export class FakeAws {
       autoDeployment: { enabled: false, retain: false },
       managedExecution: false,
       ous: new Set(),
+      filteredOus: new Set(),
       regions: new Set(),
       instances: new Map(),
       operations: [],
@@ -1022,7 +1076,7 @@ export class FakeAws {
     const id = this.beforeMutating(ss, i);
     const start = () => {
       const targets = this.targetAccounts(i.DeploymentTargets);
-      if (i.DeploymentTargets?.AccountFilterType === undefined) for (const ou of i.DeploymentTargets?.OrganizationalUnitIds ?? []) ss.ous.add(ou);
+      for (const ou of i.DeploymentTargets?.OrganizationalUnitIds ?? []) (i.DeploymentTargets?.AccountFilterType === undefined ? ss.ous : ss.filteredOus).add(ou);
       for (const r of regions) ss.regions.add(r);
       return regions.flatMap((region) => targets.map((t) => ({ ...t, region, kind: ss.instances.has(`${t.account}/${region}`) ? ('update' as const) : ('create' as const) })));
     };
@@ -1437,7 +1491,8 @@ export class FakeAws {
   /** The change set a call names (ChangeSetNotFoundException otherwise). */
   private changeSet(i: Input, region: string): { s: FakeStack; cs: ChangeSet } {
     const s = this.mustStack(i.StackName, region);
-    const cs = s.changeSets.get(i.ChangeSetName);
+    // ChangeSetName: "The name or Amazon Resource Name (ARN) of the change set" (DescribeChangeSet, ExecuteChangeSet).
+    const cs = s.changeSets.get(i.ChangeSetName) ?? [...s.changeSets.values()].find((c) => c.id === i.ChangeSetName);
     if (!cs) throw fault('ChangeSetNotFoundException', `ChangeSet [${i.ChangeSetName}] does not exist`);
     return { s, cs };
   }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IAM } from '../../templates-src/cfn-types';
 import { sub, P } from '../../templates-src/cfn';
-import { Config, defaultConfig } from '../../templates-src/config';
+import { Config, defaultConfig, parseConfig } from '../../templates-src/config';
 import { buildDist, DIAGRAM_SVG } from '../../templates-src/build';
 import { diagramModel, DiagramModel, dotDiagram, mermaidDiagram } from '../../templates-src/diagram';
 import { renderSvg } from '../../templates-src/diagram-svg';
@@ -193,4 +193,11 @@ test('GitHub Actions: the repository and the two roles its workflows assume', ()
   expect(m.groups.find((g) => g.id === 'CI')!.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['xacct-github-deploy', 'xacct-github-plan']));
   expect(m.edges.filter((e) => e.from === 'github').map((e) => `${e.to} ${e.label}`)).toEqual(['ci_githubDeployRole OIDC: pushes to main', 'ci_githubPlanRole OIDC: pull requests']);
   expect(diagramModel(fixtureConfig('default')).groups.some((g) => g.id === 'GH')).toBe(false);
+});
+
+test('a target that names accounts shows them in its box, and counts them past three', () => {
+  const accounts = parseConfig({ targets: { few: { accounts: ['555555555555'] }, many: { ous: ['Root/Prod'], accounts: ['111111111112', '111111111113', '111111111114', '111111111115'] } } });
+  const text = mermaidDiagram(accounts);
+  expect(text).toContain('target few: account 555555555555');
+  expect(text).toContain('target many: Root/Prod, 4 accounts');
 });
