@@ -5,7 +5,7 @@ SOURCES := $(shell find templates-src deploy -name '*.ts' 2>/dev/null)
 STAMP_DEPS := node_modules/.xacct-installed
 STAMP_LIB := lib/.xacct-built
 
-.PHONY: build test typecheck jest lint bench clean
+.PHONY: build test typecheck style jest lint bench clean
 
 # npm ci when node_modules is missing or older than the lockfile. npm ci refuses a lockfile that
 # lacks other platforms' optional binaries (this registry serves only some of them); then the
@@ -32,6 +32,12 @@ build: $(STAMP_LIB)
 typecheck: $(STAMP_DEPS)
 	npx --no-install tsc --noEmit -p tsconfig.json
 
+# Formatting is Prettier's (.prettierrc.json, 160 columns); typescript-eslint's recommended rules (eslint.config.mjs).
+# `npx prettier --write '**/*.{ts,js,mjs}'` fixes the first.
+style: $(STAMP_DEPS)
+	npx --no-install prettier --check --log-level warn '**/*.{ts,js,mjs}'
+	npx --no-install eslint --max-warnings 0 .
+
 # test/support/timed-environment.js records every test's time and timeout in .jest-timings/.
 jest: $(STAMP_DEPS)
 	@rm -rf .jest-timings
@@ -39,7 +45,7 @@ jest: $(STAMP_DEPS)
 
 # The wall time of both steps goes to .jest-timings/make-test.json (bench/test-times.ts reports it).
 test: $(STAMP_DEPS)
-	@start=$$(date +%s%N); $(MAKE) --no-print-directory typecheck; rc=$$?; typed=$$(date +%s%N); \
+	@start=$$(date +%s%N); $(MAKE) --no-print-directory typecheck && $(MAKE) --no-print-directory style; rc=$$?; typed=$$(date +%s%N); \
 	if [ $$rc -eq 0 ]; then $(MAKE) --no-print-directory jest; rc=$$?; fi; \
 	mkdir -p .jest-timings; \
 	echo "{\"wallMs\": $$(( ($$(date +%s%N) - start) / 1000000 )), \"typecheckMs\": $$(( (typed - start) / 1000000 )), \"exit\": $$rc}" > .jest-timings/make-test.json; \

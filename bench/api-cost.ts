@@ -65,7 +65,11 @@ function pipelinesInput(): ConfigInput['pipelines'] {
         { name: 'Live', target: 'apps-live', approval: true, regions: ['eu-west-1', SECOND_REGION], cloudformation: cfn },
       ],
     },
-    { name: 'api', source: { codecommit: { repository: 'api', branch: 'main' } }, stages: [{ name: 'Test', target: 'apps-test', cloudformation: { ...cfn, stackName: 'api' } }] },
+    {
+      name: 'api',
+      source: { codecommit: { repository: 'api', branch: 'main' } },
+      stages: [{ name: 'Test', target: 'apps-test', cloudformation: { ...cfn, stackName: 'api' } }],
+    },
   ];
 }
 
@@ -84,22 +88,44 @@ const stageTemplate = JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', R
  * source is in the CI account, central stacks are the key, the buckets and the pipeline, and the
  * engine and resolved config are checked with one HeadObject each.
  */
-export function stacksetStageConfig(shape: Shape, targets: ConfigInput['targets']): { input: ConfigInput; terms: FormulaTerms; afterFirst: (model: OrgModel) => Promise<void> } {
+export function stacksetStageConfig(
+  shape: Shape,
+  targets: ConfigInput['targets'],
+): { input: ConfigInput; terms: FormulaTerms; afterFirst: (model: OrgModel) => Promise<void> } {
   const stage = (name: string, target: string, approval: boolean) => ({ name, target, approval, stackset: { template: 'BuildOutput::template.json' } });
   const input: ConfigInput = {
     prefix: 'xacct',
     homeRegion: 'eu-west-1',
     targets,
-    pipelines: [{ name: 'app', source: { codecommit: { repository: 'app', branch: 'main' } }, stages: [stage('NonProd', 'nonprod', false), stage('Prod', 'prod', true)] }],
+    pipelines: [
+      { name: 'app', source: { codecommit: { repository: 'app', branch: 'main' } }, stages: [stage('NonProd', 'nonprod', false), stage('Prod', 'prod', true)] },
+    ],
   };
-  const terms: FormulaTerms = { depth: shape.depth, extraParents: 0, stageOus: 0, stageAccountPages: 0, sourceAccounts: 0, ouStackSets: 3, accountStackSets: 0, stageStackSets: 2, stacks: 3, regions: 1, uploads: 2, membership: 0 };
+  const terms: FormulaTerms = {
+    depth: shape.depth,
+    extraParents: 0,
+    stageOus: 0,
+    stageAccountPages: 0,
+    sourceAccounts: 0,
+    ouStackSets: 3,
+    accountStackSets: 0,
+    stageStackSets: 2,
+    stacks: 3,
+    regions: 1,
+    uploads: 2,
+    membership: 0,
+  };
   const afterFirst = async (model: OrgModel) => {
     const dir = mkdtempSync(join(tmpdir(), 'xacct-bench-'));
     const file = join(dir, 'template.json');
     writeFileSync(file, stageTemplate);
     try {
       for (const s of ['NonProd', 'Prod']) {
-        await runRollout(model.config, { pipeline: 'app', stage: s, template: file }, { clients: model.fake.clients({ region: model.config.homeRegion }), io: new MemoryIo(), clock: new FakeClock() });
+        await runRollout(
+          model.config,
+          { pipeline: 'app', stage: s, template: file },
+          { clients: model.fake.clients({ region: model.config.homeRegion }), io: new MemoryIo(), clock: new FakeClock() },
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -273,7 +299,13 @@ export async function refusalRow(accounts: number): Promise<RefusalRow> {
     prefix: 'xacct',
     homeRegion: 'eu-west-1',
     targets: { nonprod: { ous: [pathAt(2, 'NonProd')] }, prod: { ous: [pathAt(2, 'Prod')] } },
-    pipelines: [{ name: 'app', source: { codecommit: { repository: 'app', branch: 'main' } }, stages: [{ name: 'Prod', target: 'prod', cloudformation: { stackName: 'app', template: 'BuildOutput::template.yml' } }] }],
+    pipelines: [
+      {
+        name: 'app',
+        source: { codecommit: { repository: 'app', branch: 'main' } },
+        stages: [{ name: 'Prod', target: 'prod', cloudformation: { stackName: 'app', template: 'BuildOutput::template.yml' } }],
+      },
+    ],
   };
   model.fake.resetCalls();
   let message = 'accepted';
@@ -282,11 +314,17 @@ export async function refusalRow(accounts: number): Promise<RefusalRow> {
   } catch (err) {
     // A ConfigError (CodePipeline's per-stage limit, checked on the expanded pipeline) is exit 2 as well.
     const e = err as Error;
-    message = err instanceof XacctError ? `exit ${err.exitCode}: ${e.message.split('\n')[0]}` : `exit 2 (${e.name}): ${e.message.split('\n').slice(1).join(' ').trim()}`;
+    message =
+      err instanceof XacctError
+        ? `exit ${err.exitCode}: ${e.message.split('\n')[0]}`
+        : `exit 2 (${e.name}): ${e.message.split('\n').slice(1).join(' ').trim()}`;
   }
   return { accounts, calls: model.fake.callCounts(), message };
 }
 
 export const total = (c: Counts) => Object.values(c).reduce((a, b) => a + b, 0);
-export const mutating = (c: Counts) => Object.entries(c).filter(([op]) => MUTATING.test(op)).reduce((a, [, n]) => a + n, 0);
+export const mutating = (c: Counts) =>
+  Object.entries(c)
+    .filter(([op]) => MUTATING.test(op))
+    .reduce((a, [, n]) => a + n, 0);
 export const sameCounts = (a: Counts, b: Counts) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());

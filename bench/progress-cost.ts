@@ -37,11 +37,19 @@ function countOps(calls: Array<{ op: string }>): Record<string, number> {
 export async function progressRow(accounts: number, failing: number): Promise<ProgressRow> {
   const model = buildOrg({ accounts, depth: 2, variant: 'roles' });
   const { fake, config } = model;
-  const deploy = (c = config) => runDeploy(c, { clients: fake.clients({ region: c.homeRegion }), io: new MemoryIo(), clock: new FakeClock(), confirm: NEVER_CONFIRM });
+  const deploy = (c = config) =>
+    runDeploy(c, { clients: fake.clients({ region: c.homeRegion }), io: new MemoryIo(), clock: new FakeClock(), confirm: NEVER_CONFIRM });
   await deploy();
   // Only the CloudFormation execution role's policies change: one StackSet updates every instance.
-  const changed = parseConfig({ ...config, cloudformationRole: { ...config.cloudformationRole, managedPolicyArns: ['arn:aws:iam::aws:policy/PowerUserAccess'] } });
-  const failingAccounts = [...fake.accounts.values()].filter((a) => a.id.startsWith('4')).map((a) => a.id).sort().slice(0, failing);
+  const changed = parseConfig({
+    ...config,
+    cloudformationRole: { ...config.cloudformationRole, managedPolicyArns: ['arn:aws:iam::aws:policy/PowerUserAccess'] },
+  });
+  const failingAccounts = [...fake.accounts.values()]
+    .filter((a) => a.id.startsWith('4'))
+    .map((a) => a.id)
+    .sort()
+    .slice(0, failing);
   for (const a of failingAccounts) fake.instanceFailures.set(a, 'Resource handler returned message: "Access denied" (injected)');
   fake.pollsToComplete = POLLS;
   fake.resetCalls();

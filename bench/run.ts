@@ -19,7 +19,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const SIZES = [10, 100, 1000, 5000];
 const DEPTHS = [1, 2, 3, 4];
 
-const byOp = (c: Counts) => Object.entries(c).map(([op, n]) => `${op} ${n}`).join(', ');
+const byOp = (c: Counts) =>
+  Object.entries(c)
+    .map(([op, n]) => `${op} ${n}`)
+    .join(', ');
 
 function machine(): string {
   const cpu = cpus();
@@ -29,14 +32,20 @@ function machine(): string {
 /** Rows of one variant; the problems list gets every count that differs from its formula. */
 async function costSection(variant: Variant, problems: string[]): Promise<string[]> {
   const rows: CostRow[] = [];
-  for (const accounts of SIZES) for (const depth of DEPTHS) {
-    rows.push(await costRow({ accounts, depth, variant }));
-  }
-  const out = ['| accounts | OU depth | first deploy: calls | mutating | no-op deploy: calls | mutating | plan: calls | mutating | = formula |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|'];
+  for (const accounts of SIZES)
+    for (const depth of DEPTHS) {
+      rows.push(await costRow({ accounts, depth, variant }));
+    }
+  const out = [
+    '| accounts | OU depth | first deploy: calls | mutating | no-op deploy: calls | mutating | plan: calls | mutating | = formula |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
   for (const r of rows) {
     const ok = sameCounts(r.noop, r.expectedNoop) && sameCounts(r.plan, r.expectedPlan) && mutating(r.noop) === 0 && mutating(r.plan) === 0;
     if (!ok) problems.push(`${variant} ${r.accounts} accounts depth ${r.depth}: no-op ${byOp(r.noop)} / plan ${byOp(r.plan)}; formula ${byOp(r.expectedNoop)}`);
-    out.push(`| ${r.accounts} | ${r.depth} | ${total(r.first)} | ${mutating(r.first)} | ${total(r.noop)} | ${mutating(r.noop)} | ${total(r.plan)} | ${mutating(r.plan)} | ${ok ? 'yes' : '**NO**'} |`);
+    out.push(
+      `| ${r.accounts} | ${r.depth} | ${total(r.first)} | ${mutating(r.first)} | ${total(r.noop)} | ${mutating(r.noop)} | ${total(r.plan)} | ${mutating(r.plan)} | ${ok ? 'yes' : '**NO**'} |`,
+    );
   }
   const big = rows[rows.length - 1];
   const t = big.terms;
@@ -55,7 +64,7 @@ async function apiCost(problems: string[]): Promise<string[]> {
     '## Deployer API cost (in-memory organization)',
     '',
     'Accounts: two workload groups (non-prod, prod), each an OU `depth` levels below the root with a nested',
-    'team OU, the accounts split evenly over the four; page sizes are AWS\'s maxima (Organizations 20,',
+    "team OU, the accounts split evenly over the four; page sizes are AWS's maxima (Organizations 20,",
     'ListStackInstances 100). A no-op deploy and a plan must make the same calls at every size, equal to',
     'the formula (checked here; `make bench` fails otherwise).',
     '',
@@ -70,7 +79,7 @@ async function apiCost(problems: string[]): Promise<string[]> {
     'central stacks (key, buckets, the us-east-1 regional store, pipelines). A change-set stage takes two',
     'CodePipeline actions per account and region and a pipeline holds at most 500 actions ("Quotas in AWS',
     'CodePipeline"), Source and Build included, so a change-set stage reaches at most 249 account-regions',
-    'whatever the organization\'s size; the accounts of the OUs StackSets deploy to are never listed.',
+    "whatever the organization's size; the accounts of the OUs StackSets deploy to are never listed.",
     '',
     ...(await costSection('pipelines', problems)),
     '### With `stackset:` stages',
@@ -78,26 +87,26 @@ async function apiCost(problems: string[]): Promise<string[]> {
     'One pipeline whose two `stackset:` stages deploy the application to the workload OUs themselves (so to',
     'every one of the N accounts): each stage is one CodePipeline action, its StackSet reaches the OUs as a',
     'whole, and the accounts are never listed. Both stages are rolled out once after the first deploy (as',
-    'the pipeline\'s first run would); deploy and plan read the three role StackSets and only check the two',
-    'stage StackSets\' tag (the pipeline rolls them out, not deploy); deploy checks the engine and resolved',
+    "the pipeline's first run would); deploy and plan read the three role StackSets and only check the two",
+    "stage StackSets' tag (the pipeline rolls them out, not deploy); deploy checks the engine and resolved",
     'config in the templates bucket with one HeadObject each.',
     '',
     ...(await costSection('stackset-stages', problems)),
     '### The formula',
     '',
-    'For a no-op deploy (plan: the same without deploy\'s C DescribeStacks pre-check, M and U). S_ou StackSets',
+    "For a no-op deploy (plan: the same without deploy's C DescribeStacks pre-check, M and U). S_ou StackSets",
     'aimed at OUs, S_acct at single accounts (S = S_ou + S_acct), S_stage StackSets of `stackset:` stages, C',
     'central stacks, R regions searched for them, d the workload OU depth, M 1 when a pipeline has per-account',
     'stages (0 otherwise), U objects the pipeline reads from the templates bucket (engine and resolved config: 2',
     'with `stackset:` stages or selfUpdate, 0 otherwise):',
     '',
     '- GetCallerIdentity, DescribeOrganization, DescribeOrganizationsAccess, ListRoots, ListStackSets (up to 100 StackSets), ListBuckets: 1 each;',
-    '- ListOrganizationalUnitsForParent: d + the other parents walked to resolve OU paths + one per OU at or below a per-account stage\'s target (each parent listed once);',
-    '- ListAccountsForParent: only for OUs a per-account (change-set, CodeDeploy) stage deploys to: max(1, ceil(direct accounts / 20)) each, and never past the stage\'s ceiling;',
+    "- ListOrganizationalUnitsForParent: d + the other parents walked to resolve OU paths + one per OU at or below a per-account stage's target (each parent listed once);",
+    "- ListAccountsForParent: only for OUs a per-account (change-set, CodeDeploy) stage deploys to: max(1, ceil(direct accounts / 20)) each, and never past the stage's ceiling;",
     '- ListParents: one per source account;',
-    '- DescribeStackSet 2S + S_stage (the read, and inventory\'s tag check; a stage StackSet only the tag check: the pipeline rolls it out); ListStackSetOperations S;',
+    "- DescribeStackSet 2S + S_stage (the read, and inventory's tag check; a stage StackSet only the tag check: the pipeline rolls it out); ListStackSetOperations S;",
     '- ListStackInstances: S_ou x 4, one filtered listing per problem status (FAILED, CANCELLED, INOPERABLE, SKIPPED_SUSPENDED_ACCOUNT), each one empty page when every instance is current; S_acct x 1;',
-    '- DescribeStacks 2C + R + M, GetTemplate C + M (M: the pipeline stack\'s template read once more, to name accounts that joined or left a stage\'s target);',
+    "- DescribeStacks 2C + R + M, GetTemplate C + M (M: the pipeline stack's template read once more, to name accounts that joined or left a stage's target);",
     '- HeadObject U.',
     '',
     'Nothing in it counts accounts or instances of the OUs StackSets deploy to. What AWS documents about the reads it',
@@ -123,7 +132,10 @@ async function apiCost(problems: string[]): Promise<string[]> {
   );
   const refusals = [];
   for (const n of SIZES) refusals.push(await refusalRow(n));
-  for (const r of refusals) out.push(`| ${r.accounts} | ${total(r.calls)} | ${r.calls.ListAccountsForParent ?? 0} | ${r.message.replace(/\|/g, '\\|').slice(0, 160)}${r.message.length > 160 ? '...' : ''} |`);
+  for (const r of refusals)
+    out.push(
+      `| ${r.accounts} | ${total(r.calls)} | ${r.calls.ListAccountsForParent ?? 0} | ${r.message.replace(/\|/g, '\\|').slice(0, 160)}${r.message.length > 160 ? '...' : ''} |`,
+    );
   const [, , a, b] = refusals;
   if (!sameCounts(a.calls, b.calls)) problems.push(`refusal: calls at ${a.accounts} (${byOp(a.calls)}) differ from ${b.accounts} (${byOp(b.calls)})`);
   out.push('');
@@ -170,7 +182,7 @@ async function firstDeploySection(): Promise<string[]> {
     'The pipelines organization above, depth 2, deployed from nothing on a virtual clock (bench/virtual-time.ts):',
     'StackSets of one wave and central stacks of one registry order side by side (as `xacct deploy` runs), against',
     'the same deploy with every wave item one at a time. The waves: the role StackSets; the source StackSet; the key;',
-    'the buckets with the regional store (it needs the key\'s ARN); the pipelines (they need the roles, buckets and stores).',
+    "the buckets with the regional store (it needs the key's ARN); the pipelines (they need the roles, buckets and stores).",
     '',
     'AWS documents no durations for these operations; the model assumes:',
     '',
@@ -179,7 +191,9 @@ async function firstDeploySection(): Promise<string[]> {
     `  ${MAX_CONCURRENT_INSTANCES} ("The maximum speed of deployment is 100 concurrent stack instances per stack set": StackSets concepts,`,
     '  archived CloudFormation User Guide; three role StackSets at once stay within the 3,500 concurrent stack instance operations per',
     '  Region of the archived quotas page);',
-    `- a change set ready after ${CHANGE_SET_SECONDS} s; stacks created in ${Object.entries(STACK_SECONDS).map(([k, v]) => `${k} ${v} s`).join(', ')};`,
+    `- a change set ready after ${CHANGE_SET_SECONDS} s; stacks created in ${Object.entries(STACK_SECONDS)
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(', ')};`,
     '- polls back off from 2 s to 30 s as `xacct deploy` does, so an end is seen up to one poll late.',
     '',
     '| accounts | StackSets | stacks | side by side (xacct) | one at a time | saved | API calls |',
@@ -188,7 +202,9 @@ async function firstDeploySection(): Promise<string[]> {
   for (const accounts of SIZES) {
     const r = await firstDeployRow(accounts);
     const saved = 1 - r.parallel.seconds / r.sequential.seconds;
-    out.push(`| ${accounts} | ${r.stackSets} | ${r.stacks} | ${formatDuration(r.parallel.seconds * 1000)} | ${formatDuration(r.sequential.seconds * 1000)} | ${(saved * 100).toFixed(0)} % | ${r.parallel.calls} |`);
+    out.push(
+      `| ${accounts} | ${r.stackSets} | ${r.stacks} | ${formatDuration(r.parallel.seconds * 1000)} | ${formatDuration(r.sequential.seconds * 1000)} | ${(saved * 100).toFixed(0)} % | ${r.parallel.calls} |`,
+    );
   }
   out.push('');
   return out;
@@ -216,7 +232,19 @@ async function main(): Promise<void> {
   process.stderr.write('first deploy...\n');
   out.push(...(await firstDeploySection()));
 
-  out.push('## Rollout time', '', `Estimated at ${SECONDS_PER_WAVE} s per wave (one wave = the accounts a region deploys at once).`, 'xacct: MaxConcurrentPercentage 100, SOFT_FAILURE_TOLERANCE, regions sequential. AWS defaults: MaxConcurrentCount 1, STRICT_FAILURE_TOLERANCE.', '', rolloutTable(), '', 'The xacct column is a lower bound: StackSets applies its own service quotas on concurrent stack', 'instance operations, so a region of thousands of accounts takes several real waves. The ratio to', "AWS's one-account-at-a-time default is what the table shows.", '');
+  out.push(
+    '## Rollout time',
+    '',
+    `Estimated at ${SECONDS_PER_WAVE} s per wave (one wave = the accounts a region deploys at once).`,
+    'xacct: MaxConcurrentPercentage 100, SOFT_FAILURE_TOLERANCE, regions sequential. AWS defaults: MaxConcurrentCount 1, STRICT_FAILURE_TOLERANCE.',
+    '',
+    rolloutTable(),
+    '',
+    'The xacct column is a lower bound: StackSets applies its own service quotas on concurrent stack',
+    'instance operations, so a region of thousands of accounts takes several real waves. The ratio to',
+    "AWS's one-account-at-a-time default is what the table shows.",
+    '',
+  );
 
   process.stderr.write('tests...\n');
   out.push(...testSection());

@@ -82,7 +82,9 @@ export function startupSection(rounds: number): string[] {
   ];
   for (const r of results) {
     const met = r.target === undefined ? '' : r.ratio.median <= r.target ? 'yes' : 'no';
-    out.push(`| ${r.name} | ${r.ratio.median.toFixed(2)}x | ${r.target ? `${r.target}x` : ''} | ${met} | ${ms(r.wall.median)} | ${ms(r.wall.min)} | ${ms(r.wall.max)} | ${mb(r.peakKb.median)} |`);
+    out.push(
+      `| ${r.name} | ${r.ratio.median.toFixed(2)}x | ${r.target ? `${r.target}x` : ''} | ${met} | ${ms(r.wall.median)} | ${ms(r.wall.min)} | ${ms(r.wall.max)} | ${mb(r.peakKb.median)} |`,
+    );
   }
   out.push('', 'Commands: ' + results.map((r) => `\`${r.command}\``).join(', ') + '.', '');
   const base = results[0].wall.median;
@@ -90,7 +92,7 @@ export function startupSection(rounds: number): string[] {
   out.push(
     "Where `xacct build`'s time goes beyond Node's own start-up: each phase in turn in a fresh process (bench/build-phases.ts),",
     'median milliseconds, and as a multiple of `node -e 0` above. In the CLI, Graphviz loads in its own thread from the',
-    "start of the build command, so on a machine with a free core its load overlaps the rest.",
+    'start of the build command, so on a machine with a free core its load overlaps the rest.',
     '',
     '| phase | time | x node -e 0 |',
     '|---|---:|---:|',

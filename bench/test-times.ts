@@ -48,17 +48,22 @@ export function testSection(): string[] {
   const out = [
     '## Tests',
     '',
-    `\`make test\` (tsc --noEmit, then jest with its default workers: ${Math.max(1, cpus().length - 1)} on ${cpus().length} cores) took ${s(wall.wallMs)} (type check ${s(wall.typecheckMs)}), exit ${wall.exit}, run ${new Date(statSync(wallFile).mtimeMs).toISOString().slice(0, 16)}Z;`,
+    `\`make test\` (tsc --noEmit, Prettier and typescript-eslint, then jest with its default workers: ${Math.max(1, cpus().length - 1)} on ${cpus().length} cores) took ${s(wall.wallMs)} (type check and style ${s(wall.typecheckMs)}), exit ${wall.exit}, run ${new Date(statSync(wallFile).mtimeMs).toISOString().slice(0, 16)}Z;`,
     `${rows.length} tests and hooks in ${byFile.size} files. Every timeout must be at least ${MARGIN}x the time its test or hook took in that run:`,
     raced.length === 0 ? 'all are.' : `**${raced.length} are not** (listed below).`,
     '',
     '| slowest files | time |',
     '|---|---:|',
-    ...[...byFile].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([f, t]) => `| ${f} | ${s(t)} |`),
+    ...[...byFile]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([f, t]) => `| ${f} | ${s(t)} |`),
     '',
     '| closest to their timeout | took | timeout | timeout / took |',
     '|---|---:|---:|---:|',
-    ...tightest.map((r) => `| ${r.file}: ${r.name.replace(/\|/g, '\\|').slice(0, 90)} | ${s(r.ms)} | ${s(r.timeout)} | ${(r.timeout / Math.max(1, r.ms)).toFixed(1)}x |`),
+    ...tightest.map(
+      (r) => `| ${r.file}: ${r.name.replace(/\|/g, '\\|').slice(0, 90)} | ${s(r.ms)} | ${s(r.timeout)} | ${(r.timeout / Math.max(1, r.ms)).toFixed(1)}x |`,
+    ),
     '',
   ];
   if (raced.length > 0) out.push('Under the margin:', '', ...raced.map((r) => `- ${r.file}: ${r.name} took ${s(r.ms)}, timeout ${s(r.timeout)}`), '');

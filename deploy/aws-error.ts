@@ -66,7 +66,9 @@ export function operationOf(err: unknown): string | undefined {
 }
 
 export function isAccessDenied(err: unknown): boolean {
-  return isNamed(err, 'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError') || /is not authorized to perform/.test(awsMessage(err));
+  return (
+    isNamed(err, 'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError') || /is not authorized to perform/.test(awsMessage(err))
+  );
 }
 
 export function isExpiredCredentials(err: unknown): boolean {
@@ -102,7 +104,8 @@ export function parseDenied(message: string, operation?: string): DeniedCall {
     account = parts[4] || undefined;
     const resource = parts.slice(5).join(':');
     const [kind, name] = resource.split('/');
-    principal = kind === 'assumed-role' || kind === 'role' ? `role '${name}'` : kind === 'user' ? `user '${name}'` : kind === 'root' ? 'the account root' : resource;
+    principal =
+      kind === 'assumed-role' || kind === 'role' ? `role '${name}'` : kind === 'user' ? `user '${name}'` : kind === 'root' ? 'the account root' : resource;
   }
   const cause = /service control policy/i.test(message)
     ? 'scp'
@@ -144,7 +147,10 @@ export function explainAwsFailure(err: unknown): { code: 'ACCESS_DENIED' | 'NO_C
   const operation = operationOf(cause);
   const aws = awsMessage(cause);
   if (isExpiredCredentials(cause)) {
-    return { code: 'NO_CREDENTIALS', message: `AWS credentials have expired${operation ? ` (at ${operation})` : ''}: refresh them (aws sso login, or assume the role again) and run again (AWS: ${aws})` };
+    return {
+      code: 'NO_CREDENTIALS',
+      message: `AWS credentials have expired${operation ? ` (at ${operation})` : ''}: refresh them (aws sso login, or assume the role again) and run again (AWS: ${aws})`,
+    };
   }
   if (isAccessDenied(cause)) {
     const d = parseDenied(aws, operation);
@@ -181,7 +187,8 @@ export function connectionFailure(err: unknown): ConnectionFailure | undefined {
     // The SDK's connection timeout names its error TimeoutError and sets no code.
     if (e.name === 'TimeoutError' && /connection/i.test(awsMessage(e))) return e;
     const text = typeof e.message === 'string' ? CONNECTION_TEXT.exec(e.message) : null;
-    if (text && e.cause === undefined) return Object.assign(new Error(e.message), { code: text[1], ...(text[2] ? { address: text[2] } : {}), ...operationMark(e) });
+    if (text && e.cause === undefined)
+      return Object.assign(new Error(e.message), { code: text[1], ...(text[2] ? { address: text[2] } : {}), ...operationMark(e) });
     current = e.cause;
   }
   return undefined;

@@ -111,7 +111,9 @@ type Strategy = AdaptiveRetryStrategy;
  * times: a wrong --endpoint-url or a network without a route fails in seconds, while throttling
  * still gets every retry.
  */
-export function connectionAwareRetry(maxAttempts: number): Pick<Strategy, 'acquireInitialRetryToken' | 'refreshRetryTokenForRetry' | 'recordSuccess'> & { mode: string } {
+export function connectionAwareRetry(
+  maxAttempts: number,
+): Pick<Strategy, 'acquireInitialRetryToken' | 'refreshRetryTokenForRetry' | 'recordSuccess'> & { mode: string } {
   const inner = new AdaptiveRetryStrategy(maxAttempts);
   return {
     mode: inner.mode,
@@ -168,7 +170,8 @@ interface MiddlewareClient {
   send(...args: never[]): Promise<unknown>;
 }
 
-const interrupted = (command: string | undefined) => new XacctError('INTERRUPTED', `interrupted; ${command?.replace(/Command$/, '') ?? 'the call'} was not sent`);
+const interrupted = (command: string | undefined) =>
+  new XacctError('INTERRUPTED', `interrupted; ${command?.replace(/Command$/, '') ?? 'the call'} was not sent`);
 
 function subjectOf(input: unknown): string | undefined {
   const i = input as { StackSetName?: unknown; StackName?: unknown; Bucket?: unknown } | undefined;
@@ -185,7 +188,11 @@ function subjectOf(input: unknown): string | undefined {
 export function guard<C extends MiddlewareClient>(client: C, signal?: AbortSignal, inFlight: InFlight = new InFlight()): C {
   const outer = (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => async (args: { input?: unknown }) => {
     if (signal?.aborted) throw interrupted(context.commandName);
-    const entry: CallInFlight = { operation: `${(context.clientName ?? '').replace(/Client$/, '')}:${(context.commandName ?? '').replace(/Command$/, '')}`, subject: subjectOf(args.input), sent: false };
+    const entry: CallInFlight = {
+      operation: `${(context.clientName ?? '').replace(/Client$/, '')}:${(context.commandName ?? '').replace(/Command$/, '')}`,
+      subject: subjectOf(args.input),
+      sent: false,
+    };
     inFlight.add(entry);
     (context as Record<string, unknown>).xacctCall = entry;
     try {

@@ -42,11 +42,24 @@ export function describeFailure(err: unknown, o: { configName?: string } = {}): 
     return { code: 'BAD_CONFIG', message: `invalid config ${text}`, exitCode: EXIT.BAD_INPUT };
   }
   if (err instanceof UsageError) return { code: 'USAGE', message: err.message, exitCode: EXIT.BAD_INPUT };
-  const explained = err instanceof XacctError && ['NO_CREDENTIALS', 'ACCESS_DENIED', 'THROTTLED', 'INTERRUPTED', 'PRECONDITION'].includes(err.code) ? undefined : explainAwsFailure(err);
+  const explained =
+    err instanceof XacctError && ['NO_CREDENTIALS', 'ACCESS_DENIED', 'THROTTLED', 'INTERRUPTED', 'PRECONDITION'].includes(err.code)
+      ? undefined
+      : explainAwsFailure(err);
   if (explained) {
     // What xacct was doing, without the AWS text the explanation already quotes.
-    const doing = err instanceof XacctError ? err.message.split('\n')[0].replace(awsMessage(awsCause(err)), '').replace(/[\s:]+$/, '') : '';
-    return { code: explained.code, message: `${doing ? `${doing}: ` : ''}${explained.message}`, exitCode: new XacctError(explained.code, explained.message).exitCode };
+    const doing =
+      err instanceof XacctError
+        ? err.message
+            .split('\n')[0]
+            .replace(awsMessage(awsCause(err)), '')
+            .replace(/[\s:]+$/, '')
+        : '';
+    return {
+      code: explained.code,
+      message: `${doing ? `${doing}: ` : ''}${explained.message}`,
+      exitCode: new XacctError(explained.code, explained.message).exitCode,
+    };
   }
   if (err instanceof XacctError) return { code: err.code, message: err.message, exitCode: err.exitCode };
   const e = err as Error;
@@ -54,7 +67,12 @@ export function describeFailure(err: unknown, o: { configName?: string } = {}): 
 }
 
 /** Print a failure on stderr (with the stack trace under --verbose); returns the exit code. */
-export function report(err: unknown, io: Pick<Io, 'verbose'>, write: (s: string) => void = (s) => process.stderr.write(s), o: { configName?: string } = {}): number {
+export function report(
+  err: unknown,
+  io: Pick<Io, 'verbose'>,
+  write: (s: string) => void = (s) => process.stderr.write(s),
+  o: { configName?: string } = {},
+): number {
   const f = describeFailure(err, o);
   write(`error: ${f.message}\n`);
   if (f.code === 'USAGE') write("Run 'xacct --help' (or 'xacct <command> --help') for usage.\n");
@@ -67,7 +85,11 @@ const GLOBAL_OPTIONS = ['output', 'verbose', 'color', 'no-color', 'help', 'versi
 /** The options a command line may hold: the command's own, AWS ones where it calls AWS, and the global ones. */
 function knownOptions(spec: CommandSpec | undefined): string[] {
   const own = spec ? Object.keys(spec.options) : [];
-  const negated = spec ? Object.entries(spec.options).filter(([, o]) => o.type === 'boolean').map(([n]) => `no-${n}`) : [];
+  const negated = spec
+    ? Object.entries(spec.options)
+        .filter(([, o]) => o.type === 'boolean')
+        .map(([n]) => `no-${n}`)
+    : [];
   return [...own, ...negated, ...(spec?.aws ? Object.keys(AWS_OPTIONS) : []), ...GLOBAL_OPTIONS];
 }
 
@@ -91,7 +113,11 @@ function usageMessage(msg: string, args: string[], commands: CommandSpec[]): str
     const names = [...new Set(unknown[1].split(', ').map(kebab))];
     // A word that is not an option: an unknown command, or an argument no command takes.
     if (!spec && names.every((n) => !args.some((a) => a.startsWith(`--${n}`) || a === `-${n}`))) {
-      return `unknown command '${names[0]}'${didYouMean(names[0], commands.map((c) => c.name), (s) => `'${s}'`)} (commands: ${commands.map((c) => c.name).join(', ')})`;
+      return `unknown command '${names[0]}'${didYouMean(
+        names[0],
+        commands.map((c) => c.name),
+        (s) => `'${s}'`,
+      )} (commands: ${commands.map((c) => c.name).join(', ')})`;
     }
     const known = knownOptions(spec);
     const where = spec ? `xacct ${spec.name}` : 'xacct';
@@ -99,7 +125,10 @@ function usageMessage(msg: string, args: string[], commands: CommandSpec[]): str
       const isOption = args.some((a) => a === `--${n}` || a.startsWith(`--${n}=`) || a === `-${n}`);
       if (!isOption) return `unexpected argument '${n}' (${where} takes no positional arguments)`;
       const hint = HINTS[n] ?? didYouMean(n, known, (s) => `--${s}`);
-      const awsCommands = `only commands that call AWS take it (${commands.filter((c) => c.aws).map((c) => c.name).join(', ')})`;
+      const awsCommands = `only commands that call AWS take it (${commands
+        .filter((c) => c.aws)
+        .map((c) => c.name)
+        .join(', ')})`;
       const aws = !spec?.aws ? didYouMean(n, Object.keys(AWS_OPTIONS), (s) => `--${s}`) : '';
       const awsOnly = n in AWS_OPTIONS && !spec?.aws ? `: ${awsCommands}` : aws ? `${aws} ${awsCommands.charAt(0).toUpperCase()}${awsCommands.slice(1)}` : '';
       return `unknown option --${n} for ${where}${hint || awsOnly}`;
@@ -157,7 +186,12 @@ export async function main(args: string[], commands: CommandSpec[] = allCommands
       cb();
     },
   });
-  const io = createIo({ mode, verbose, color: wantsColor(!args.includes('--no-color') && !args.includes('--color=false')), ...(mode === 'json' ? { out } : {}) });
+  const io = createIo({
+    mode,
+    verbose,
+    color: wantsColor(!args.includes('--no-color') && !args.includes('--color=false')),
+    ...(mode === 'json' ? { out } : {}),
+  });
   const session: Session = {};
   let exitCode: number = EXIT.OK;
   let failure: unknown;
@@ -175,7 +209,12 @@ export async function main(args: string[], commands: CommandSpec[] = allCommands
   let y = yargs(args)
     .scriptName('xacct')
     .usage('$0 <command> [options]\n\nCross-account CI/CD on AWS Organizations: templates, lint and a StackSets deployer.')
-    .option('output', { choices: ['text', 'json'] as const, default: 'text' as const, requiresArg: true, describe: 'Result format: json writes one JSON document on stdout (also on failure); progress stays on stderr' })
+    .option('output', {
+      choices: ['text', 'json'] as const,
+      default: 'text' as const,
+      requiresArg: true,
+      describe: 'Result format: json writes one JSON document on stdout (also on failure); progress stays on stderr',
+    })
     .option('verbose', { type: 'boolean', default: false, describe: 'Debug lines, stack traces and third-party warnings' })
     .option('color', { type: 'boolean', default: true, describe: 'Colour on a TTY (--no-color, or NO_COLOR)' }) as unknown as Argv<GlobalArgs>;
   for (const spec of commands) y = register(y, spec, run);

@@ -65,7 +65,11 @@ export function stageStackSetProblems(config: Config): ConfigProblem[] {
       if (!s.stackset) return;
       const name = names.stageStackSet(config.prefix, p.name, s.name);
       const taken = own.find((o) => name === o.name || (o.source && name.startsWith(`${o.name}-`)));
-      if (taken) problems.push({ path: formatPath(['pipelines', i, 'stages', j, 'name']), message: `stage "${s.name}" of pipeline "${p.name}" would be the StackSet ${name}, a name xacct gives its own StackSets (${taken.name}); rename the stage` });
+      if (taken)
+        problems.push({
+          path: formatPath(['pipelines', i, 'stages', j, 'name']),
+          message: `stage "${s.name}" of pipeline "${p.name}" would be the StackSet ${name}, a name xacct gives its own StackSets (${taken.name}); rename the stage`,
+        });
     }),
   );
   return problems;
@@ -88,7 +92,13 @@ export function resolveConfig(explicit: string | undefined, o: { embedded: boole
   if (explicit !== undefined) return { load: () => loadConfig(explicit), name: explicit, description: `config: ${explicit} (--config)`, file: explicit };
   const cwd = o.cwd ?? process.cwd();
   const found = discoverConfig(cwd);
-  if (found) return { load: () => loadConfig(join(cwd, found), found), name: found, description: `config: ${found} (found in the current directory)`, file: join(cwd, found) };
+  if (found)
+    return {
+      load: () => loadConfig(join(cwd, found), found),
+      name: found,
+      description: `config: ${found} (found in the current directory)`,
+      file: join(cwd, found),
+    };
   if (o.embedded) {
     return {
       load: defaultConfig,
@@ -96,5 +106,8 @@ export function resolveConfig(explicit: string | undefined, o: { embedded: boole
       description: `config: the embedded default (three-account baseline); pass --config FILE or add ${DISCOVERED_NAMES[0]} to use your own`,
     };
   }
-  throw new XacctError('BAD_INPUT', `no config: pass --config FILE, or run where ${DISCOVERED_NAMES.join(', ')} is (commands that call AWS never use the embedded default)`);
+  throw new XacctError(
+    'BAD_INPUT',
+    `no config: pass --config FILE, or run where ${DISCOVERED_NAMES.join(', ')} is (commands that call AWS never use the embedded default)`,
+  );
 }

@@ -2,7 +2,11 @@
 import { createInterface } from 'node:readline/promises';
 import type { Confirm } from './deps';
 
-export function terminalConfirm(yes: boolean, input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin, output: NodeJS.WritableStream = process.stderr): Confirm {
+export function terminalConfirm(
+  yes: boolean,
+  input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+): Confirm {
   return {
     yes,
     interactive: Boolean(input.isTTY),

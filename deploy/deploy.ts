@@ -32,7 +32,14 @@ export interface DeployResult {
   noChanges: boolean;
   account: string;
   callAs: string;
-  stackSets: Array<{ name: string; created: boolean; changed: boolean; operations: Array<{ kind: string; operationId: string; status: string }>; warnings: string[]; waitedFor: string[] }>;
+  stackSets: Array<{
+    name: string;
+    created: boolean;
+    changed: boolean;
+    operations: Array<{ kind: string; operationId: string; status: string }>;
+    warnings: string[];
+    waitedFor: string[];
+  }>;
   stacks: Array<{ name: string; region: string; action: string; status?: string }>;
   /** What was no longer in the config and has been removed. */
   removed: { stackSets: string[]; stacks: Array<{ name: string; region: string }> };
@@ -63,15 +70,21 @@ export function summarize(r: DeployResult): string {
   const lines: string[] = [];
   for (const s of r.stackSets) {
     const waited = s.waitedFor.length > 0 ? ` (after waiting for running ${s.waitedFor.join(', ')})` : '';
-    const what = (s.changed ? `${s.created ? 'created' : 'updated'}: ${s.operations.map((o) => `${o.kind} ${o.operationId}`).join(', ')}` : 'no changes') + waited;
+    const what =
+      (s.changed ? `${s.created ? 'created' : 'updated'}: ${s.operations.map((o) => `${o.kind} ${o.operationId}`).join(', ')}` : 'no changes') + waited;
     lines.push(`  StackSet ${s.name.padEnd(32)} ${what}`);
   }
-  for (const s of r.stacks) lines.push(`  stack    ${`${s.name} (${s.region})`.padEnd(32)} ${s.action === 'none' ? 'no changes' : `${s.action} ${s.status ?? ''}`.trim()}`);
+  for (const s of r.stacks)
+    lines.push(`  stack    ${`${s.name} (${s.region})`.padEnd(32)} ${s.action === 'none' ? 'no changes' : `${s.action} ${s.status ?? ''}`.trim()}`);
   for (const name of r.removed.stackSets) lines.push(`  StackSet ${name.padEnd(32)} removed (no longer in the config)`);
   for (const s of r.removed.stacks) lines.push(`  stack    ${`${s.name} (${s.region})`.padEnd(32)} removed (no longer in the config)`);
   const waited = r.stackSets.filter((s) => s.waitedFor.length > 0).length;
   // Finishing an operation an interrupted deploy left running is a change reaching the accounts.
-  const head = r.noChanges ? (waited > 0 ? `no further changes; ${waited} StackSet${waited === 1 ? '' : 's'} finished an operation already running` : 'no changes') : 'deployed';
+  const head = r.noChanges
+    ? waited > 0
+      ? `no further changes; ${waited} StackSet${waited === 1 ? '' : 's'} finished an operation already running`
+      : 'no changes'
+    : 'deployed';
   return `${head} (account ${r.account}, StackSets as ${r.callAs})\n${lines.join('\n')}`;
 }
 
@@ -82,12 +95,17 @@ async function removalsAgreed(config: Config, deps: DeployDeps, prepared: Prepar
   if (gone.stackSets.length === 0 && gone.stacks.length === 0) return gone;
   const first = removedBeforeSources(gone.stackSets, config);
   const list = [
-    ...gone.stackSets.map((n) => `  StackSet ${n}: every instance, then the StackSet${first.includes(n) ? ' (before the source StackSets, which create the same roles)' : ''}`),
+    ...gone.stackSets.map(
+      (n) => `  StackSet ${n}: every instance, then the StackSet${first.includes(n) ? ' (before the source StackSets, which create the same roles)' : ''}`,
+    ),
     ...gone.stacks.map((s) => `  stack ${s.name} (${s.region})`),
   ].join('\n');
   const question = `No longer in the config, deploy removes (after everything else is deployed, unless said otherwise):\n${list}\nRemove them?`;
   if (!deps.confirm.yes && !deps.confirm.interactive) {
-    throw new XacctError('PRECONDITION', `${question.replace(/\nRemove them\?$/, '')}\nrefusing to remove without confirmation: no terminal to ask on; run it on a terminal or pass --yes. Nothing was changed.`);
+    throw new XacctError(
+      'PRECONDITION',
+      `${question.replace(/\nRemove them\?$/, '')}\nrefusing to remove without confirmation: no terminal to ask on; run it on a terminal or pass --yes. Nothing was changed.`,
+    );
   }
   if (!(await confirmed(deps.confirm, question))) throw new XacctError('PRECONDITION', 'deploy cancelled: the removals were not agreed; nothing was changed');
   return gone;
@@ -148,10 +166,24 @@ async function centralStacksDeployable(deps: DeployDeps, prepared: Prepared): Pr
       const status = s?.StackStatus;
       if (!s || status === 'DELETE_COMPLETE' || status === 'REVIEW_IN_PROGRESS' || isStackInProgress(status) || isStackUpdatable(status)) return;
       if (isStackRollbackComplete(status)) {
-        if (!deps.confirm.yes && !deps.confirm.interactive) problems.push(`${where(spec)} is ROLLBACK_COMPLETE (its first create failed${s.StackStatusReason ? `: ${s.StackStatusReason}` : ''}); re-run with --yes to delete and recreate it, or delete it yourself`);
+        if (!deps.confirm.yes && !deps.confirm.interactive)
+          problems.push(
+            `${where(spec)} is ROLLBACK_COMPLETE (its first create failed${s.StackStatusReason ? `: ${s.StackStatusReason}` : ''}); re-run with --yes to delete and recreate it, or delete it yourself`,
+          );
         return;
       }
-      const state = { exists: true as const, name: spec.name, region: spec.region, stackId: s.StackId ?? spec.name, status: status ?? '?', parameters: {}, terminationProtection: false, templateBody: '', outputs: {}, tags: {} };
+      const state = {
+        exists: true as const,
+        name: spec.name,
+        region: spec.region,
+        stackId: s.StackId ?? spec.name,
+        status: status ?? '?',
+        parameters: {},
+        terminationProtection: false,
+        templateBody: '',
+        outputs: {},
+        tags: {},
+      };
       problems.push(`${where(spec)} is ${status}${s.StackStatusReason ? ` (${s.StackStatusReason})` : ''}; ${blockedAdvice(state)}`);
     }),
   );
@@ -184,12 +216,20 @@ export async function runDeploy(config: Config, deps: DeployDeps): Promise<Deplo
 
     // Removals last, stacks first (the pipeline no longer uses a dropped region), then StackSets.
     const sOptions = stackOptions(deps, view, (q: string) => confirmed(deps.confirm, q));
-    await wave(gone.stacks, async (s) => {
-      const state = await settle(deps.clients.cfn(s.region), s, sOptions);
-      if (state.exists) await deleteStack(deps.clients.cfn(s.region), state, sOptions);
-    }, 'stacks');
+    await wave(
+      gone.stacks,
+      async (s) => {
+        const state = await settle(deps.clients.cfn(s.region), s, sOptions);
+        if (state.exists) await deleteStack(deps.clients.cfn(s.region), state, sOptions);
+      },
+      'stacks',
+    );
     const early = removedBeforeSources(gone.stackSets, config);
-    await wave(gone.stackSets.filter((n) => !early.includes(n)), removeSet, 'StackSets');
+    await wave(
+      gone.stackSets.filter((n) => !early.includes(n)),
+      removeSet,
+      'StackSets',
+    );
 
     const result: DeployResult = {
       noChanges: stackSetOutcomes.every((o) => o.noop) && stackOutcomes.every((o) => !o.changed) && gone.stackSets.length === 0 && gone.stacks.length === 0,

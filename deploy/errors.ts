@@ -6,15 +6,7 @@ import { awsMessage, explainAwsFailure, isAccessDenied, isExpiredCredentials, is
 
 const OPERATION_KEY = '$xacctOperation';
 
-export type ErrorCode =
-  | 'BAD_INPUT'
-  | 'PRECONDITION'
-  | 'NO_CREDENTIALS'
-  | 'ACCESS_DENIED'
-  | 'DEPLOY_FAILED'
-  | 'INTERRUPTED'
-  | 'THROTTLED'
-  | 'INTERNAL';
+export type ErrorCode = 'BAD_INPUT' | 'PRECONDITION' | 'NO_CREDENTIALS' | 'ACCESS_DENIED' | 'DEPLOY_FAILED' | 'INTERRUPTED' | 'THROTTLED' | 'INTERNAL';
 
 /**
  * 0 success or nothing to do, 1 deployment failed, 2 bad input or unmet precondition; 3 only from
@@ -79,7 +71,8 @@ export function awsFailure(what: string, api: string, err: unknown, code: ErrorC
     );
   }
   // A call the guard middleware did not see (a stubbed client) is still named by its API.
-  if (err && typeof err === 'object' && operationOf(err) === undefined) (err as Record<string, unknown>)[OPERATION_KEY] = api.includes(':') ? api : `cloudformation:${api}`;
+  if (err && typeof err === 'object' && operationOf(err) === undefined)
+    (err as Record<string, unknown>)[OPERATION_KEY] = api.includes(':') ? api : `cloudformation:${api}`;
   const explained = isAccessDenied(err) || isExpiredCredentials(err) || isThrottling(err) ? explainAwsFailure(err) : undefined;
   if (explained) return new XacctError(explained.code, `${what}: ${explained.message}`, { cause: err });
   return new XacctError(code, `${what}: ${api} failed: ${awsMessage(err)}`, { cause: err });
@@ -104,5 +97,9 @@ export function combine(errors: unknown[], noun = 'StackSets'): unknown {
   const precondition = errors.every((e) => e instanceof XacctError && e.exitCode === EXIT.BAD_INPUT);
   const interrupted = errors.find((e) => e instanceof XacctError && e.code === 'INTERRUPTED');
   if (interrupted) return interrupted;
-  return new XacctError(precondition ? 'PRECONDITION' : 'DEPLOY_FAILED', `${errors.length} ${noun} failed:\n${messages.map((m) => `- ${m.replace(/\n/g, '\n  ')}`).join('\n')}`, { causes: errors });
+  return new XacctError(
+    precondition ? 'PRECONDITION' : 'DEPLOY_FAILED',
+    `${errors.length} ${noun} failed:\n${messages.map((m) => `- ${m.replace(/\n/g, '\n  ')}`).join('\n')}`,
+    { causes: errors },
+  );
 }

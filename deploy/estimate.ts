@@ -28,9 +28,10 @@ export interface RolloutEstimate {
  * Waves per region = ceil(accounts / concurrency); sequential regions add up, parallel ones overlap.
  */
 export function estimateRollout(accounts: number, regions: number, prefs: Preferences, secondsPerWave: number): RolloutEstimate {
-  const concurrency = 'count' in prefs.maxConcurrent
-    ? Math.max(1, Math.min(accounts, prefs.maxConcurrent.count))
-    : Math.max(1, Math.floor((accounts * prefs.maxConcurrent.percentage) / 100));
+  const concurrency =
+    'count' in prefs.maxConcurrent
+      ? Math.max(1, Math.min(accounts, prefs.maxConcurrent.count))
+      : Math.max(1, Math.floor((accounts * prefs.maxConcurrent.percentage) / 100));
   const perRegion = accounts === 0 ? 0 : Math.ceil(accounts / concurrency);
   const waves = prefs.regionConcurrency === 'SEQUENTIAL' ? perRegion * regions : perRegion;
   return { accounts, regions, instances: accounts * regions, concurrency, waves, seconds: waves * secondsPerWave };

@@ -70,7 +70,9 @@ export function interruptMessage(activity: Activity, region: string, stillOut: C
   else lines.push('interrupted; AWS carries on with what was started:');
   for (const op of operations) {
     lines.push(`  StackSet '${op.stackSetName}' operation ${op.operationId}`);
-    lines.push(`    watch: aws cloudformation describe-stack-set-operation --stack-set-name ${op.stackSetName} --operation-id ${op.operationId} --call-as ${op.callAs} --region ${region}`);
+    lines.push(
+      `    watch: aws cloudformation describe-stack-set-operation --stack-set-name ${op.stackSetName} --operation-id ${op.operationId} --call-as ${op.callAs} --region ${region}`,
+    );
   }
   for (const s of stacks) {
     lines.push(`  stack '${s.name}' (${s.region}): ${s.doing}`);

@@ -97,7 +97,11 @@ export async function inventoryStackSets(cfn: CloudFormationClient, prefix: stri
       for (const s of page.Summaries ?? []) if (s.StackSetName?.startsWith(`${prefix}-`)) candidates.push(s.StackSetName);
     }
   });
-  const tagged = await Promise.all(candidates.map(async (name) => ((await call(`StackSet '${name}'`, 'DescribeStackSet', () => stackSetTagged(cfn, name, callAs, prefix))) ? name : undefined)));
+  const tagged = await Promise.all(
+    candidates.map(async (name) =>
+      (await call(`StackSet '${name}'`, 'DescribeStackSet', () => stackSetTagged(cfn, name, callAs, prefix))) ? name : undefined,
+    ),
+  );
   return tagged.filter((n): n is string => n !== undefined).sort();
 }
 
@@ -119,7 +123,16 @@ export async function readInventory(clients: AwsClients, config: Config, identit
   const regions = [...new Set([home, ...configuredStacks(config).map((s) => s.region), ...extraRegions, ...fromBuckets])].sort();
   const [stackSets, stacks] = await Promise.all([
     inventoryStackSets(clients.cfn(home), config.prefix, identity.callAs),
-    Promise.all(regions.map(async (region) => (await taggedStacks(clients.cfn(region), region, PREFIX_TAG, config.prefix)).map((s) => ({ name: s.StackName ?? '', region, stackId: s.StackId ?? '', status: s.StackStatus ?? '' })))),
+    Promise.all(
+      regions.map(async (region) =>
+        (await taggedStacks(clients.cfn(region), region, PREFIX_TAG, config.prefix)).map((s) => ({
+          name: s.StackName ?? '',
+          region,
+          stackId: s.StackId ?? '',
+          status: s.StackStatus ?? '',
+        })),
+      ),
+    ),
   ]);
   return { stackSets, stacks: stacks.flat(), regions };
 }

@@ -41,7 +41,9 @@ function deployedStages(pipeline: unknown): Map<string, Set<string>> {
 
 /** The deployed stages that hold a config stage: its name, or its parts `<name>-<n>` that are not config stages of their own. */
 function partsOf(stage: string, deployed: Map<string, Set<string>>, configNames: Set<string>): Set<string> | undefined {
-  const names = [...deployed.keys()].filter((n) => n === stage || (new RegExp(`^${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`).test(n) && !configNames.has(n)));
+  const names = [...deployed.keys()].filter(
+    (n) => n === stage || (new RegExp(`^${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`).test(n) && !configNames.has(n)),
+  );
   if (names.length === 0) return undefined;
   return new Set(names.flatMap((n) => [...deployed.get(n)!]));
 }
@@ -65,7 +67,8 @@ export function stageMembership(config: Config, deployedBody: string, targets: R
     const resource = resources[`${pascal(p.name)}Pipeline`];
     if (!isObject(resource)) continue;
     const deployed = deployedStages(resource);
-    const empty = isObject(resource.Metadata) && Array.isArray(resource.Metadata['xacct:emptyStages']) ? (resource.Metadata['xacct:emptyStages'] as unknown[]) : [];
+    const empty =
+      isObject(resource.Metadata) && Array.isArray(resource.Metadata['xacct:emptyStages']) ? (resource.Metadata['xacct:emptyStages'] as unknown[]) : [];
     const configNames = new Set(p.stages.map((s) => s.name));
     for (const s of p.stages.filter(perAccountStage)) {
       const was = partsOf(s.name, deployed, configNames) ?? (empty.includes(s.name) ? new Set<string>() : undefined);

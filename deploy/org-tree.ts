@@ -71,7 +71,9 @@ export class OrgTree {
 
   childOus(parentId: string): Promise<Unit[]> {
     return this.memo(this.children, parentId, () =>
-      collect(paginateListOrganizationalUnitsForParent({ client: this.org }, { ParentId: parentId }), (p) => p.OrganizationalUnits?.map((ou) => ({ id: ou.Id ?? '', name: ou.Name ?? '' }))).catch((err) => {
+      collect(paginateListOrganizationalUnitsForParent({ client: this.org }, { ParentId: parentId }), (p) =>
+        p.OrganizationalUnits?.map((ou) => ({ id: ou.Id ?? '', name: ou.Name ?? '' })),
+      ).catch((err) => {
         throw awsFailure(`${parentId} in ${this.organizationId}`, 'organizations:ListOrganizationalUnitsForParent', err, 'PRECONDITION');
       }),
     );
@@ -228,7 +230,17 @@ const FIXED_ACTIONS = 2;
  */
 export function stageCeiling(config: Config, stage: Stage): { kind: string; perAccountRegion: number; regions: number; ceiling: number } | undefined {
   // A stackset: stage reaches its OUs as a whole through one StackSet: it never expands to accounts.
-  const kind = stage.cloudformation ? 'cloudformation' : stage.codedeploy ? 'codedeploy' : stage.custom ? 'custom' : stage.codebuild ? 'codebuild' : stage.lambda ? 'lambda' : undefined;
+  const kind = stage.cloudformation
+    ? 'cloudformation'
+    : stage.codedeploy
+      ? 'codedeploy'
+      : stage.custom
+        ? 'custom'
+        : stage.codebuild
+          ? 'codebuild'
+          : stage.lambda
+            ? 'lambda'
+            : undefined;
   if (!kind) return undefined;
   const perAccountRegion = kind === 'cloudformation' ? 2 : 1;
   const regions = stageRegions(config, stage).length;
@@ -242,7 +254,8 @@ export function stageTargets(config: Config): Map<string, AccountNeed> {
     p.stages.forEach((s, j) => {
       const c = stageCeiling(config, s);
       const known = out.get(s.target);
-      if (c && (!known || c.ceiling < known.ceiling)) out.set(s.target, { where: `pipelines[${i}].stages[${j}]`, stage: `${p.name}/${s.name}`, kind: c.kind, regions: c.regions, ceiling: c.ceiling });
+      if (c && (!known || c.ceiling < known.ceiling))
+        out.set(s.target, { where: `pipelines[${i}].stages[${j}]`, stage: `${p.name}/${s.name}`, kind: c.kind, regions: c.regions, ceiling: c.ceiling });
     }),
   );
   return out;
@@ -269,17 +282,25 @@ function tooManyAccounts(name: string, need: AccountNeed): ConfigError {
  */
 async function namedAccountOu(tree: OrgTree, account: string, where: string): Promise<string> {
   if (account === tree.managementAccountId) {
-    throw new XacctError('BAD_INPUT', `${where}: ${account} is the management account of ${tree.organizationId}; service-managed StackSets never deploy there ("DeploymentTargets - AWS CloudFormation")`);
+    throw new XacctError(
+      'BAD_INPUT',
+      `${where}: ${account} is the management account of ${tree.organizationId}; service-managed StackSets never deploy there ("DeploymentTargets - AWS CloudFormation")`,
+    );
   }
   let parent: string;
   try {
     parent = await tree.parentOf(account);
   } catch (err) {
-    if (isNamed(err, 'ChildNotFoundException', 'InvalidInputException')) throw new XacctError('BAD_INPUT', `${where}: account ${account} is not in ${tree.organizationId}: ${awsMessage(err)}`, { cause: err });
+    if (isNamed(err, 'ChildNotFoundException', 'InvalidInputException'))
+      throw new XacctError('BAD_INPUT', `${where}: account ${account} is not in ${tree.organizationId}: ${awsMessage(err)}`, { cause: err });
     throw awsFailure(`account ${account} in ${tree.organizationId}`, 'organizations:ListParents', err, 'PRECONDITION');
   }
   const state = (await tree.childAccounts(parent)).find((a) => a.id === account);
-  if (state && !state.active) throw new XacctError('BAD_INPUT', `${where}: account ${account} is not ACTIVE (suspended or closing); StackSets skip such accounts: remove it from the target`);
+  if (state && !state.active)
+    throw new XacctError(
+      'BAD_INPUT',
+      `${where}: account ${account} is not ACTIVE (suspended or closing); StackSets skip such accounts: remove it from the target`,
+    );
   return parent;
 }
 
@@ -291,7 +312,11 @@ async function notUnderTargetOus(tree: OrgTree, account: string, where: string, 
   const ancestors = await tree.ancestorsOf(account);
   for (const [name, t] of Object.entries(targets)) {
     const hit = t.ouIds.find((ou) => ancestors.includes(ou));
-    if (hit) throw new XacctError('BAD_INPUT', `${where}: account ${account} is below ${hit}, an OU of target ${name}, so it gets xacct's roles from there already: remove it from accounts`);
+    if (hit)
+      throw new XacctError(
+        'BAD_INPUT',
+        `${where}: account ${account} is below ${hit}, an OU of target ${name}, so it gets xacct's roles from there already: remove it from accounts`,
+      );
   }
 }
 
@@ -303,7 +328,11 @@ async function notUnderTargetOus(tree: OrgTree, account: string, where: string, 
  * (in the organization, ACTIVE, not the management account, not below any target OU) and located in
  * their OU; they count among the group's accounts.
  */
-export async function resolveTargets(config: Config, tree: OrgTree, withAccounts: Map<string, AccountNeed> = stageTargets(config)): Promise<Record<string, ResolvedTarget>> {
+export async function resolveTargets(
+  config: Config,
+  tree: OrgTree,
+  withAccounts: Map<string, AccountNeed> = stageTargets(config),
+): Promise<Record<string, ResolvedTarget>> {
   const out: Record<string, ResolvedTarget> = {};
   for (const [name, target] of Object.entries(config.targets)) {
     const resolved = await Promise.all(target.ous.map((ref, i) => tree.resolve(ref, `targets.${name}.ous[${i}]`)));

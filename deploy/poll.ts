@@ -24,7 +24,12 @@ export class PollTimeout extends Error {
 }
 
 /** Delay before poll number `attempt` (0-based): exponential, capped, then "equal jitter" (half fixed, half random). */
-export function backoffDelay(attempt: number, random: number, initialDelayMs: number = DEFAULT_POLL.initialDelayMs, maxDelayMs: number = DEFAULT_POLL.maxDelayMs): number {
+export function backoffDelay(
+  attempt: number,
+  random: number,
+  initialDelayMs: number = DEFAULT_POLL.initialDelayMs,
+  maxDelayMs: number = DEFAULT_POLL.maxDelayMs,
+): number {
   const base = Math.min(maxDelayMs, initialDelayMs * Math.pow(1.5, attempt));
   return Math.round(base / 2 + (base / 2) * random);
 }
@@ -33,7 +38,12 @@ export function backoffDelay(attempt: number, random: number, initialDelayMs: nu
  * Fetch until `done` says so. `onTick` sees every fetched value (for progress). Throws PollTimeout
  * when the next sleep would pass the deadline.
  */
-export async function pollUntil<T>(fetch: () => Promise<T>, done: (value: T) => boolean, o: PollOptions, onTick?: (value: T) => void | Promise<void>): Promise<T> {
+export async function pollUntil<T>(
+  fetch: () => Promise<T>,
+  done: (value: T) => boolean,
+  o: PollOptions,
+  onTick?: (value: T) => void | Promise<void>,
+): Promise<T> {
   const start = o.clock.now();
   for (let attempt = 0; ; attempt++) {
     let value: T | undefined;

@@ -37,7 +37,9 @@ async function callerIdentity(sts: STSClient): Promise<{ accountId: string; arn:
     if (err instanceof XacctError) throw err;
     if (isExpiredCredentials(err)) throw new XacctError('NO_CREDENTIALS', explainAwsFailure(err)!.message, { cause: err });
     if (isMissingCredentials(err)) {
-      throw new XacctError('NO_CREDENTIALS', `no usable AWS credentials (set AWS_PROFILE or --profile, or run 'aws sso login'): ${awsMessage(err)}`, { cause: err });
+      throw new XacctError('NO_CREDENTIALS', `no usable AWS credentials (set AWS_PROFILE or --profile, or run 'aws sso login'): ${awsMessage(err)}`, {
+        cause: err,
+      });
     }
     throw awsFailure('who am I', 'sts:GetCallerIdentity', err, 'PRECONDITION');
   }
@@ -94,7 +96,8 @@ async function registered(org: OrganizationsClient, accountId: string): Promise<
 
 /** DescribeOrganizationsAccess failed as a delegated administrator: not registered, or not allowed to ask? */
 async function explainAccessFailure(org: OrganizationsClient, id: Identity, err: unknown): Promise<XacctError> {
-  if (isAccessDenied(err) && /is not authorized to perform/.test(awsMessage(err))) return awsFailure(`account ${id.accountId}`, 'DescribeOrganizationsAccess', err, 'PRECONDITION');
+  if (isAccessDenied(err) && /is not authorized to perform/.test(awsMessage(err)))
+    return awsFailure(`account ${id.accountId}`, 'DescribeOrganizationsAccess', err, 'PRECONDITION');
   if (!(await registered(org, id.accountId))) {
     return new XacctError(
       'PRECONDITION',
@@ -110,7 +113,14 @@ async function explainAccessFailure(org: OrganizationsClient, id: Identity, err:
  * Trusted access between StackSets and Organizations. From the management account we switch it on
  * when it is off (unless read-only); a delegated administrator cannot, and must be registered.
  */
-async function ensureTrustedAccess(cfn: CloudFormationClient, org: OrganizationsClient, id: Identity, io: Io, readOnly: boolean, defer: boolean): Promise<(() => Promise<void>) | undefined> {
+async function ensureTrustedAccess(
+  cfn: CloudFormationClient,
+  org: OrganizationsClient,
+  id: Identity,
+  io: Io,
+  readOnly: boolean,
+  defer: boolean,
+): Promise<(() => Promise<void>) | undefined> {
   let status: string | undefined;
   try {
     status = (await cfn.send(new DescribeOrganizationsAccessCommand({ CallAs: id.callAs }))).Status;
@@ -121,13 +131,22 @@ async function ensureTrustedAccess(cfn: CloudFormationClient, org: Organizations
   }
   if (status === 'ENABLED') return undefined;
   if (status === 'DISABLED_PERMANENTLY') {
-    throw new XacctError('PRECONDITION', `trusted access between StackSets and Organizations is DISABLED_PERMANENTLY in ${id.organizationId}; service-managed StackSets cannot be used`);
+    throw new XacctError(
+      'PRECONDITION',
+      `trusted access between StackSets and Organizations is DISABLED_PERMANENTLY in ${id.organizationId}; service-managed StackSets cannot be used`,
+    );
   }
   if (id.callAs === 'DELEGATED_ADMIN') {
-    throw new XacctError('PRECONDITION', `trusted access between StackSets and Organizations is ${status} in ${id.organizationId}; from the management account (${id.managementAccountId}) run: aws cloudformation activate-organizations-access`);
+    throw new XacctError(
+      'PRECONDITION',
+      `trusted access between StackSets and Organizations is ${status} in ${id.organizationId}; from the management account (${id.managementAccountId}) run: aws cloudformation activate-organizations-access`,
+    );
   }
   if (readOnly) {
-    throw new XacctError('PRECONDITION', `trusted access between StackSets and Organizations is ${status} in ${id.organizationId}; \`xacct deploy\` switches it on from the management account (this command changes nothing)`);
+    throw new XacctError(
+      'PRECONDITION',
+      `trusted access between StackSets and Organizations is ${status} in ${id.organizationId}; \`xacct deploy\` switches it on from the management account (this command changes nothing)`,
+    );
   }
   const activate = async () => {
     io.info(`activating trusted access between StackSets and Organizations in ${id.organizationId}`);
@@ -146,7 +165,11 @@ async function ensureTrustedAccess(cfn: CloudFormationClient, org: Organizations
  * GetCallerIdentity, DescribeOrganization, then StackSets' trusted access with the CallAs that fits
  * the account. `cfn` must be the client of the region the StackSets are administered from.
  */
-export async function preflight(clients: { sts: STSClient; org: OrganizationsClient; cfn: CloudFormationClient }, io: Io, options: { readOnly?: boolean } = {}): Promise<Identity> {
+export async function preflight(
+  clients: { sts: STSClient; org: OrganizationsClient; cfn: CloudFormationClient },
+  io: Io,
+  options: { readOnly?: boolean } = {},
+): Promise<Identity> {
   const { identity, activate } = await checkedIdentity(clients, io, { readOnly: options.readOnly ?? false, defer: false });
   await activate?.();
   return identity;
@@ -170,7 +193,14 @@ export async function checkedIdentity(
   } catch {
     // GetCallerIdentity always returns an ARN; a stand-in endpoint might not.
   }
-  const identity: Identity = { accountId: caller.accountId, arn: caller.arn, partition, organizationId: o.id, managementAccountId: o.managementAccountId, callAs };
+  const identity: Identity = {
+    accountId: caller.accountId,
+    arn: caller.arn,
+    partition,
+    organizationId: o.id,
+    managementAccountId: o.managementAccountId,
+    callAs,
+  };
   const activate = await ensureTrustedAccess(clients.cfn, clients.org, identity, io, options.readOnly, options.defer);
   io.debug(`caller ${identity.arn} in ${identity.organizationId}, StackSets as ${callAs}`);
   return { identity, activate };

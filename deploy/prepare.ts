@@ -7,7 +7,17 @@
  * mutating call.
  */
 import type { Config } from '../templates-src/config';
-import { allTargetOus, builtName, DeployContext, enabledTemplates, instanceFor, parameterValues, ResolvedTarget, SourceInstance, TemplateEntry } from '../templates-src/index';
+import {
+  allTargetOus,
+  builtName,
+  DeployContext,
+  enabledTemplates,
+  instanceFor,
+  parameterValues,
+  ResolvedTarget,
+  SourceInstance,
+  TemplateEntry,
+} from '../templates-src/index';
 import { PREFIX_TAG, names } from '../templates-src/names';
 import { accountsOf, deploymentsOf, stackSetDescription, strategyOf } from '../templates-src/placement';
 import { CfnTemplate, synth } from '../templates-src/cfn';
@@ -64,7 +74,12 @@ export const FROM_OUTPUTS: Record<string, { template: string; output: string }> 
   PrimaryKeyArn: { template: 'kms-key', output: 'ArtifactKeyArn' },
 };
 
-function body(entry: TemplateEntry, config: Config, ctx: DeployContext, instance?: SourceInstance): { template: CfnTemplate; text: string; uploadKey?: string } {
+function body(
+  entry: TemplateEntry,
+  config: Config,
+  ctx: DeployContext,
+  instance?: SourceInstance,
+): { template: CfnTemplate; text: string; uploadKey?: string } {
   const template = synth(entry.build(config, ctx, instance));
   const delivery = templateDelivery(entry.name, template);
   if (delivery.kind === 's3' && entry.placement !== 'central') {
@@ -84,7 +99,10 @@ function stackSetSpecs(entry: TemplateEntry, config: Config, ctx: DeployContext,
     const instance = instanceFor(entry, config, d.account);
     const { template, text } = shared ?? body(entry, config, ctx, instance);
     const parameterNames = Object.keys(template.Parameters ?? {});
-    const parameters = { ...parameterValues(parameterNames, config, ctx), ...Object.fromEntries(Object.entries(d.parameters ?? {}).filter(([k]) => parameterNames.includes(k))) };
+    const parameters = {
+      ...parameterValues(parameterNames, config, ctx),
+      ...Object.fromEntries(Object.entries(d.parameters ?? {}).filter(([k]) => parameterNames.includes(k))),
+    };
     sent.push({ what: `StackSet '${d.name}'`, name: builtName(entry, instance), template, parameters });
     const accounts = accountsOf(d);
     const targets: StackSetSpec['targets'] = accounts
@@ -140,7 +158,9 @@ export interface SentBody {
 export function parameterProblems(b: SentBody): string[] {
   const declared = b.template.Parameters ?? {};
   const problems: string[] = [];
-  const missing = Object.entries(declared).filter(([k, p]) => p.Default === undefined && !(k in b.parameters) && !(b.deferred ?? []).includes(k)).map(([k]) => k);
+  const missing = Object.entries(declared)
+    .filter(([k, p]) => p.Default === undefined && !(k in b.parameters) && !(b.deferred ?? []).includes(k))
+    .map(([k]) => k);
   if (missing.length > 0) problems.push(`${b.what}: Parameters [${missing.join(', ')}] must have values`);
   const unknown = Object.keys(b.parameters).filter((k) => !(k in declared));
   if (unknown.length > 0) problems.push(`${b.what}: Parameters [${unknown.join(', ')}] do not exist in the template`);
@@ -158,7 +178,10 @@ export function checkWhatIsSent(sent: SentBody[]): void {
   const findings = runChecks([...unique.values()], {}, selfContainedChecks).map(formatFinding);
   const problems = [...findings, ...sent.flatMap(parameterProblems)];
   if (problems.length > 0) {
-    throw new XacctError('BAD_INPUT', `what deploy would send fails ${problems.length} check${problems.length === 1 ? '' : 's'}; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    throw new XacctError(
+      'BAD_INPUT',
+      `what deploy would send fails ${problems.length} check${problems.length === 1 ? '' : 's'}; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -181,7 +204,13 @@ export function engineUploads(config: Config, context: DeployContext, engine: En
   const resolved = resolvedConfig(config, context);
   const bucket = names.bucket(config.prefix, 'templates', context.ciAccountId, config.homeRegion);
   const engineUpload: HashedObject = { what: "xacct's engine", bucket, key: engineKey(bundle), body: bundle.body, contentType: 'application/javascript' };
-  const configUpload: HashedObject = { what: 'the resolved config', bucket, key: names.rolloutConfigKey(contentHash(resolved)), body: resolved, contentType: 'application/json' };
+  const configUpload: HashedObject = {
+    what: 'the resolved config',
+    bucket,
+    key: names.rolloutConfigKey(contentHash(resolved)),
+    body: resolved,
+    contentType: 'application/json',
+  };
   context.rollout = { engineKey: engineUpload.key, configKey: configUpload.key };
   return [engineUpload, configUpload];
 }
@@ -189,7 +218,10 @@ export function engineUploads(config: Config, context: DeployContext, engine: En
 /** Stages left out of a pipeline because their target has no ACTIVE account (CodePipeline refuses a stage without actions). */
 export function emptyStageWarnings(config: Config, context: DeployContext): string[] {
   return planPipelines(config, context).flatMap((plan) =>
-    plan.skipped.map((k) => `pipeline ${plan.pipeline.name}: stage ${k.name} is left out: target "${k.target}" has no ACTIVE account (it comes back with the first account and the next deploy)`),
+    plan.skipped.map(
+      (k) =>
+        `pipeline ${plan.pipeline.name}: stage ${k.name} is left out: target "${k.target}" has no ACTIVE account (it comes back with the first account and the next deploy)`,
+    ),
   );
 }
 
@@ -200,7 +232,10 @@ async function sourceAccountOus(config: Config, tree: OrgTree, identity: Identit
     for (const d of deploymentsOf(entry, config)) {
       if (!d.account || d.account in out) continue;
       if (d.account === identity.managementAccountId) {
-        throw new XacctError('BAD_INPUT', `source account ${d.account} is the management account of ${identity.organizationId}; service-managed StackSets never deploy there ("DeploymentTargets - AWS CloudFormation")`);
+        throw new XacctError(
+          'BAD_INPUT',
+          `source account ${d.account} is the management account of ${identity.organizationId}; service-managed StackSets never deploy there ("DeploymentTargets - AWS CloudFormation")`,
+        );
       }
       out[d.account] = await tree.parentOf(d.account);
     }
@@ -215,9 +250,13 @@ async function sourceAccountOus(config: Config, tree: OrgTree, identity: Identit
  * Seen only where the accounts are listed anyway (stage targets, named accounts): no extra call.
  */
 function warnCiInTargets(ci: string, targets: Record<string, ResolvedTarget>, io: Io): void {
-  const holding = Object.entries(targets).filter(([, t]) => t.accounts.includes(ci)).map(([name]) => name);
+  const holding = Object.entries(targets)
+    .filter(([, t]) => t.accounts.includes(ci))
+    .map(([name]) => name);
   if (holding.length === 0) return;
-  io.warn(`the CI account ${ci} is an account of target ${holding.join(', ')}: it gets the target roles, and app stacks deployed there run in the CI account beside the pipeline`);
+  io.warn(
+    `the CI account ${ci} is an account of target ${holding.join(', ')}: it gets the target roles, and app stacks deployed there run in the CI account beside the pipeline`,
+  );
 }
 
 /**
@@ -227,11 +266,19 @@ function warnCiInTargets(ci: string, targets: Record<string, ResolvedTarget>, io
  */
 export async function prepare(config: Config, deps: PrepareDeps): Promise<Prepared> {
   const home = deps.clients.cfn(config.homeRegion);
-  const { identity, activate } = await checkedIdentity({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io, { readOnly: deps.readOnly ?? false, defer: true });
+  const { identity, activate } = await checkedIdentity({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, deps.io, {
+    readOnly: deps.readOnly ?? false,
+    defer: true,
+  });
   const tree = new OrgTree(deps.clients.org, identity.organizationId, identity.managementAccountId);
   const targets = await resolveTargets(config, tree);
   const named = Object.assign({}, ...Object.values(targets).map((t) => t.accountOus ?? {})) as Record<string, string>;
-  const context: DeployContext = { ciAccountId: identity.accountId, organizationId: identity.organizationId, targets, accountOus: { ...named, ...(await sourceAccountOus(config, tree, identity)) } };
+  const context: DeployContext = {
+    ciAccountId: identity.accountId,
+    organizationId: identity.organizationId,
+    targets,
+    accountOus: { ...named, ...(await sourceAccountOus(config, tree, identity)) },
+  };
   for (const [name, t] of Object.entries(targets)) deps.io.debug(`target ${name}: ${t.ouIds.join(', ')} (${t.accounts.length} active accounts)`);
   warnCiInTargets(identity.accountId, targets, deps.io);
   const uploads = engineUploads(config, context, deps.engine ?? shippedEngine);

@@ -17,10 +17,21 @@ export function templateUploader(s3: (region: string) => S3Client, keyArn: (regi
   return async (spec: StackSpec): Promise<string> => {
     const { bucket, key } = spec.upload!;
     const kmsKey = keyArn(spec.region);
-    if (!kmsKey) throw new XacctError('PRECONDITION', `stack '${spec.name}' (${spec.region}): the artifact key ARN is not known yet, so its template cannot be uploaded to ${bucket}`);
+    if (!kmsKey)
+      throw new XacctError(
+        'PRECONDITION',
+        `stack '${spec.name}' (${spec.region}): the artifact key ARN is not known yet, so its template cannot be uploaded to ${bucket}`,
+      );
     try {
       await s3(spec.region).send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: spec.templateBody, ContentType: 'application/json', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKey }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: spec.templateBody,
+          ContentType: 'application/json',
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: kmsKey,
+        }),
       );
     } catch (err) {
       throw awsFailure(`stack '${spec.name}' (${spec.region}): uploading its template to s3://${bucket}/${key}`, 's3:PutObject', err);
@@ -54,7 +65,9 @@ export async function ensureObject(s3: S3Client, o: HashedObject, kmsKey: string
   if (await exists(s3, o)) return false;
   if (!kmsKey) throw new XacctError('PRECONDITION', `${o.what}: the artifact key ARN is not known yet, so it cannot be uploaded to ${o.bucket}`);
   try {
-    await s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: o.key, Body: o.body, ContentType: o.contentType, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKey }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: o.bucket, Key: o.key, Body: o.body, ContentType: o.contentType, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKey }),
+    );
   } catch (err) {
     throw awsFailure(`${o.what}: uploading to s3://${o.bucket}/${o.key}`, 's3:PutObject', err);
   }

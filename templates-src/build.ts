@@ -73,7 +73,11 @@ export interface DistOptions {
 
 /** The source of a dist/ built from the embedded default: its JSON hashed, as no file holds it. */
 export function embeddedDefaultSource(version?: string): DistSource {
-  return { config: 'the embedded default config', sha256: createHash('sha256').update(JSON.stringify(defaultConfigInput)).digest('hex'), ...(version ? { version } : {}) };
+  return {
+    config: 'the embedded default config',
+    sha256: createHash('sha256').update(JSON.stringify(defaultConfigInput)).digest('hex'),
+    ...(version ? { version } : {}),
+  };
 }
 
 /** A config handed over in code (tests, the API): hashed from its parsed form. */
@@ -120,7 +124,9 @@ function deployAsPattern(config: Config, entry: TemplateEntry): string {
   if (entry.placement === 'central') return names.centralStack(config.prefix, entry.name, entry.regions ? '<region>' : undefined);
   if (entry.placement === 'source') return names.sourceStackSet(config.prefix, entry.name, '<source-account-id>');
   // Targets that name only accounts have no OU StackSet: the account StackSet is the one there is.
-  return !hasTargetOus(config) && namedTargetAccounts(config).length > 0 ? names.accountsStackSet(config.prefix, entry.name) : names.stackSet(config.prefix, entry.name);
+  return !hasTargetOus(config) && namedTargetAccounts(config).length > 0
+    ? names.accountsStackSet(config.prefix, entry.name)
+    : names.stackSet(config.prefix, entry.name);
 }
 
 function manifestEntry(config: Config, entry: TemplateEntry, t: CfnTemplate, bytes: number, instance?: SourceInstance): ManifestEntry {
@@ -132,7 +138,9 @@ function manifestEntry(config: Config, entry: TemplateEntry, t: CfnTemplate, byt
     type: String(p.Type),
     description: String(p.Description ?? ''),
     ...(p.Default !== undefined ? { default: String(p.Default) } : {}),
-    resolvedBy: RESOLVED_BY[pname] ?? (pname.endsWith('AccountId') ? 'the ACTIVE accounts of the stage target OUs (xacct deploy adds an action pair per account)' : 'config'),
+    resolvedBy:
+      RESOLVED_BY[pname] ??
+      (pname.endsWith('AccountId') ? 'the ACTIVE accounts of the stage target OUs (xacct deploy adds an action pair per account)' : 'config'),
   }));
   const outputs = Object.entries(t.Outputs ?? {}).map(([oname, o]) => {
     const exp = o.Export ? subText(o.Export.Name) : undefined;

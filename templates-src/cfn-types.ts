@@ -26,7 +26,7 @@ export type { Value, List } from 'cloudform-types/types/dataTypes';
 export { ResourceTag, DeletionPolicy } from 'cloudform-types/types/resource';
 export { StringParameter, CommaDelimitedListParameter } from 'cloudform-types/types/parameter';
 
-/* eslint-disable @typescript-eslint/no-namespace */
+/* eslint-disable @typescript-eslint/no-namespace -- the namespaces mirror cloudform-types' own `KMS.Key`, `S3.Bucket` spelling, extended with newer properties; they hold no runtime state */
 export namespace KMS {
   export const Key = _KmsKey;
   export type Key = _KmsKey;
@@ -68,3 +68,4 @@ export namespace CodeArtifact {
   export const Domain = _CodeArtifactDomain;
   export const Repository = _CodeArtifactRepository;
 }
+/* eslint-enable @typescript-eslint/no-namespace */

@@ -135,7 +135,7 @@ export const parameters = {
     }),
   TargetAccountIds: (defaultValue: string[]): Parameter =>
     new CommaDelimitedListParameter({
-      Description: 'Accounts named in the config\'s targets (targets.<name>.accounts) whose xacct roles read and write artifacts, comma separated.',
+      Description: "Accounts named in the config's targets (targets.<name>.accounts) whose xacct roles read and write artifacts, comma separated.",
       AllowedPattern: '^\\d{12}$',
       ConstraintDescription: 'each a 12-digit AWS account ID',
       Default: defaultValue.join(','),
@@ -159,7 +159,10 @@ export const parameters = {
  * Organization-wide Parameters of a CI-account template that admits target (and source) roles:
  * TargetOrgPaths when a target names OUs, TargetAccountIds when one names accounts.
  */
-export function orgParameters(config: { prefix: string; targets: Record<string, { ous?: string[]; accounts?: string[] }> }, sourceAccountIds: string[]): Record<string, Parameter> {
+export function orgParameters(
+  config: { prefix: string; targets: Record<string, { ous?: string[]; accounts?: string[] }> },
+  sourceAccountIds: string[],
+): Record<string, Parameter> {
   const accounts = namedTargetAccounts(config);
   return {
     Prefix: parameters.Prefix(config.prefix),

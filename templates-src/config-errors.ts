@@ -110,13 +110,25 @@ function sizeText(origin: string, n: number | bigint, side: 'least' | 'most'): s
 function sizeProblem(issue: RawIssue, side: 'least' | 'most'): string {
   const limit = side === 'least' ? issue.minimum : issue.maximum;
   const input = issue.input;
-  const got = Array.isArray(input) ? `${input.length} item${input.length === 1 ? '' : 's'}` : typeof input === 'string' ? `${input.length} character${input.length === 1 ? '' : 's'}` : String(input);
+  const got = Array.isArray(input)
+    ? `${input.length} item${input.length === 1 ? '' : 's'}`
+    : typeof input === 'string'
+      ? `${input.length} character${input.length === 1 ? '' : 's'}`
+      : String(input);
   if (issue.origin === 'string' && side === 'least' && Number(limit) === 1) return 'must not be empty';
   if (Array.isArray(input) && input.length === 0) return `must not be empty: expected ${sizeText('array', limit ?? 0, side)}`;
   return `expected ${sizeText(issue.origin ?? '', limit ?? 0, side)}, got ${got}`;
 }
 
-type RawIssue = z.core.$ZodRawIssue & { input?: unknown; inst?: Schema; expected?: string; values?: unknown[]; origin?: string; minimum?: number | bigint; maximum?: number | bigint };
+type RawIssue = z.core.$ZodRawIssue & {
+  input?: unknown;
+  inst?: Schema;
+  expected?: string;
+  values?: unknown[];
+  origin?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+};
 
 /**
  * The message for one issue, passed to zod as its error map: every issue code gets xacct's wording,
@@ -158,7 +170,10 @@ type Issue = z.core.$ZodIssue & { input?: unknown };
 function unknownKeys(root: Schema, issue: Issue & { keys: string[] }, base: PropertyKey[]): ConfigProblem[] {
   const path = [...base, ...issue.path];
   const known = objectKeys(schemaAt(root, path) ?? root).filter((k) => k !== '$schema');
-  return issue.keys.map((key) => ({ path: formatPath([...path, key]), message: `unknown key${didYouMean(key, known)}${didYouMean(key, known) ? '' : ` (known here: ${known.join(', ')})`}` }));
+  return issue.keys.map((key) => ({
+    path: formatPath([...path, key]),
+    message: `unknown key${didYouMean(key, known)}${didYouMean(key, known) ? '' : ` (known here: ${known.join(', ')})`}`,
+  }));
 }
 
 /**
@@ -174,14 +189,20 @@ function unionProblems(root: Schema, issue: Issue & { errors: Issue[][] }, base:
     const keys = Object.keys(input);
     const scores = options.map((o) => (def(unwrap(o)).type === 'object' ? keys.filter((k) => objectKeys(o).includes(k)).length : -1));
     const best = Math.max(-1, ...scores);
-    const choices = options.map((o) => objectKeys(o)).filter((k) => k.length === 1).map((k) => k[0]);
+    const choices = options
+      .map((o) => objectKeys(o))
+      .filter((k) => k.length === 1)
+      .map((k) => k[0]);
     const found = keys.filter((k) => choices.includes(k));
     if (found.length > 1) return [{ path: formatPath(path), message: `has ${found.join(' and ')}; keep exactly one of ${choices.join(', ')}` }];
     if (best > 0 && scores.filter((s) => s === best).length === 1) {
       return (issue.errors[scores.indexOf(best)] ?? []).flatMap((nested) => problemsOf(root, [nested], path));
     }
     if (choices.length === options.length && keys.length > 0) {
-      return keys.map((k) => ({ path: formatPath([...path, k]), message: `unknown key; expected exactly one of ${choices.join(', ')}${didYouMean(k, choices)}` }));
+      return keys.map((k) => ({
+        path: formatPath([...path, k]),
+        message: `unknown key; expected exactly one of ${choices.join(', ')}${didYouMean(k, choices)}`,
+      }));
     }
   }
   return [{ path: formatPath(path), message: issue.message }];

@@ -61,7 +61,9 @@ export function configReferenceRows(): ReferenceRow[] {
 
 /** Markdown: `<placeholders>` in code so they show, pipes escaped. */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/(\S*<[a-zA-Z]+>\S*)/g, (m) => (m.startsWith('`') ? m : `\`${m.replace(/[,;:)]+$/, '')}\`${m.match(/[,;:)]+$/)?.[0] ?? ''}`));
+  return text
+    .replace(/\|/g, '\\|')
+    .replace(/(\S*<[a-zA-Z]+>\S*)/g, (m) => (m.startsWith('`') ? m : `\`${m.replace(/[,;:)]+$/, '')}\`${m.match(/[,;:)]+$/)?.[0] ?? ''}`));
 }
 
 export function configReferenceTable(): string {

@@ -58,7 +58,9 @@ function logicalNames(cfg: RuleConfig, ctx: Ctx): void {
     if ('codecommit' in p.source) claim(`${pascal(p.name)}SourceAccountId`, ['pipelines', i, 'source'], `the source of pipeline "${p.name}"`, 'Parameter');
   });
   cfg.pipelines.forEach((p, i) =>
-    p.stages.forEach((s, j) => claim(`${pascal(p.name)}${pascal(s.name)}AccountId`, ['pipelines', i, 'stages', j, 'name'], `stage "${s.name}" of pipeline "${p.name}"`, 'Parameter')),
+    p.stages.forEach((s, j) =>
+      claim(`${pascal(p.name)}${pascal(s.name)}AccountId`, ['pipelines', i, 'stages', j, 'name'], `stage "${s.name}" of pipeline "${p.name}"`, 'Parameter'),
+    ),
   );
 }
 
@@ -90,14 +92,22 @@ function stageTargets(cfg: RuleConfig, ctx: Ctx): void {
       const t = cfg.targets[s.target];
       if (!t) {
         const known = Object.keys(cfg.targets);
-        issue(ctx, ['pipelines', i, 'stages', j, 'target'], `unknown target "${s.target}"${didYouMean(s.target, known)}${didYouMean(s.target, known) ? '' : `; defined targets: ${known.join(', ') || '(none)'}`}`);
+        issue(
+          ctx,
+          ['pipelines', i, 'stages', j, 'target'],
+          `unknown target "${s.target}"${didYouMean(s.target, known)}${didYouMean(s.target, known) ? '' : `; defined targets: ${known.join(', ') || '(none)'}`}`,
+        );
         return;
       }
       // Regions that do not exist are reported by their own fields.
       if (!(t.regions ?? []).every((r) => partitionOf(r))) return;
       (s.regions ?? []).forEach((r, k) => {
         if (t.regions && partitionOf(r) && !t.regions.includes(r)) {
-          issue(ctx, ['pipelines', i, 'stages', j, 'regions', k], `${r} is not among the regions of target "${s.target}" (${t.regions.join(', ')}); add it there or deploy this stage elsewhere`);
+          issue(
+            ctx,
+            ['pipelines', i, 'stages', j, 'regions', k],
+            `${r} is not among the regions of target "${s.target}" (${t.regions.join(', ')}); add it there or deploy this stage elsewhere`,
+          );
         }
       });
     }),
@@ -110,11 +120,14 @@ function partitions(cfg: RuleConfig, ctx: Ctx): void {
   const check = (r: string, path: PropertyKey[]) => {
     const p = partitionOf(r);
     // An unknown region is reported by its own field.
-    if (p && home && p !== home) issue(ctx, path, `${r} is in partition ${p}, homeRegion ${cfg.homeRegion} in ${home}; one config deploys within one partition`);
+    if (p && home && p !== home)
+      issue(ctx, path, `${r} is in partition ${p}, homeRegion ${cfg.homeRegion} in ${home}; one config deploys within one partition`);
   };
   for (const [name, t] of Object.entries(cfg.targets)) (t.regions ?? []).forEach((r, k) => check(r, ['targets', name, 'regions', k]));
   cfg.pipelines.forEach((p, i) => p.stages.forEach((s, j) => (s.regions ?? []).forEach((r, k) => check(r, ['pipelines', i, 'stages', j, 'regions', k]))));
-  cfg.pipelines.forEach((p, i) => p.stages.forEach((s, j) => (s.stackset?.regions ?? []).forEach((r, k) => check(r, ['pipelines', i, 'stages', j, 'stackset', 'regions', k]))));
+  cfg.pipelines.forEach((p, i) =>
+    p.stages.forEach((s, j) => (s.stackset?.regions ?? []).forEach((r, k) => check(r, ['pipelines', i, 'stages', j, 'stackset', 'regions', k]))),
+  );
 }
 
 /** Buckets are `<prefix>-<kind>-<account>-<region>` in every region with an artifact store: at most 63 characters. */
@@ -124,7 +137,8 @@ function bucketNames(cfg: RuleConfig, ctx: Ctx): void {
   const regions = new Set([cfg.homeRegion, ...cfg.pipelines.flatMap((p) => p.stages.flatMap((s) => s.regions ?? []))]);
   for (const r of [...regions].filter((x) => partitionOf(x))) {
     const longest = names.bucket(cfg.prefix, 'templates', '000000000000', r);
-    if (longest.length > 63) issue(ctx, ['prefix'], `"${cfg.prefix}" is too long for region ${r}: bucket ${longest} would be ${longest.length} characters, S3 allows 63`);
+    if (longest.length > 63)
+      issue(ctx, ['prefix'], `"${cfg.prefix}" is too long for region ${r}: bucket ${longest} would be ${longest.length} characters, S3 allows 63`);
   }
 }
 
@@ -157,18 +171,30 @@ function stacksetStages(cfg: RuleConfig, ctx: Ctx): void {
       if (!s.stackset) return;
       const path = ['pipelines', i, 'stages', j];
       const name = names.stageStackSet(cfg.prefix, p.name, s.name);
-      if (!STACKSET_NAME.test(s.name)) issue(ctx, [...path, 'name'], `stage "${s.name}" names the StackSet ${name}, but StackSet names hold only letters, digits and hyphens; rename the stage`);
-      else if (name.length > STACKSET_NAME_MAX) issue(ctx, [...path, 'name'], `StackSet ${name} would be ${name.length} characters; StackSets allows ${STACKSET_NAME_MAX}`);
+      if (!STACKSET_NAME.test(s.name))
+        issue(
+          ctx,
+          [...path, 'name'],
+          `stage "${s.name}" names the StackSet ${name}, but StackSet names hold only letters, digits and hyphens; rename the stage`,
+        );
+      else if (name.length > STACKSET_NAME_MAX)
+        issue(ctx, [...path, 'name'], `StackSet ${name} would be ${name.length} characters; StackSets allows ${STACKSET_NAME_MAX}`);
       const other = owners.get(name);
       if (other) issue(ctx, [...path, 'name'], `stage "${s.name}" of pipeline "${p.name}" and ${other} both become the StackSet ${name}; rename one`);
       else owners.set(name, `stage "${s.name}" of pipeline "${p.name}"`);
-      if (s.regions && s.stackset.regions) issue(ctx, [...path, 'stackset', 'regions'], 'the stage names regions already; give them once, in regions or in stackset.regions');
+      if (s.regions && s.stackset.regions)
+        issue(ctx, [...path, 'stackset', 'regions'], 'the stage names regions already; give them once, in regions or in stackset.regions');
       const artifact = s.stackset.template.split('::')[0];
-      if (s.input !== undefined && s.input !== artifact) issue(ctx, [...path, 'input'], `a stackset: stage reads its template's artifact (${artifact}); input "${s.input}" would be another`);
+      if (s.input !== undefined && s.input !== artifact)
+        issue(ctx, [...path, 'input'], `a stackset: stage reads its template's artifact (${artifact}); input "${s.input}" would be another`);
       const t = cfg.targets[s.target];
       (s.stackset.regions ?? []).forEach((r, k) => {
         if (t?.regions && partitionOf(r) && !t.regions.includes(r)) {
-          issue(ctx, [...path, 'stackset', 'regions', k], `${r} is not among the regions of target "${s.target}" (${t.regions.join(', ')}); add it there or deploy this stage elsewhere`);
+          issue(
+            ctx,
+            [...path, 'stackset', 'regions', k],
+            `${r} is not among the regions of target "${s.target}" (${t.regions.join(', ')}); add it there or deploy this stage elsewhere`,
+          );
         }
       });
     }),
@@ -206,7 +232,11 @@ function targetAccounts(cfg: RuleConfig, ctx: Ctx): void {
     });
   }
   if (all.size > MAX_TARGET_ACCOUNTS) {
-    issue(ctx, ['targets'], `${all.size} accounts are named in targets; the key and bucket policies name each, and at most ${MAX_TARGET_ACCOUNTS} fit: put the others in an OU and name the OU`);
+    issue(
+      ctx,
+      ['targets'],
+      `${all.size} accounts are named in targets; the key and bucket policies name each, and at most ${MAX_TARGET_ACCOUNTS} fit: put the others in an OU and name the OU`,
+    );
   }
 }
 
@@ -222,4 +252,3 @@ export function crossFieldRules(cfg: RuleConfig, ctx: Ctx): void {
   stacksetStages(cfg, ctx);
   codebuildStages(cfg, ctx);
 }
-

@@ -85,7 +85,10 @@ const prefix = z
     } else if (value.endsWith('-') || value.includes('--')) {
       ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} may not end with a hyphen or hold two in a row` });
     } else if (value.length > max) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is ${value.length} characters; at most ${max} fit S3's 63-character bucket names once account ID and region are appended` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(value)} is ${value.length} characters; at most ${max} fit S3's 63-character bucket names once account ID and region are appended`,
+      });
     }
   })
   .meta({ pattern: PREFIX.source, maxLength: maxPrefixLength() });
@@ -93,6 +96,7 @@ const prefix = z
 /** GitHub repository owners: letters, digits, hyphens; repository names add '.' and '_'. */
 export const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 /** A git ref name without the characters git forbids (git check-ref-format) nor IAM wildcards. */
+// eslint-disable-next-line no-control-regex -- git check-ref-format forbids ASCII control characters; this range refuses them
 export const GITHUB_BRANCH = /^(?!\/|.*\/\/|.*\/$|.*\.\.|.*@\{|.*\.lock$|refs\/)[^\s~^:?*[\\\x00-\x1f\x7f]{1,200}$/;
 const MANAGED_POLICY_ARN = /^arn:(aws[a-z-]*|\$\{AWS::Partition\}):iam::(aws|\d{12}|\$\{AWS::AccountId\}):policy\/.+$/;
 
@@ -129,7 +133,8 @@ const github = z
     maxSessionSeconds: z.number().int().min(3600).max(43200).default(3600).describe('longest session a workflow may ask for, in seconds'),
   })
   .superRefine((g, ctx) => {
-    if (g.planRole === false && g.planPolicyArns) ctx.addIssue({ code: 'custom', path: ['planPolicyArns'], message: 'given without a plan role: planRole is false' });
+    if (g.planRole === false && g.planPolicyArns)
+      ctx.addIssue({ code: 'custom', path: ['planPolicyArns'], message: 'given without a plan role: planRole is false' });
   })
   .describe('roles in the CI account that GitHub Actions workflows of one repository assume through OIDC to run xacct (examples/github-actions)');
 
@@ -145,7 +150,10 @@ const cloudformationAction = z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { message: 'expected a CloudFormation stack name' })
       .describe('the application stack created or updated in each target account and region'),
-    template: z.string().regex(ARTIFACT_FILE, { message: 'expected ArtifactName::path/to/template' }).describe('the template, as ArtifactName::path/in/artifact.yml'),
+    template: z
+      .string()
+      .regex(ARTIFACT_FILE, { message: 'expected ArtifactName::path/to/template' })
+      .describe('the template, as ArtifactName::path/in/artifact.yml'),
     templateConfiguration: z
       .string()
       .regex(ARTIFACT_FILE, { message: 'expected ArtifactName::path/to/config.json' })
@@ -168,28 +176,57 @@ const codedeployAction = z
       .string()
       .regex(/^[\w+=,.@-]{1,64}$/, { message: 'expected an IAM role name' })
       .optional()
-      .describe('EC2 instance role in the target accounts that reads the artifacts; default: <prefix>-codedeploy-instance, which xacct creates with its instance profile'),
+      .describe(
+        'EC2 instance role in the target accounts that reads the artifacts; default: <prefix>-codedeploy-instance, which xacct creates with its instance profile',
+      ),
   })
   .describe('deploy with CodeDeploy in each target account');
 
 /** A StackSet's rollout settings, per stage; each unset field falls back to the config's `rollout`. */
 const stageRollout = z
   .strictObject({
-    failureTolerancePercentage: z.number().int().min(0).max(100).optional().describe('failure tolerance per region, in percent of accounts (default: rollout.failureTolerancePercentage)'),
-    maxConcurrentPercentage: z.number().int().min(1).max(100).optional().describe('accounts deployed at once, in percent (default: rollout.maxConcurrentPercentage)'),
+    failureTolerancePercentage: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe('failure tolerance per region, in percent of accounts (default: rollout.failureTolerancePercentage)'),
+    maxConcurrentPercentage: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('accounts deployed at once, in percent (default: rollout.maxConcurrentPercentage)'),
     regionConcurrency: z.enum(['SEQUENTIAL', 'PARALLEL']).optional().describe('regions one after another or in parallel (default: rollout.regionConcurrency)'),
-    retainStacksOnAccountRemoval: z.boolean().optional().describe('keep the stacks of an account that leaves the OUs (default: rollout.retainStacksOnAccountRemoval)'),
+    retainStacksOnAccountRemoval: z
+      .boolean()
+      .optional()
+      .describe('keep the stacks of an account that leaves the OUs (default: rollout.retainStacksOnAccountRemoval)'),
   })
   .describe("this stage's StackSet operation preferences; unset fields come from rollout");
 
 const stacksetAction = z
   .strictObject({
-    template: z.string().regex(ARTIFACT_FILE, { message: 'expected ArtifactName::path/to/template' }).describe('the application template, as ArtifactName::path/in/artifact.yml'),
-    parameters: z.record(z.string(), parameterValue).optional().describe('StackSet parameter values, by parameter name (the same in every account: per-account values come from SSM parameters)'),
-    regions: z.array(region).min(1).optional().describe("regions of the stack instances; default: the stage's regions (the target's, else homeRegion), home region first"),
+    template: z
+      .string()
+      .regex(ARTIFACT_FILE, { message: 'expected ArtifactName::path/to/template' })
+      .describe('the application template, as ArtifactName::path/in/artifact.yml'),
+    parameters: z
+      .record(z.string(), parameterValue)
+      .optional()
+      .describe('StackSet parameter values, by parameter name (the same in every account: per-account values come from SSM parameters)'),
+    regions: z
+      .array(region)
+      .min(1)
+      .optional()
+      .describe("regions of the stack instances; default: the stage's regions (the target's, else homeRegion), home region first"),
     rollout: stageRollout.optional(),
   })
-  .describe('deploy the template to every account of the target OUs, now and joining later, as one service-managed StackSet <prefix>-<pipeline>-<stage> (one pipeline action)');
+  .describe(
+    'deploy the template to every account of the target OUs, now and joining later, as one service-managed StackSet <prefix>-<pipeline>-<stage> (one pipeline action)',
+  );
 
 const codebuildAction = z
   .strictObject({
@@ -212,7 +249,13 @@ const lambdaAction = z
   .describe('invoke a Lambda function in each target account and region, through the cross-account role');
 
 const approval = z
-  .union([z.boolean(), z.strictObject({ snsTopicArn: z.string().optional().describe('SNS topic to notify'), comment: z.string().optional().describe('text shown to the approver') })])
+  .union([
+    z.boolean(),
+    z.strictObject({
+      snsTopicArn: z.string().optional().describe('SNS topic to notify'),
+      comment: z.string().optional().describe('text shown to the approver'),
+    }),
+  ])
   .describe('true, false, or { snsTopicArn, comment }: a manual approval before the stage');
 
 /** What a stage does: exactly one of these keys. */
@@ -221,7 +264,10 @@ const kindList = `${STAGE_KINDS.slice(0, -1).join(', ')} or ${STAGE_KINDS[STAGE_
 
 const stage = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9.@_-]{1,100}$/, { message: 'expected a CodePipeline stage name (letters, digits, . @ _ -)' }).describe('stage name, unique in the pipeline'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9.@_-]{1,100}$/, { message: 'expected a CodePipeline stage name (letters, digits, . @ _ -)' })
+      .describe('stage name, unique in the pipeline'),
     target: z.string().describe('the target group (a key of targets) whose accounts the stage deploys to'),
     input: z
       .string()
@@ -229,7 +275,11 @@ const stage = z
       .optional()
       .describe('input artifact: BuildOutput (default), SourceOutput, or <Stage>Output of an earlier stage'),
     approval: approval.optional(),
-    regions: z.array(region).min(1).optional().describe("regions to deploy to; default: the target's regions, else homeRegion; must be within the target's regions"),
+    regions: z
+      .array(region)
+      .min(1)
+      .optional()
+      .describe("regions to deploy to; default: the target's regions, else homeRegion; must be within the target's regions"),
     cloudformation: cloudformationAction.optional(),
     codedeploy: codedeployAction.optional(),
     stackset: stacksetAction.optional(),
@@ -255,23 +305,36 @@ const source = z
     z.strictObject({
       codecommit: z
         .strictObject({
-          repository: z.string().regex(/^[\w.-]{1,100}$/, { message: 'expected a CodeCommit repository name' }).describe('CodeCommit repository name'),
+          repository: z
+            .string()
+            .regex(/^[\w.-]{1,100}$/, { message: 'expected a CodeCommit repository name' })
+            .describe('CodeCommit repository name'),
           branch,
           account: accountId.optional().describe('account holding the repository, when not the CI account (quoted)'),
         })
         .describe('a CodeCommit repository, in the CI account or another one'),
     }),
     z.strictObject({
-      s3: z.strictObject({ bucket: z.string().min(3).max(63).describe('source bucket (EventBridge notifications on)'), key: z.string().min(1).describe('object key of the source zip') }).describe('a zip in an S3 bucket'),
+      s3: z
+        .strictObject({
+          bucket: z.string().min(3).max(63).describe('source bucket (EventBridge notifications on)'),
+          key: z.string().min(1).describe('object key of the source zip'),
+        })
+        .describe('a zip in an S3 bucket'),
     }),
     z.strictObject({
       connection: z
         .strictObject({
           arn: z
             .string()
-            .regex(/^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/, { message: 'expected a CodeConnections connection ARN' })
+            .regex(/^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/, {
+              message: 'expected a CodeConnections connection ARN',
+            })
             .describe('CodeConnections connection ARN'),
-          repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { message: 'expected owner/repository' }).describe('owner/repository'),
+          repository: z
+            .string()
+            .regex(/^[\w.-]+\/[\w.-]+$/, { message: 'expected owner/repository' })
+            .describe('owner/repository'),
           branch,
         })
         .describe('a GitHub, GitLab or Bitbucket repository through a CodeConnections connection'),
@@ -281,13 +344,19 @@ const source = z
 
 const pipeline = z
   .strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'expected a lowercase name (letters, digits, hyphens; up to 31)' }).describe('lowercase name; the pipeline is <prefix>-<name>'),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,30}$/, { message: 'expected a lowercase name (letters, digits, hyphens; up to 31)' })
+      .describe('lowercase name; the pipeline is <prefix>-<name>'),
     source,
     build: z
       .strictObject({
         buildspec: z.string().min(1).default('buildspec.yml').describe('buildspec file in the source'),
         image: z.string().default('aws/codebuild/amazonlinux-x86_64-standard:5.0').describe('CodeBuild image'),
-        computeType: z.enum(['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE']).default('BUILD_GENERAL1_SMALL').describe('CodeBuild compute type'),
+        computeType: z
+          .enum(['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE'])
+          .default('BUILD_GENERAL1_SMALL')
+          .describe('CodeBuild compute type'),
       })
       .prefault({})
       .describe('the CodeBuild step between source and the deploy stages'),
@@ -295,10 +364,14 @@ const pipeline = z
     selfUpdate: z
       .union([
         z.boolean(),
-        z.strictObject({ config: z.string().min(1).default('xacct.yaml').describe('path of the xacct config in the source repository') }).describe('where the config is in the source'),
+        z
+          .strictObject({ config: z.string().min(1).default('xacct.yaml').describe('path of the xacct config in the source repository') })
+          .describe('where the config is in the source'),
       ])
       .optional()
-      .describe('true, or { config }: a stage after Source runs xacct deploy with the config in the repository (default xacct.yaml), so config and OU changes reach the pipeline on every run'),
+      .describe(
+        'true, or { config }: a stage after Source runs xacct deploy with the config in the repository (default xacct.yaml), so config and OU changes reach the pipeline on every run',
+      ),
   })
   .describe('one pipeline in the CI account');
 
@@ -313,10 +386,13 @@ const target = z
       .array(region)
       .min(1)
       .optional()
-      .describe("regions this group's stages deploy to: the default for a stage without regions, and the limit for one with them (roles always go to homeRegion only)"),
+      .describe(
+        "regions this group's stages deploy to: the default for a stage without regions, and the limit for one with them (roles always go to homeRegion only)",
+      ),
   })
   .superRefine((t, ctx) => {
-    if (t.ous.length === 0 && t.accounts.length === 0) ctx.addIssue({ code: 'custom', message: 'a target needs at least one OU (ous) or one account (accounts)' });
+    if (t.ous.length === 0 && t.accounts.length === 0)
+      ctx.addIssue({ code: 'custom', message: 'a target needs at least one OU (ous) or one account (accounts)' });
   })
   .describe('a named group of OUs and accounts');
 

@@ -92,7 +92,12 @@ function stacks(p: string): Statement {
  */
 function templatesBucket(p: string): Statement[] {
   return [
-    { Sid: 'UploadLargeTemplates', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${names.bucket(p, 'templates', '*', '*')}/xacct/*` },
+    {
+      Sid: 'UploadLargeTemplates',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: `arn:aws:s3:::${names.bucket(p, 'templates', '*', '*')}/xacct/*`,
+    },
     {
       Sid: 'EncryptUploadsWithTheArtifactKey',
       Effect: 'Allow',
@@ -114,32 +119,74 @@ function centralResources(p: string): Statement[] {
       Sid: 'CentralStackRoles',
       Effect: 'Allow',
       Action: [
-        'iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy',
-        'iam:PutRolePolicy', 'iam:GetRolePolicy', 'iam:DeleteRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies',
-        'iam:TagRole', 'iam:UntagRole', 'iam:PassRole',
+        'iam:CreateRole',
+        'iam:DeleteRole',
+        'iam:GetRole',
+        'iam:UpdateRole',
+        'iam:UpdateRoleDescription',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:PutRolePolicy',
+        'iam:GetRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:ListAttachedRolePolicies',
+        'iam:TagRole',
+        'iam:UntagRole',
+        'iam:PassRole',
       ],
       Resource: `arn:aws:iam::*:role/${p}-*`,
     },
-    { Sid: 'CentralStackKeyCreation', Effect: 'Allow', Action: ['kms:CreateKey', 'kms:TagResource'], Resource: '*', Condition: { StringEquals: { [`aws:RequestTag/${PREFIX_TAG}`]: p } } },
+    {
+      Sid: 'CentralStackKeyCreation',
+      Effect: 'Allow',
+      Action: ['kms:CreateKey', 'kms:TagResource'],
+      Resource: '*',
+      Condition: { StringEquals: { [`aws:RequestTag/${PREFIX_TAG}`]: p } },
+    },
     {
       Sid: 'CentralStackKeys',
       Effect: 'Allow',
       Action: [
-        'kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:EnableKeyRotation', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags',
-        'kms:TagResource', 'kms:UntagResource', 'kms:UpdateKeyDescription', 'kms:ReplicateKey', 'kms:ScheduleKeyDeletion', 'kms:CreateAlias', 'kms:DeleteAlias', 'kms:UpdateAlias',
+        'kms:DescribeKey',
+        'kms:GetKeyPolicy',
+        'kms:PutKeyPolicy',
+        'kms:EnableKeyRotation',
+        'kms:GetKeyRotationStatus',
+        'kms:ListResourceTags',
+        'kms:TagResource',
+        'kms:UntagResource',
+        'kms:UpdateKeyDescription',
+        'kms:ReplicateKey',
+        'kms:ScheduleKeyDeletion',
+        'kms:CreateAlias',
+        'kms:DeleteAlias',
+        'kms:UpdateAlias',
       ],
       Resource: arn('kms', 'key/*'),
       Condition: { StringEquals: { [`aws:ResourceTag/${PREFIX_TAG}`]: p } },
     },
-    { Sid: 'CentralStackKeyAliases', Effect: 'Allow', Action: ['kms:CreateAlias', 'kms:DeleteAlias', 'kms:UpdateAlias', 'kms:ListAliases'], Resource: arn('kms', `alias/${p}-*`) },
+    {
+      Sid: 'CentralStackKeyAliases',
+      Effect: 'Allow',
+      Action: ['kms:CreateAlias', 'kms:DeleteAlias', 'kms:UpdateAlias', 'kms:ListAliases'],
+      Resource: arn('kms', `alias/${p}-*`),
+    },
     {
       // Bucket-level actions only: `${p}-*` also matches every object ARN in those buckets, and the
       // deployer has no business reading artifacts.
       Sid: 'CentralStackBuckets',
       Effect: 'Allow',
       Action: [
-        's3:CreateBucket', 's3:DeleteBucket', 's3:ListBucket', 's3:GetBucket*', 's3:PutBucket*', 's3:DeleteBucketPolicy',
-        's3:GetEncryptionConfiguration', 's3:PutEncryptionConfiguration', 's3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration',
+        's3:CreateBucket',
+        's3:DeleteBucket',
+        's3:ListBucket',
+        's3:GetBucket*',
+        's3:PutBucket*',
+        's3:DeleteBucketPolicy',
+        's3:GetEncryptionConfiguration',
+        's3:PutEncryptionConfiguration',
+        's3:GetLifecycleConfiguration',
+        's3:PutLifecycleConfiguration',
       ],
       Resource: `arn:aws:s3:::${p}-*`,
     },
@@ -150,28 +197,73 @@ function centralResources(p: string): Statement[] {
       Sid: 'CentralStackPipelines',
       Effect: 'Allow',
       Action: [
-        'codepipeline:CreatePipeline', 'codepipeline:DeletePipeline', 'codepipeline:GetPipeline', 'codepipeline:GetPipelineState', 'codepipeline:UpdatePipeline',
-        'codepipeline:EnableStageTransition', 'codepipeline:DisableStageTransition', 'codepipeline:ListTagsForResource', 'codepipeline:TagResource', 'codepipeline:UntagResource',
+        'codepipeline:CreatePipeline',
+        'codepipeline:DeletePipeline',
+        'codepipeline:GetPipeline',
+        'codepipeline:GetPipelineState',
+        'codepipeline:UpdatePipeline',
+        'codepipeline:EnableStageTransition',
+        'codepipeline:DisableStageTransition',
+        'codepipeline:ListTagsForResource',
+        'codepipeline:TagResource',
+        'codepipeline:UntagResource',
       ],
       Resource: arn('codepipeline', `${p}-*`),
     },
-    { Sid: 'CentralStackBuildProjects', Effect: 'Allow', Action: ['codebuild:BatchGetProjects', 'codebuild:CreateProject', 'codebuild:DeleteProject', 'codebuild:UpdateProject'], Resource: arn('codebuild', `project/${p}-*`) },
+    {
+      Sid: 'CentralStackBuildProjects',
+      Effect: 'Allow',
+      Action: ['codebuild:BatchGetProjects', 'codebuild:CreateProject', 'codebuild:DeleteProject', 'codebuild:UpdateProject'],
+      Resource: arn('codebuild', `project/${p}-*`),
+    },
     {
       Sid: 'CentralStackLogGroups',
       Effect: 'Allow',
       Action: [
-        'logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:DescribeLogGroups', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy', 'logs:AssociateKmsKey',
-        'logs:DisassociateKmsKey', 'logs:TagLogGroup', 'logs:UntagLogGroup', 'logs:ListTagsLogGroup', 'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource',
+        'logs:CreateLogGroup',
+        'logs:DeleteLogGroup',
+        'logs:DescribeLogGroups',
+        'logs:PutRetentionPolicy',
+        'logs:DeleteRetentionPolicy',
+        'logs:AssociateKmsKey',
+        'logs:DisassociateKmsKey',
+        'logs:TagLogGroup',
+        'logs:UntagLogGroup',
+        'logs:ListTagsLogGroup',
+        'logs:TagResource',
+        'logs:UntagResource',
+        'logs:ListTagsForResource',
       ],
       Resource: [arn('logs', `log-group:/aws/codebuild/${p}-*`), arn('logs', `log-group:/aws/codebuild/${p}-*:*`)],
     },
     {
       Sid: 'CentralStackParameters',
       Effect: 'Allow',
-      Action: ['ssm:PutParameter', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:DeleteParameter', 'ssm:AddTagsToResource', 'ssm:RemoveTagsFromResource', 'ssm:ListTagsForResource'],
+      Action: [
+        'ssm:PutParameter',
+        'ssm:GetParameter',
+        'ssm:GetParameters',
+        'ssm:DeleteParameter',
+        'ssm:AddTagsToResource',
+        'ssm:RemoveTagsFromResource',
+        'ssm:ListTagsForResource',
+      ],
       Resource: arn('ssm', `parameter/${p}/*`),
     },
-    { Sid: 'CentralStackEvents', Effect: 'Allow', Action: ['events:PutRule', 'events:DeleteRule', 'events:DescribeRule', 'events:PutTargets', 'events:RemoveTargets', 'events:TagResource', 'events:DescribeEventBus'], Resource: [arn('events', `rule/${p}-*`), arn('events', 'event-bus/default')] },
+    {
+      Sid: 'CentralStackEvents',
+      Effect: 'Allow',
+      Action: [
+        'events:PutRule',
+        'events:DeleteRule',
+        'events:DescribeRule',
+        'events:PutTargets',
+        'events:RemoveTargets',
+        'events:TagResource',
+        'events:DescribeEventBus',
+      ],
+      Resource: [arn('events', `rule/${p}-*`), arn('events', 'event-bus/default')],
+    },
   ];
 }
 
@@ -186,7 +278,9 @@ export type DeployerConfig = Pick<Config, 'prefix'> & Partial<Pick<Config, 'ecr'
  */
 function eventBusPolicy(config: DeployerConfig): Statement[] {
   const crossAccount = (config.pipelines ?? []).some((pl) => 'codecommit' in pl.source && pl.source.codecommit.account);
-  return crossAccount ? [{ Sid: 'CentralStackEventBusPolicy', Effect: 'Allow', Action: ['events:PutPermission', 'events:RemovePermission'], Resource: '*' }] : [];
+  return crossAccount
+    ? [{ Sid: 'CentralStackEventBusPolicy', Effect: 'Allow', Action: ['events:PutPermission', 'events:RemovePermission'], Resource: '*' }]
+    : [];
 }
 
 /** The container and package stores (ecr and codeartifact stacks), when the config has them. */
@@ -198,9 +292,20 @@ function storeResources(config: DeployerConfig): Statement[] {
       Sid: 'CentralStackImageRepositories',
       Effect: 'Allow',
       Action: [
-        'ecr:CreateRepository', 'ecr:DeleteRepository', 'ecr:DescribeRepositories', 'ecr:PutLifecyclePolicy', 'ecr:GetLifecyclePolicy', 'ecr:DeleteLifecyclePolicy',
-        'ecr:SetRepositoryPolicy', 'ecr:GetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy', 'ecr:PutImageTagMutability', 'ecr:PutImageScanningConfiguration',
-        'ecr:TagResource', 'ecr:UntagResource', 'ecr:ListTagsForResource',
+        'ecr:CreateRepository',
+        'ecr:DeleteRepository',
+        'ecr:DescribeRepositories',
+        'ecr:PutLifecyclePolicy',
+        'ecr:GetLifecyclePolicy',
+        'ecr:DeleteLifecyclePolicy',
+        'ecr:SetRepositoryPolicy',
+        'ecr:GetRepositoryPolicy',
+        'ecr:DeleteRepositoryPolicy',
+        'ecr:PutImageTagMutability',
+        'ecr:PutImageScanningConfiguration',
+        'ecr:TagResource',
+        'ecr:UntagResource',
+        'ecr:ListTagsForResource',
       ],
       Resource: arn('ecr', `repository/${names.ecrRepository(p, '*')}`),
     });
@@ -220,10 +325,20 @@ function storeResources(config: DeployerConfig): Statement[] {
       Sid: 'CentralStackPackageDomain',
       Effect: 'Allow',
       Action: [
-        'codeartifact:DeleteDomain', 'codeartifact:DescribeDomain', 'codeartifact:PutDomainPermissionsPolicy', 'codeartifact:GetDomainPermissionsPolicy',
-        'codeartifact:DeleteDomainPermissionsPolicy', 'codeartifact:DeleteRepository', 'codeartifact:DescribeRepository', 'codeartifact:UpdateRepository',
-        'codeartifact:PutRepositoryPermissionsPolicy', 'codeartifact:GetRepositoryPermissionsPolicy', 'codeartifact:DeleteRepositoryPermissionsPolicy',
-        'codeartifact:TagResource', 'codeartifact:UntagResource', 'codeartifact:ListTagsForResource',
+        'codeartifact:DeleteDomain',
+        'codeartifact:DescribeDomain',
+        'codeartifact:PutDomainPermissionsPolicy',
+        'codeartifact:GetDomainPermissionsPolicy',
+        'codeartifact:DeleteDomainPermissionsPolicy',
+        'codeartifact:DeleteRepository',
+        'codeartifact:DescribeRepository',
+        'codeartifact:UpdateRepository',
+        'codeartifact:PutRepositoryPermissionsPolicy',
+        'codeartifact:GetRepositoryPermissionsPolicy',
+        'codeartifact:DeleteRepositoryPermissionsPolicy',
+        'codeartifact:TagResource',
+        'codeartifact:UntagResource',
+        'codeartifact:ListTagsForResource',
       ],
       Resource: [arn('codeartifact', `domain/${domain}`), arn('codeartifact', `repository/${domain}/*`)],
     });
@@ -237,7 +352,10 @@ function storeResources(config: DeployerConfig): Statement[] {
       Effect: 'Allow',
       Action: ['kms:CreateGrant', 'kms:RetireGrant'],
       Resource: arn('kms', 'key/*'),
-      Condition: { StringEquals: { [`aws:ResourceTag/${PREFIX_TAG}`]: p }, StringLike: { 'kms:ViaService': ['ecr.*.amazonaws.com', 'codeartifact.*.amazonaws.com'] } },
+      Condition: {
+        StringEquals: { [`aws:ResourceTag/${PREFIX_TAG}`]: p },
+        StringLike: { 'kms:ViaService': ['ecr.*.amazonaws.com', 'codeartifact.*.amazonaws.com'] },
+      },
     });
   }
   return out;
@@ -251,7 +369,9 @@ function githubResources(config: DeployerConfig): Statement[] {
   const github = config.github;
   if (!github) return [];
   const p = config.prefix;
-  const attached = [...(github.deployPolicyArns ?? []), ...(github.planRole ? (github.planPolicyArns ?? []) : [])].map((a) => a.replace(/\$\{AWS::Partition\}/g, 'aws').replace(/\$\{AWS::AccountId\}/g, '*'));
+  const attached = [...(github.deployPolicyArns ?? []), ...(github.planRole ? (github.planPolicyArns ?? []) : [])].map((a) =>
+    a.replace(/\$\{AWS::Partition\}/g, 'aws').replace(/\$\{AWS::AccountId\}/g, '*'),
+  );
   const out: Statement[] = [];
   if (attached.length > 0) {
     out.push({
@@ -267,8 +387,14 @@ function githubResources(config: DeployerConfig): Statement[] {
       Sid: 'CentralStackGithubProvider',
       Effect: 'Allow',
       Action: [
-        'iam:CreateOpenIDConnectProvider', 'iam:DeleteOpenIDConnectProvider', 'iam:GetOpenIDConnectProvider', 'iam:AddClientIDToOpenIDConnectProvider',
-        'iam:RemoveClientIDFromOpenIDConnectProvider', 'iam:UpdateOpenIDConnectProviderThumbprint', 'iam:TagOpenIDConnectProvider', 'iam:UntagOpenIDConnectProvider',
+        'iam:CreateOpenIDConnectProvider',
+        'iam:DeleteOpenIDConnectProvider',
+        'iam:GetOpenIDConnectProvider',
+        'iam:AddClientIDToOpenIDConnectProvider',
+        'iam:RemoveClientIDFromOpenIDConnectProvider',
+        'iam:UpdateOpenIDConnectProviderThumbprint',
+        'iam:TagOpenIDConnectProvider',
+        'iam:UntagOpenIDConnectProvider',
       ],
       Resource: githubOidcProviderArn('aws', '*'),
     });
@@ -281,7 +407,16 @@ export function deployerPolicy(config: DeployerConfig): PolicyDocument {
   const p = config.prefix;
   return {
     Version: '2012-10-17',
-    Statement: [resourceless(), stackSets(p), stacks(p), ...templatesBucket(p), ...centralResources(p), ...eventBusPolicy(config), ...storeResources(config), ...githubResources(config)],
+    Statement: [
+      resourceless(),
+      stackSets(p),
+      stacks(p),
+      ...templatesBucket(p),
+      ...centralResources(p),
+      ...eventBusPolicy(config),
+      ...storeResources(config),
+      ...githubResources(config),
+    ],
   };
 }
 

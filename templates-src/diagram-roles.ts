@@ -64,7 +64,14 @@ function roleFact(t: TemplateUnderCheck, id: string, r: JsonObject): RoleFact {
   const props = isObject(r.Properties) ? r.Properties : {};
   const placeholder = subText(props.RoleName ?? props.ManagedPolicyName) ?? id;
   const own = policyDocuments(t).filter((p) => p.resource === id);
-  const fact: RoleFact = { nameKey: BY_PLACEHOLDER.get(placeholder), placeholder, kind: r.Type === 'AWS::IAM::Role' ? 'role' : 'policy', trustedCiRoles: [], passes: [], usesArtifacts: false };
+  const fact: RoleFact = {
+    nameKey: BY_PLACEHOLDER.get(placeholder),
+    placeholder,
+    kind: r.Type === 'AWS::IAM::Role' ? 'role' : 'policy',
+    trustedCiRoles: [],
+    passes: [],
+    usesArtifacts: false,
+  };
   for (const p of own) {
     if (p.kind === 'trust') fact.trustedCiRoles.push(...trustedCiRoles(p.document));
     if (p.kind !== 'inline' && p.kind !== 'managed') continue;
@@ -84,7 +91,11 @@ function roleFact(t: TemplateUnderCheck, id: string, r: JsonObject): RoleFact {
 
 /** Roles and standalone managed policies of a template (permissions boundaries are part of their role). */
 export function roleFacts(t: TemplateUnderCheck): RoleFact[] {
-  const boundaries = new Set(policyDocuments(t).filter((p) => p.kind === 'boundary').map((p) => p.resource));
+  const boundaries = new Set(
+    policyDocuments(t)
+      .filter((p) => p.kind === 'boundary')
+      .map((p) => p.resource),
+  );
   return resources(t)
     .filter(([id, r]) => r.Type === 'AWS::IAM::Role' || (r.Type === 'AWS::IAM::ManagedPolicy' && !boundaries.has(id)))
     .map(([id, r]) => roleFact(t, id, r));

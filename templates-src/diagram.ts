@@ -68,7 +68,15 @@ function packageStores(config: Config): Array<{ node: DiagramNode; fill: string;
     read: 'pull images',
   }));
   const ca = config.codeartifact;
-  const packages = ca ? [{ node: { id: 'codeartifact', label: `CodeArtifact ${names.codeartifactDomain(p)}/${ca.repository}`, shape: 'store' as const }, fill: 'publish packages', read: 'read packages' }] : [];
+  const packages = ca
+    ? [
+        {
+          node: { id: 'codeartifact', label: `CodeArtifact ${names.codeartifactDomain(p)}/${ca.repository}`, shape: 'store' as const },
+          fill: 'publish packages',
+          read: 'read packages',
+        },
+      ]
+    : [];
   return [...images, ...packages];
 }
 
@@ -111,7 +119,8 @@ function accountGroup(config: Config, group: string, facts: RoleFact[], ciRoles:
     }
     for (const pass of f.passes) {
       const service = pass.services.map((s) => s.replace(/\.amazonaws\.com$/, '')).join(', ');
-      if (facts.some((g) => g.placeholder === pass.placeholder)) edges.push({ from: nodeId(f), to: nodeId(pass), label: `iam:PassRole${service ? ` to ${service}` : ''}`, kind: 'trust' });
+      if (facts.some((g) => g.placeholder === pass.placeholder))
+        edges.push({ from: nodeId(f), to: nodeId(pass), label: `iam:PassRole${service ? ` to ${service}` : ''}`, kind: 'trust' });
     }
     if (f.usesArtifacts) edges.push({ from: nodeId(f), to: ART, label: 'artifacts via S3 + KMS', kind: 'flow' });
   }
@@ -145,7 +154,10 @@ export function diagramModel(config: Config): DiagramModel {
       edges.push(...g.edges);
     }
   }
-  const targetFacts = factsOf(config, enabled.filter((e) => e.placement === 'target'));
+  const targetFacts = factsOf(
+    config,
+    enabled.filter((e) => e.placement === 'target'),
+  );
   for (const [name, t] of Object.entries(config.targets)) {
     const g = accountGroup(config, `t_${id(name)}`, targetFacts, ciRoles);
     // A long list of accounts would make an unreadable box (and Graphviz cannot lay it out): counted past three.
@@ -199,7 +211,11 @@ const DOT_EDGE: Record<DiagramEdge['kind'], string> = { trust: 'style=solid', fl
 
 /** Graphviz DOT of the model, laid out left to right with one cluster per account group. */
 export function dotDiagram(config: Config, model = diagramModel(config)): string {
-  const lines = ['digraph xacct {', '  rankdir=LR;', '  fontname="Helvetica"; node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=9];'];
+  const lines = [
+    'digraph xacct {',
+    '  rankdir=LR;',
+    '  fontname="Helvetica"; node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=9];',
+  ];
   for (const g of model.groups) {
     lines.push(`  subgraph ${dq(`cluster_${g.id}`)} {`, `    label=${dq(g.label)}; style="rounded"; color="#5f6368";`);
     for (const n of g.nodes) lines.push(`    ${dq(n.id)} [label=${dq(n.label)}, ${DOT_SHAPE[n.shape]}];`);

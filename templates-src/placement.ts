@@ -53,7 +53,10 @@ const central: PlacementStrategy = {
   text: 'CI account',
   kind: 'stack',
   deployments: (entry, config) =>
-    (entry.regions ? entry.regions(config) : [config.homeRegion]).map((region) => ({ name: names.centralStack(config.prefix, entry.name, entry.regions ? region : undefined), region })),
+    (entry.regions ? entry.regions(config) : [config.homeRegion]).map((region) => ({
+      name: names.centralStack(config.prefix, entry.name, entry.regions ? region : undefined),
+      region,
+    })),
   autoDeployment: () => undefined,
 };
 

@@ -47,7 +47,10 @@ export function accountOusPlaceholder(entry: Pick<ManifestEntry, 'placement'>, a
 export function deploymentTargets(entry: ManifestEntry, d: Deployment, ph: Placeholders): string {
   const accounts = accountsOf(d);
   if (!accounts) return `OrganizationalUnitIds=${ph.use('TargetOuIds', 'IDs of the target OUs, comma separated (ou-... or r-...)')}`;
-  const ous = ph.use(accountOusPlaceholder(entry, accounts), `IDs of the OUs (or root) that account${accounts.length === 1 ? '' : 's'} ${accounts.join(', ')} sit${accounts.length === 1 ? 's' : ''} in, comma separated`);
+  const ous = ph.use(
+    accountOusPlaceholder(entry, accounts),
+    `IDs of the OUs (or root) that account${accounts.length === 1 ? '' : 's'} ${accounts.join(', ')} sit${accounts.length === 1 ? 's' : ''} in, comma separated`,
+  );
   return `OrganizationalUnitIds=${ous},Accounts=${accounts.join(',')},AccountFilterType=INTERSECTION`;
 }
 
@@ -78,7 +81,10 @@ export function parameterWords(kind: 'stack' | 'stackset', entry: ManifestEntry,
 
 /** Lines of one command, joined with backslash continuations. */
 export function command(lines: string[]): string {
-  return lines.filter((l) => l !== '').map((l, i, all) => `${i === 0 ? '' : '    '}${l}${i < all.length - 1 ? ' \\' : ''}`).join('\n');
+  return lines
+    .filter((l) => l !== '')
+    .map((l, i, all) => `${i === 0 ? '' : '    '}${l}${i < all.length - 1 ? ' \\' : ''}`)
+    .join('\n');
 }
 
 /** The operation preferences `xacct deploy` uses: the configured share of accounts at once, soft failure tolerance, home region first. */
@@ -136,7 +142,10 @@ export function updateStackSet(config: Config, manifest: Manifest, entry: Manife
  */
 export function engineUploads(config: Config, manifest: Manifest, file: string, ph: Placeholders): string {
   const bucket = names.bucket(config.prefix, 'templates', ph.use('CiAccountId', 'ID of the CI account, which runs the pipelines'), config.homeRegion);
-  const keys = [ph.use('RolloutEngineKey', "Key in the templates bucket of xacct's StackSet engine (xacct params --uploads writes the file)"), ph.use('RolloutConfigKey', 'Key in the templates bucket of the resolved config the engine reads (xacct params --uploads writes the file)')];
+  const keys = [
+    ph.use('RolloutEngineKey', "Key in the templates bucket of xacct's StackSet engine (xacct params --uploads writes the file)"),
+    ph.use('RolloutConfigKey', 'Key in the templates bucket of the resolved config the engine reads (xacct params --uploads writes the file)'),
+  ];
   return [
     `xacct params --config ${file} --uploads xacct-uploads`,
     ...keys.map((k) =>

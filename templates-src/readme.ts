@@ -63,17 +63,21 @@ export function boundarySection(config: Config): string[] {
   ];
 }
 
-
 const STACKSETS_PRINCIPAL = 'member.org.stacksets.cloudformation.amazonaws.com';
 
 const block = (...lines: string[]) => ['```sh', ...lines, '```'].join('\n');
-const stackSetEntries = (m: Manifest) => m.templates.filter((t) => t.deployed && t.placement !== 'central').sort((a, b) => (a.placement === 'target' ? 0 : 1) - (b.placement === 'target' ? 0 : 1) || a.order - b.order);
+const stackSetEntries = (m: Manifest) =>
+  m.templates
+    .filter((t) => t.deployed && t.placement !== 'central')
+    .sort((a, b) => (a.placement === 'target' ? 0 : 1) - (b.placement === 'target' ? 0 : 1) || a.order - b.order);
 const stackEntries = (m: Manifest) => m.templates.filter((t) => t.deployed && t.placement === 'central');
 const each = (entries: ManifestEntry[]) => entries.flatMap((entry) => entry.deployments.map((d) => ({ entry, d })));
 
 function header(config: Config, manifest: Manifest): string[] {
   const src = manifest.source;
-  const targets = Object.entries(config.targets).map(([name, t]) => `- \`${name}\`: ${[...t.ous.map((o) => `\`${o}\``), ...t.accounts.map((a) => `account \`${a}\``)].join(', ')}`);
+  const targets = Object.entries(config.targets).map(
+    ([name, t]) => `- \`${name}\`: ${[...t.ous.map((o) => `\`${o}\``), ...t.accounts.map((a) => `account \`${a}\``)].join(', ')}`,
+  );
   return [
     '# xacct templates',
     '',
@@ -91,7 +95,11 @@ function header(config: Config, manifest: Manifest): string[] {
 function whereTo(entry: ManifestEntry, d: Deployment): string {
   if (entry.placement === 'central') return `stack \`${d.name}\` in the CI account (${d.region})`;
   const accounts = accountsOf(d);
-  const to = !accounts ? 'every account of the target OUs' : entry.placement === 'target' ? `the target account${accounts.length === 1 ? '' : 's'} ${accounts.join(', ')}` : `source account ${accounts.join(', ')}`;
+  const to = !accounts
+    ? 'every account of the target OUs'
+    : entry.placement === 'target'
+      ? `the target account${accounts.length === 1 ? '' : 's'} ${accounts.join(', ')}`
+      : `source account ${accounts.join(', ')}`;
   return `StackSet \`${d.name}\` to ${to}, auto-deployment ${d.autoDeployment?.enabled ? 'on' : 'off'}`;
 }
 
@@ -107,7 +115,9 @@ function deploysList(manifest: Manifest): string[] {
     '',
     ...rows.map((r, i) => `${i + 1}. ${r}`),
     '',
-    ...(blocks.length > 0 ? ['Also here, not deployed by this config (building blocks, written by `xacct build --building-blocks`; see Templates):', '', ...blocks, ''] : []),
+    ...(blocks.length > 0
+      ? ['Also here, not deployed by this config (building blocks, written by `xacct build --building-blocks`; see Templates):', '', ...blocks, '']
+      : []),
   ];
 }
 
@@ -115,7 +125,13 @@ function deploysList(manifest: Manifest): string[] {
 function treePolicy(config: Config, ci: string): string {
   const partition = partitionOf(config.homeRegion) ?? 'aws';
   const actions = [
-    'DescribeOrganizationalUnit', 'DescribeAccount', 'ListRoots', 'ListOrganizationalUnitsForParent', 'ListAccountsForParent', 'ListParents', 'ListChildren',
+    'DescribeOrganizationalUnit',
+    'DescribeAccount',
+    'ListRoots',
+    'ListOrganizationalUnitsForParent',
+    'ListAccountsForParent',
+    'ListParents',
+    'ListChildren',
   ].map((a) => `"organizations:${a}"`);
   return `{"Version":"2012-10-17","Statement":[{"Sid":"XacctReadOrganizationTree","Effect":"Allow","Principal":{"AWS":"arn:${partition}:iam::${ci}:root"},"Action":[${actions.join(',')}],"Resource":"*"}]}`;
 }
@@ -136,7 +152,8 @@ function buildOutputs(config: Config): string[] {
   return config.pipelines.map((p) => {
     const files = new Set<string>();
     for (const s of p.stages) {
-      for (const ref of [s.cloudformation?.template, s.cloudformation?.templateConfiguration]) if (ref?.startsWith('BuildOutput::')) files.add(ref.slice('BuildOutput::'.length));
+      for (const ref of [s.cloudformation?.template, s.cloudformation?.templateConfiguration])
+        if (ref?.startsWith('BuildOutput::')) files.add(ref.slice('BuildOutput::'.length));
       if (s.codedeploy) files.add('appspec.yml');
     }
     const list = [...files].map((f) => `\`${f}\``).join(', ');
@@ -147,18 +164,37 @@ function buildOutputs(config: Config): string[] {
 function sourcePrerequisites(config: Config): string[] {
   const out: string[] = [];
   for (const r of repositories(config)) {
-    out.push(block(r.account ? inAccount(r.account) : IN_CI, `aws codecommit create-repository --region ${config.homeRegion} --repository-name ${r.repository}`), '');
+    out.push(
+      block(r.account ? inAccount(r.account) : IN_CI, `aws codecommit create-repository --region ${config.homeRegion} --repository-name ${r.repository}`),
+      '',
+    );
   }
   for (const p of config.pipelines) {
-    if ('s3' in p.source) out.push(`- pipeline \`${p.name}\` reads \`s3://${p.source.s3.bucket}/${p.source.s3.key}\`: the bucket exists in the CI account's home region, versioning on, EventBridge notifications on.`, '');
-    if ('connection' in p.source) out.push(`- pipeline \`${p.name}\` reads \`${p.source.connection.repository}\` through connection \`${p.source.connection.arn}\`: the connection is AVAILABLE (its handshake is done in the console).`, '');
+    if ('s3' in p.source)
+      out.push(
+        `- pipeline \`${p.name}\` reads \`s3://${p.source.s3.bucket}/${p.source.s3.key}\`: the bucket exists in the CI account's home region, versioning on, EventBridge notifications on.`,
+        '',
+      );
+    if ('connection' in p.source)
+      out.push(
+        `- pipeline \`${p.name}\` reads \`${p.source.connection.repository}\` through connection \`${p.source.connection.arn}\`: the connection is AVAILABLE (its handshake is done in the console).`,
+        '',
+      );
   }
   return out;
 }
 
 function prerequisites(config: Config, ph: Placeholders): string[] {
   const ci = ph.use('CiAccountId', 'ID of the CI account, which runs the pipelines and the StackSet commands');
-  const codedeploy = config.pipelines.flatMap((p) => p.stages.flatMap((s) => (s.codedeploy ? [`- stage \`${s.name}\` of \`${p.name}\`: CodeDeploy application \`${s.codedeploy.application}\` and deployment group \`${s.codedeploy.deploymentGroup}\` exist in each account of target \`${s.target}\`.`] : [])));
+  const codedeploy = config.pipelines.flatMap((p) =>
+    p.stages.flatMap((s) =>
+      s.codedeploy
+        ? [
+            `- stage \`${s.name}\` of \`${p.name}\`: CodeDeploy application \`${s.codedeploy.application}\` and deployment group \`${s.codedeploy.deploymentGroup}\` exist in each account of target \`${s.target}\`.`,
+          ]
+        : [],
+    ),
+  );
   return [
     '### 1. Prerequisites',
     '',
@@ -198,7 +234,8 @@ function prerequisites(config: Config, ph: Placeholders): string[] {
 }
 
 /** The config file name the README's xacct commands take (xacct.yaml for the embedded default: `xacct init` writes one). */
-const configFileOf = (manifest: Manifest) => (manifest.source.config.startsWith('the ') || manifest.source.config.startsWith('a ') ? 'xacct.yaml' : manifest.source.config);
+const configFileOf = (manifest: Manifest) =>
+  manifest.source.config.startsWith('the ') || manifest.source.config.startsWith('a ') ? 'xacct.yaml' : manifest.source.config;
 
 function valuesSection(manifest: Manifest, placeholders: Placeholder[]): string[] {
   const file = configFileOf(manifest);
@@ -262,7 +299,7 @@ function stackSection(config: Config, manifest: Manifest, ph: Placeholders): str
     if (entry.parameters.some((p) => p.name === 'RolloutEngineKey')) {
       out.push(
         `Before \`${d.name}\`: its stackset: stages${config.pipelines.some((p) => p.selfUpdate) ? ' and self-update' : ''} run xacct's engine in CodeBuild, which reads the engine and the`,
-        'resolved config from the templates bucket. `xacct params --uploads DIR` writes both under the keys the pipeline\'s',
+        "resolved config from the templates bucket. `xacct params --uploads DIR` writes both under the keys the pipeline's",
         'Parameters name (content hashes: unchanged files keep their keys); put them there once the buckets exist:',
         '',
         block(IN_CI, engineUploads(config, manifest, configFileOf(manifest), ph)),
@@ -280,7 +317,7 @@ function updateSection(config: Config, manifest: Manifest, ph: Placeholders): st
     '',
     'After `xacct build` wrote a new dist/: each StackSet takes its new template and values with `update-stack-set`',
     '(one operation reaches every instance), then the stacks take theirs with the commands of step 5 again.',
-    'A target that gains an OU or account: run the StackSet\'s `create-stack-instances` again with only the new',
+    "A target that gains an OU or account: run the StackSet's `create-stack-instances` again with only the new",
     'ones in `--deployment-targets`; one that loses some: `delete-stack-instances` with the same',
     '`--deployment-targets` form and `--no-retain-stacks`.',
     '',
@@ -293,7 +330,11 @@ function updateSection(config: Config, manifest: Manifest, ph: Placeholders): st
 function buildingBlockCommands(config: Config, manifest: Manifest, t: ManifestEntry): string {
   const ph = new Placeholders();
   const central = t.placement === 'central';
-  const d: Deployment = { name: t.deployAs, region: t.deployAs.includes('<region>') ? '<region>' : config.homeRegion, autoDeployment: { enabled: t.placement === 'target', retainStacksOnAccountRemoval: config.rollout.retainStacksOnAccountRemoval } };
+  const d: Deployment = {
+    name: t.deployAs,
+    region: t.deployAs.includes('<region>') ? '<region>' : config.homeRegion,
+    autoDeployment: { enabled: t.placement === 'target', retainStacksOnAccountRemoval: config.rollout.retainStacksOnAccountRemoval },
+  };
   if (t.placement === 'source') d.account = '<source-account-id>';
   const commands = central ? deployStack(config, manifest, t, d, ph) : createStackSet(config, manifest, t, d, ph);
   return block('# building block, not deployed by this config: adapt its name, values and the roles the key and buckets admit', commands);
@@ -306,7 +347,12 @@ function templateSection(config: Config, manifest: Manifest, t: ManifestEntry): 
     '',
     `${t.summary}. Deploys to: **${t.deploysTo}**${t.placement === 'central' ? '' : ' (service-managed StackSet, home region only: IAM is global)'}, as ${as}.`,
     `Files: \`${t.files.json}\`, \`${t.files.yaml}\` (${t.bytes} bytes).`,
-    ...(t.delivery === 'inline' ? [] : ['', `Too large to send inline (CloudFormation accepts ${MAX_INLINE_BYTES} bytes): \`aws cloudformation deploy\` uploads it to the templates bucket, encrypted with the artifact key.`]),
+    ...(t.delivery === 'inline'
+      ? []
+      : [
+          '',
+          `Too large to send inline (CloudFormation accepts ${MAX_INLINE_BYTES} bytes): \`aws cloudformation deploy\` uploads it to the templates bucket, encrypted with the artifact key.`,
+        ]),
     '',
     parameterTable(t),
     '',
@@ -322,12 +368,12 @@ function permissionsSection(config: Config): string[] {
     '## Permissions to deploy',
     '',
     '`deployer-policy.json` beside this file is what the identity that deploys in the CI account needs: every call',
-    '`xacct deploy`, `plan`, `status` and `destroy` make, and what CloudFormation does with the caller\'s credentials',
+    "`xacct deploy`, `plan`, `status` and `destroy` make, and what CloudFormation does with the caller's credentials",
     `while it creates the CI-account stacks, on resources named \`${config.prefix}-*\` or tagged \`${PREFIX_TAG}=${config.prefix}\`.`,
-    'Give it as an inline policy of the role that deploys (a role\'s inline',
+    "Give it as an inline policy of the role that deploys (a role's inline",
     'policies hold 10,240 characters, a managed policy 6,144: "IAM and AWS STS quotas"), for example',
     '`aws iam put-role-policy --role-name ROLE --policy-name ' + `${config.prefix}-deployer` + ' --policy-document file://deployer-policy.json`.',
-    'Enabling trusted access and registering the delegated administrator (step 1) are the management account\'s.',
+    "Enabling trusted access and registering the delegated administrator (step 1) are the management account's.",
     '',
   ];
 }
@@ -335,7 +381,12 @@ function permissionsSection(config: Config): string[] {
 export function renderReadme(config: Config, manifest: Manifest): string {
   const ph = new Placeholders();
   // Commands first: the values section lists the placeholders they use.
-  const steps = [...prerequisites(config, ph), ...stackSetSection(config, manifest, ph), ...stackSection(config, manifest, ph), ...updateSection(config, manifest, ph)];
+  const steps = [
+    ...prerequisites(config, ph),
+    ...stackSetSection(config, manifest, ph),
+    ...stackSection(config, manifest, ph),
+    ...updateSection(config, manifest, ph),
+  ];
   const [pre, rest] = [steps.slice(0, steps.indexOf('### 4. StackSets, first deploy')), steps.slice(steps.indexOf('### 4. StackSets, first deploy'))];
   return [
     ...header(config, manifest),

@@ -30,9 +30,13 @@ declare const __XACCT_PARTITIONS__: PartitionsData | undefined;
 /** The partitions file's JSON (an ES module `export default {...};`). */
 export function readPartitions(file = partitionsFile()): PartitionsData {
   try {
-    return JSON.parse(readFileSync(file, 'utf8').replace(/^[^{]*/, '').replace(/;\s*$/, '')) as PartitionsData;
+    return JSON.parse(
+      readFileSync(file, 'utf8')
+        .replace(/^[^{]*/, '')
+        .replace(/;\s*$/, ''),
+    ) as PartitionsData;
   } catch (err) {
-    throw new Error(`cannot read the AWS region list from ${file} (${(err as Error).message}); reinstall dependencies (npm ci)`);
+    throw new Error(`cannot read the AWS region list from ${file} (${(err as Error).message}); reinstall dependencies (npm ci)`, { cause: err });
   }
 }
 

@@ -38,11 +38,13 @@ export function parseSource(text: string, branch?: string): Source | { error: st
   const colon = text.indexOf(':');
   const kind = colon < 0 ? text : text.slice(0, colon);
   const rest = colon < 0 ? '' : text.slice(colon + 1);
-  const noBranch = branch !== undefined && kind === 's3' ? { error: '--branch applies to codecommit and connection sources; an S3 source is one object key' } : undefined;
+  const noBranch =
+    branch !== undefined && kind === 's3' ? { error: '--branch applies to codecommit and connection sources; an S3 source is one object key' } : undefined;
   if (noBranch) return noBranch;
   if (kind === 'codecommit' && rest !== '') {
     const [repository, account, ...more] = rest.split('@');
-    if (repository !== '' && more.length === 0 && account !== '') return { codecommit: { repository, branch: branch ?? STARTER_DEFAULTS.branch, ...(account !== undefined ? { account } : {}) } };
+    if (repository !== '' && more.length === 0 && account !== '')
+      return { codecommit: { repository, branch: branch ?? STARTER_DEFAULTS.branch, ...(account !== undefined ? { account } : {}) } };
   }
   if (kind === 's3') {
     const slash = rest.indexOf('/');
@@ -51,7 +53,8 @@ export function parseSource(text: string, branch?: string): Source | { error: st
   if (kind === 'connection') {
     // The ARN holds colons itself; owner/repository never does, so it is what follows the last one.
     const last = rest.lastIndexOf(':');
-    if (last > 0 && rest.slice(last + 1).includes('/')) return { connection: { arn: rest.slice(0, last), repository: rest.slice(last + 1), branch: branch ?? STARTER_DEFAULTS.branch } };
+    if (last > 0 && rest.slice(last + 1).includes('/'))
+      return { connection: { arn: rest.slice(0, last), repository: rest.slice(last + 1), branch: branch ?? STARTER_DEFAULTS.branch } };
   }
   return { error: `"${text}" is not a source; expected ${SOURCE_SYNTAX}` };
 }
@@ -68,7 +71,11 @@ export function starterConfig(o: StarterOptions): ConfigInput {
 }
 
 /** `pipelines.0.stages.1.name` -> `pipelines[].stages[].name`: the same field in every list item. */
-const fieldOf = (path: Array<string | number>) => path.map((k) => (typeof k === 'number' ? '[]' : `.${k}`)).join('').replace(/^\./, '');
+const fieldOf = (path: Array<string | number>) =>
+  path
+    .map((k) => (typeof k === 'number' ? '[]' : `.${k}`))
+    .join('')
+    .replace(/^\./, '');
 
 /** Description lines for a field, once per field (a second stage's `name` is the same field as the first's). */
 function explain(path: Array<string | number>, seen: Set<string>): string[] {

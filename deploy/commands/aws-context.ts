@@ -21,13 +21,22 @@ export interface AwsContext {
 
 /** The options of every command that calls AWS (and only those). */
 export const AWS_OPTIONS: Record<string, Options> = {
-  profile: { type: 'string', requiresArg: true, describe: 'AWS profile from ~/.aws/config or ~/.aws/credentials (default: AWS_PROFILE, else the SDK credential chain)' },
+  profile: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'AWS profile from ~/.aws/config or ~/.aws/credentials (default: AWS_PROFILE, else the SDK credential chain)',
+  },
   region: {
     type: 'string',
     requiresArg: true,
-    describe: "Region for the STS and Organizations calls (default: the config's homeRegion). CloudFormation and S3 calls always go to homeRegion and the stage regions of the config",
+    describe:
+      "Region for the STS and Organizations calls (default: the config's homeRegion). CloudFormation and S3 calls always go to homeRegion and the stage regions of the config",
   },
-  'endpoint-url': { type: 'string', requiresArg: true, describe: 'Send every AWS call to this URL (an AWS-compatible API or a proxy); default: AWS_ENDPOINT_URL, else AWS' },
+  'endpoint-url': {
+    type: 'string',
+    requiresArg: true,
+    describe: 'Send every AWS call to this URL (an AWS-compatible API or a proxy); default: AWS_ENDPOINT_URL, else AWS',
+  },
 };
 
 export const CONFIG_OPTION: Options = {
@@ -84,14 +93,18 @@ export async function withAws<T>(argv: GlobalArgs, io: Io, session: Session, wor
   await checkProfile(argv);
   // The SDK's notice that it will drop Node 20 (a process warning on every run) only with --verbose.
   // AWS documents the switch in "January 2027: End of Support for Node.js 20.x in AWS SDK for JavaScript".
-  if (!argv.verbose && process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  if (!argv.verbose && process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined)
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { createClients } = await import('../aws');
   const { systemClock } = await import('../clock');
   const { processSignals, withInterrupts } = await import('../interrupt');
   const controller = new AbortController();
   const clients = createClients({ region: argv.region ?? config.homeRegion, profile: argv.profile, endpointUrl: argv.endpointUrl, signal: controller.signal });
   try {
-    return await withInterrupts({ clock: systemClock, source: processSignals, controller, inFlight: clients.inFlight, region: config.homeRegion }, ({ clock, activity }) => work({ config, clients, clock, activity }));
+    return await withInterrupts(
+      { clock: systemClock, source: processSignals, controller, inFlight: clients.inFlight, region: config.homeRegion },
+      ({ clock, activity }) => work({ config, clients, clock, activity }),
+    );
   } catch (err) {
     throw await unreachable(err, argv);
   }
@@ -108,13 +121,16 @@ async function unreachable(err: unknown, argv: GlobalArgs): Promise<unknown> {
     const status = cause?.$metadata?.httpStatusCode;
     if (status !== undefined && !cause.$metadata?.requestId && cause.message === 'Unknown') {
       const op = operationOf(cause);
-      return new XacctError('PRECONDITION', `${op ?? 'an AWS call'} got HTTP ${status} with no AWS error from ${endpointOrigin(argv)}: is that an AWS API?`, { cause: err });
+      return new XacctError('PRECONDITION', `${op ?? 'an AWS call'} got HTTP ${status} with no AWS error from ${endpointOrigin(argv)}: is that an AWS API?`, {
+        cause: err,
+      });
     }
     return err;
   }
   const at = failure.address ? `${failure.address}${failure.port ? `:${failure.port}` : ''}` : failure.hostname;
   const op = operationOf(err) ?? operationOf(failure);
-  const fix = argv.endpointUrl !== undefined || process.env.AWS_ENDPOINT_URL ? 'check the URL and that the service is running' : 'check the network, proxy and region';
+  const fix =
+    argv.endpointUrl !== undefined || process.env.AWS_ENDPOINT_URL ? 'check the URL and that the service is running' : 'check the network, proxy and region';
   return new XacctError(
     'PRECONDITION',
     `cannot reach AWS${op ? ` for ${op}` : ''} at ${endpointOrigin(argv)}: ${failure.code ?? failure.name}${at ? ` ${at}` : ''}; ${fix}`,

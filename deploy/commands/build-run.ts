@@ -58,11 +58,17 @@ export function planOut(dir: string, files: Set<string>, force: boolean): OutPla
   if (!owned) {
     if (force) return { remove: [], overwrite: present.filter((f) => files.has(f)) };
     const shown = present.slice(0, 5).join(', ') + (present.length > 5 ? `, ... (${present.length} entries)` : '');
-    throw new XacctError('BAD_INPUT', `--out ${dir} is not empty and has no manifest.json from xacct build (holds ${shown}); choose an empty or new directory, or pass --force to write into it (removing nothing)`);
+    throw new XacctError(
+      'BAD_INPUT',
+      `--out ${dir} is not empty and has no manifest.json from xacct build (holds ${shown}); choose an empty or new directory, or pass --force to write into it (removing nothing)`,
+    );
   }
   const foreign = present.filter((f) => files.has(f) && !owned.has(f));
   if (foreign.length > 0 && !force) {
-    throw new XacctError('BAD_INPUT', `--out ${dir}: would overwrite ${foreign.join(', ')}, which its manifest.json does not list as written by xacct; move ${foreign.length === 1 ? 'it' : 'them'}, or pass --force`);
+    throw new XacctError(
+      'BAD_INPUT',
+      `--out ${dir}: would overwrite ${foreign.join(', ')}, which its manifest.json does not list as written by xacct; move ${foreign.length === 1 ? 'it' : 'them'}, or pass --force`,
+    );
   }
   const remove = present.filter((f) => owned.has(f) && !files.has(f) && lstatSync(join(dir, f)).isFile());
   return { remove, overwrite: present.filter((f) => files.has(f)) };
@@ -72,7 +78,12 @@ export function planOut(dir: string, files: Set<string>, force: boolean): OutPla
  * Write dist/ (or `out`): exactly the files the manifest lists. Removes only files that the
  * manifest.json already in `out` lists as xacct's and this build no longer produces, each named.
  */
-export function runBuild(config: Config, out: string, io: Io, o: { force?: boolean; buildingBlocks?: boolean; source?: DistSource } = {}): { files: string[]; removed: string[] } {
+export function runBuild(
+  config: Config,
+  out: string,
+  io: Io,
+  o: { force?: boolean; buildingBlocks?: boolean; source?: DistSource } = {},
+): { files: string[]; removed: string[] } {
   const { files, manifest } = buildDist(config, { buildingBlocks: o.buildingBlocks, source: o.source });
   const plan = planOut(out, new Set(files.keys()), Boolean(o.force));
   mkdirSync(out, { recursive: true });

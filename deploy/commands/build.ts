@@ -17,11 +17,16 @@ export const buildCommand: CommandSpec = {
       describe:
         "Output directory. xacct removes only files that DIR's manifest.json lists as written by an earlier build and this one no longer writes, naming each; a non-empty DIR without such a manifest is refused",
     },
-    force: { type: 'boolean', default: false, describe: 'Write into a non-empty DIR that has no manifest.json of xacct (replaces same-named files, removes nothing)' },
+    force: {
+      type: 'boolean',
+      default: false,
+      describe: 'Write into a non-empty DIR that has no manifest.json of xacct (replaces same-named files, removes nothing)',
+    },
     'building-blocks': {
       type: 'boolean',
       default: false,
-      describe: "Also write the templates this config does not deploy (CodeDeploy instance policy, CodeCommit source, regional store), to adapt by hand: this config's key, bucket and pipeline do not admit their roles",
+      describe:
+        "Also write the templates this config does not deploy (CodeDeploy instance policy, CodeCommit source, regional store), to adapt by hand: this config's key, bucket and pipeline do not admit their roles",
     },
   },
   examples: [
@@ -41,6 +46,10 @@ export const buildCommand: CommandSpec = {
     const chosen = resolveConfig(argv.config as string | undefined, { embedded: true });
     session.configName = chosen.name;
     io.info(chosen.description);
-    runBuild(chosen.load(), argv.out as string, io, { force: Boolean(argv.force), buildingBlocks: Boolean(argv['building-blocks']), source: distSource(chosen) });
+    runBuild(chosen.load(), argv.out as string, io, {
+      force: Boolean(argv.force),
+      buildingBlocks: Boolean(argv['building-blocks']),
+      source: distSource(chosen),
+    });
   },
 };

@@ -30,7 +30,8 @@ export function completionScript(shell: Shell): Promise<string> {
     }
   }
   // yargs 17.7 takes ($0, command) here (the command goes into the script's installation line); its typings list neither.
-  const show = () => void (y as unknown as { showCompletionScript(app: string, command: string): void }).showCompletionScript('xacct', `completion --shell ${shell}`);
+  const show = () =>
+    void (y as unknown as { showCompletionScript(app: string, command: string): void }).showCompletionScript('xacct', `completion --shell ${shell}`);
   // Inside a parse() with a callback, yargs hands over what it would print instead of printing it.
   return new Promise((resolveScript, reject) => {
     y.command('script', false, {}, show).parse(['script'], {}, (err, _argv, output) => (err ? reject(err) : resolveScript(`${output}\n`)));

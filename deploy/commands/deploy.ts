@@ -8,7 +8,12 @@ export const deployCommand: CommandSpec = {
   aws: true,
   options: {
     config: CONFIG_OPTION,
-    yes: { type: 'boolean', default: false, describe: 'Answer yes to confirmations (removing what left the config, deleting a ROLLBACK_COMPLETE stack); required without a terminal when there is something to remove' },
+    yes: {
+      type: 'boolean',
+      default: false,
+      describe:
+        'Answer yes to confirmations (removing what left the config, deleting a ROLLBACK_COMPLETE stack); required without a terminal when there is something to remove',
+    },
   },
   examples: [
     ['AWS_PROFILE=ci $0 deploy --config acme.yaml', 'deploy from the CI account (a StackSets delegated administrator)'],
@@ -20,6 +25,8 @@ export const deployCommand: CommandSpec = {
     const { withAws } = await import('./aws-context');
     const { runDeploy } = await import('../deploy');
     const { terminalConfirm } = await import('../confirm');
-    await withAws(argv, io, session, ({ config, clients, clock, activity }) => runDeploy(config, { clients, io, clock, activity, confirm: terminalConfirm(Boolean(argv.yes)) }));
+    await withAws(argv, io, session, ({ config, clients, clock, activity }) =>
+      runDeploy(config, { clients, io, clock, activity, confirm: terminalConfirm(Boolean(argv.yes)) }),
+    );
   },
 };

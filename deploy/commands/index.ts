@@ -11,4 +11,15 @@ import { paramsCommand } from './params';
 import { rolloutCommand } from './rollout';
 import { completionCommand } from './completion';
 
-export const commands: CommandSpec[] = [initCommand, buildCommand, lintCommand, paramsCommand, planCommand, deployCommand, rolloutCommand, statusCommand, destroyCommand, completionCommand];
+export const commands: CommandSpec[] = [
+  initCommand,
+  buildCommand,
+  lintCommand,
+  paramsCommand,
+  planCommand,
+  deployCommand,
+  rolloutCommand,
+  statusCommand,
+  destroyCommand,
+  completionCommand,
+];

@@ -143,7 +143,12 @@ async function askMissing(given: Answers, prompt: Prompt): Promise<{ answers: An
       asked.push(q.flag);
       for (;;) {
         const answer = await terminal.ask(q, q.fallback(answers));
-        const value = q.list ? answer.split(',').map((s) => s.trim()).filter(Boolean) : answer;
+        const value = q.list
+          ? answer
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : answer;
         const problems = configFrom({ ...answers, [q.key]: value }).problems.filter((p) => p.startsWith(`${q.flag} `) || p.startsWith(`${q.flag}:`));
         if (problems.length === 0) {
           Object.assign(answers, { [q.key]: value });
@@ -167,7 +172,9 @@ async function askMissing(given: Answers, prompt: Prompt): Promise<{ answers: An
  */
 export function defaultSchemaRef(file: string, cwd: string): string {
   const name = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name: string }).name;
-  const path = relative(dirname(file), join(cwd, 'node_modules', name, 'dist', 'config.schema.json')).split(sep).join('/');
+  const path = relative(dirname(file), join(cwd, 'node_modules', name, 'dist', 'config.schema.json'))
+    .split(sep)
+    .join('/');
   return path.startsWith('.') ? path : `./${path}`;
 }
 
@@ -183,7 +190,14 @@ export async function runInit(flags: InitFlags, io: Io, o: { cwd?: string; promp
   const cwd = o.cwd ?? process.cwd();
   const file = resolve(cwd, flags.out);
   checkOut(file, flags.out, flags.force);
-  const given: Answers = { prefix: flags.prefix, homeRegion: flags.homeRegion, nonprodOu: flags.nonprodOu, prodOu: flags.prodOu, source: flags.source, branch: flags.branch };
+  const given: Answers = {
+    prefix: flags.prefix,
+    homeRegion: flags.homeRegion,
+    nonprodOu: flags.nonprodOu,
+    prodOu: flags.prodOu,
+    source: flags.source,
+    branch: flags.branch,
+  };
   // Flags are checked before anything is asked: a bad --prefix is not worth five questions.
   const refused = configFrom(given).problems;
   if (refused.length > 0) throw new XacctError('BAD_INPUT', `${refusal(refused)}\nNothing was written.`);
@@ -204,7 +218,12 @@ export async function runInit(flags: InitFlags, io: Io, o: { cwd?: string; promp
 function summary(r: InitResult): string {
   const t = r.config.targets as Record<string, { ous: string[] }>;
   const source = r.config.pipelines![0].source;
-  const from = 'codecommit' in source ? `CodeCommit ${source.codecommit.repository}${source.codecommit.account ? ` in ${source.codecommit.account}` : ''}` : 's3' in source ? `s3://${source.s3.bucket}/${source.s3.key}` : `${source.connection.repository} through a connection`;
+  const from =
+    'codecommit' in source
+      ? `CodeCommit ${source.codecommit.repository}${source.codecommit.account ? ` in ${source.codecommit.account}` : ''}`
+      : 's3' in source
+        ? `s3://${source.s3.bucket}/${source.s3.key}`
+        : `${source.connection.repository} through a connection`;
   return [
     `wrote ${r.file}: prefix ${r.config.prefix}, home region ${r.config.homeRegion}, nonprod ${t.nonprod.ous.join(', ')}, prod ${t.prod.ous.join(', ')}, source ${from}`,
     `schema for editors: ${r.schema}`,

@@ -7,12 +7,23 @@ export const initCommand: CommandSpec = {
   options: {
     prefix: { type: 'string', requiresArg: true, describe: 'Prefix of every xacct name (default: xacct)' },
     'home-region': { type: 'string', requiresArg: true, describe: 'Region of the CI stacks and the role StackSets (default: eu-west-1)' },
-    'nonprod-ou': { type: 'string', array: true, requiresArg: true, describe: 'OU of the non-prod target group: a path from the root or an ou-/r- ID; repeat for more (default: Root/Workloads/NonProd)' },
-    'prod-ou': { type: 'string', array: true, requiresArg: true, describe: 'OU of the prod target group, behind the approval; repeat for more (default: Root/Workloads/Prod)' },
+    'nonprod-ou': {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'OU of the non-prod target group: a path from the root or an ou-/r- ID; repeat for more (default: Root/Workloads/NonProd)',
+    },
+    'prod-ou': {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'OU of the prod target group, behind the approval; repeat for more (default: Root/Workloads/Prod)',
+    },
     source: {
       type: 'string',
       requiresArg: true,
-      describe: 'codecommit:REPO[@ACCOUNT] (ACCOUNT: the repository is in another account), s3:BUCKET/KEY or connection:ARN:OWNER/REPO (default: codecommit:app)',
+      describe:
+        'codecommit:REPO[@ACCOUNT] (ACCOUNT: the repository is in another account), s3:BUCKET/KEY or connection:ARN:OWNER/REPO (default: codecommit:app)',
     },
     branch: { type: 'string', requiresArg: true, describe: 'Branch that starts the pipeline, for codecommit and connection sources (default: main)' },
     schema: {
@@ -26,7 +37,10 @@ export const initCommand: CommandSpec = {
   examples: [
     ['$0 init', 'the baseline with its defaults; on a terminal, asks for each value first'],
     ['$0 init --prefix acme --nonprod-ou Root/Dev --prod-ou Root/Prod --source codecommit:app@333333333333', 'no questions: every value as a flag'],
-    ['$0 init --source connection:arn:aws:codeconnections:eu-west-1:222222222222:connection/1a2b:acme/app --branch release', 'a GitHub repository through a connection'],
+    [
+      '$0 init --source connection:arn:aws:codeconnections:eu-west-1:222222222222:connection/1a2b:acme/app --branch release',
+      'a GitHub repository through a connection',
+    ],
   ],
   exitCodes: [
     [0, 'written'],

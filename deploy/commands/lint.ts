@@ -9,10 +9,14 @@ export const lintCommand: CommandSpec = {
     suppressions: {
       type: 'string',
       requiresArg: true,
-      describe: "Accepted findings (YAML); default: .lint-suppressions.yaml in DIR, else the one xacct ships for its own templates",
+      describe: 'Accepted findings (YAML); default: .lint-suppressions.yaml in DIR, else the one xacct ships for its own templates',
     },
     fixtures: { type: 'boolean', default: false, describe: 'Walk DIR recursively; templates under broken/ must be rejected by the rules they name' },
-    'cfn-lint': { choices: ['auto', 'python', 'npm'] as const, default: 'auto' as const, describe: 'cfn-lint to run: the Python one if on PATH (auto), or force one' },
+    'cfn-lint': {
+      choices: ['auto', 'python', 'npm'] as const,
+      default: 'auto' as const,
+      describe: 'cfn-lint to run: the Python one if on PATH (auto), or force one',
+    },
   },
   examples: [
     ['$0 lint', 'the templates in dist/'],
@@ -26,7 +30,15 @@ export const lintCommand: CommandSpec = {
   handler: async (argv, io) => {
     const { runLint } = await import('../lint/run');
     const { printLintReport } = await import('../lint/report');
-    const report = await runLint({ dir: argv.dir as string, fixtures: Boolean(argv.fixtures), cfnLint: argv.cfnLint as 'auto' | 'python' | 'npm', suppressionsFile: argv.suppressions as string | undefined }, io);
+    const report = await runLint(
+      {
+        dir: argv.dir as string,
+        fixtures: Boolean(argv.fixtures),
+        cfnLint: argv.cfnLint as 'auto' | 'python' | 'npm',
+        suppressionsFile: argv.suppressions as string | undefined,
+      },
+      io,
+    );
     return printLintReport(report, io);
   },
 };

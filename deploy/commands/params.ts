@@ -8,7 +8,10 @@ export const paramsCommand: CommandSpec = {
   aws: true,
   options: {
     config: CONFIG_OPTION,
-    uploads: { type: 'string', describe: 'also write what the pipeline reads from the templates bucket (xacct\'s engine, the resolved config) into this directory, each at its key' },
+    uploads: {
+      type: 'string',
+      describe: "also write what the pipeline reads from the templates bucket (xacct's engine, the resolved config) into this directory, each at its key",
+    },
   },
   examples: [
     ['$0 params --config acme.yaml', "per template: --parameter-overrides (stacks) or --parameters (StackSets) with this organization's values"],

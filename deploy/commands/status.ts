@@ -9,7 +9,10 @@ export const statusCommand: CommandSpec = {
   options: {
     config: CONFIG_OPTION,
     drift: { type: 'boolean', default: false, describe: 'Run drift detection on every StackSet and stack and list drifted accounts and resources' },
-    html: { type: 'string', describe: 'Also write FILE: a self-contained page with a grid of StackSets x OUs x accounts coloured by instance status (no network, no script)' },
+    html: {
+      type: 'string',
+      describe: 'Also write FILE: a self-contained page with a grid of StackSets x OUs x accounts coloured by instance status (no network, no script)',
+    },
   },
   examples: [
     ['$0 status --config acme.yaml', 'instances by status, failures with their reasons'],
@@ -20,7 +23,9 @@ export const statusCommand: CommandSpec = {
   handler: async (argv, io, session) => {
     const { withAws } = await import('./aws-context');
     const { runStatus } = await import('../status');
-    const report = await withAws(argv, io, session, ({ config, clients, clock, activity }) => runStatus(config, { clients, io, clock, activity, drift: Boolean(argv.drift) }));
+    const report = await withAws(argv, io, session, ({ config, clients, clock, activity }) =>
+      runStatus(config, { clients, io, clock, activity, drift: Boolean(argv.drift) }),
+    );
     if (typeof argv.html === 'string') {
       const { writeFileSync } = await import('node:fs');
       const { renderStatusHtml } = await import('../status/html');

@@ -126,7 +126,13 @@ export function retainedInAccounts(sets: ExistingStackSet[]): RetainedInAccounts
 
 // Stores encrypted with the key go before it; a CodeArtifact domain after its repositories.
 const REMOVAL_ORDER: Record<string, number> = {
-  'AWS::Logs::LogGroup': 0, 'AWS::S3::Bucket': 1, 'AWS::ECR::Repository': 1, 'AWS::CodeArtifact::Repository': 1, 'AWS::CodeArtifact::Domain': 2, 'AWS::KMS::ReplicaKey': 3, 'AWS::KMS::Key': 4,
+  'AWS::Logs::LogGroup': 0,
+  'AWS::S3::Bucket': 1,
+  'AWS::ECR::Repository': 1,
+  'AWS::CodeArtifact::Repository': 1,
+  'AWS::CodeArtifact::Domain': 2,
+  'AWS::KMS::ReplicaKey': 3,
+  'AWS::KMS::Key': 4,
 };
 
 /** Resources the deployed template marks DeletionPolicy Retain, with their physical IDs (read before the stack goes). */
@@ -142,7 +148,8 @@ async function retainedResources(cfn: CloudFormationClient, state: ExistingStack
   const physical = new Map<string, string>();
   await call(`stack '${state.name}' (${state.region})`, 'ListStackResources', async () => {
     for await (const page of paginateListStackResources({ client: cfn }, { StackName: state.stackId })) {
-      for (const r of page.StackResourceSummaries ?? []) if (r.LogicalResourceId && r.PhysicalResourceId) physical.set(r.LogicalResourceId, r.PhysicalResourceId);
+      for (const r of page.StackResourceSummaries ?? [])
+        if (r.LogicalResourceId && r.PhysicalResourceId) physical.set(r.LogicalResourceId, r.PhysicalResourceId);
     }
   });
   return retained
@@ -158,17 +165,24 @@ function describeTargets(sets: ExistingStackSet[], stacks: ExistingStack[], acco
   const lines = [`xacct destroy deletes, from account ${account}:`];
   for (const s of sets) {
     const accounts = new Set(s.instances.map((i) => i.account)).size;
-    lines.push(`  StackSet ${s.name}: ${s.instances.length} instance${s.instances.length === 1 ? '' : 's'} in ${accounts} account${accounts === 1 ? '' : 's'}, then the StackSet`);
+    lines.push(
+      `  StackSet ${s.name}: ${s.instances.length} instance${s.instances.length === 1 ? '' : 's'} in ${accounts} account${accounts === 1 ? '' : 's'}, then the StackSet`,
+    );
   }
   for (const s of stacks) lines.push(`  stack ${s.name} (${s.region})${s.terminationProtection ? ', termination protection switched off first' : ''}`);
-  lines.push('Resources with DeletionPolicy Retain stay and are listed at the end: in the CI account the key, buckets and log groups; in every target account the CloudFormation role and its permissions boundary, which the app stacks deployed through them still need.');
+  lines.push(
+    'Resources with DeletionPolicy Retain stay and are listed at the end: in the CI account the key, buckets and log groups; in every target account the CloudFormation role and its permissions boundary, which the app stacks deployed through them still need.',
+  );
   return lines.join('\n');
 }
 
 async function confirmOrRefuse(deps: DestroyDeps, summary: string): Promise<void> {
   if (deps.confirm.yes) return;
   if (!deps.confirm.interactive) {
-    throw new XacctError('PRECONDITION', `${summary}\nrefusing to destroy without confirmation: no terminal to ask on; run it on a terminal or pass --yes. Nothing was deleted.`);
+    throw new XacctError(
+      'PRECONDITION',
+      `${summary}\nrefusing to destroy without confirmation: no terminal to ask on; run it on a terminal or pass --yes. Nothing was deleted.`,
+    );
   }
   deps.io.info(summary);
   if (!(await confirmed(deps.confirm, 'Delete all of this?'))) throw new XacctError('PRECONDITION', 'destroy cancelled; nothing was deleted');
@@ -190,12 +204,24 @@ export async function runDestroy(config: Config, deps: DestroyDeps): Promise<Des
   const identity = await preflight({ sts: deps.clients.sts, org: deps.clients.org, cfn: home }, io, { readOnly: true });
   const callAs = identity.callAs;
   const inventory = await readInventory(deps.clients, config, identity);
-  const sets = (await Promise.all(inventory.stackSets.map((name) => readStackSet(home, name, callAs, { instances: 'all' })))).filter((s): s is ExistingStackSet => s.exists);
-  const found = [...configuredStacks(config), ...inventory.stacks].filter((s, i, all) => all.findIndex((x) => x.name === s.name && x.region === s.region) === i);
+  const sets = (await Promise.all(inventory.stackSets.map((name) => readStackSet(home, name, callAs, { instances: 'all' })))).filter(
+    (s): s is ExistingStackSet => s.exists,
+  );
+  const found = [...configuredStacks(config), ...inventory.stacks].filter(
+    (s, i, all) => all.findIndex((x) => x.name === s.name && x.region === s.region) === i,
+  );
   const view = progressView(io);
   const sOptions = stackOptions(deps, view, async () => false);
   const stacks = (await Promise.all(found.map((s) => settle(deps.clients.cfn(s.region), s, sOptions)))).filter((s): s is ExistingStack => s.exists);
-  const result: DestroyResult = { account: identity.accountId, callAs, nothing: sets.length === 0 && stacks.length === 0, stackSets: [], stacks: [], retained: [], retainedInAccounts: retainedInAccounts(sets) };
+  const result: DestroyResult = {
+    account: identity.accountId,
+    callAs,
+    nothing: sets.length === 0 && stacks.length === 0,
+    stackSets: [],
+    stacks: [],
+    retained: [],
+    retainedInAccounts: retainedInAccounts(sets),
+  };
   if (result.nothing) {
     view.done();
     io.result(`nothing to destroy: no xacct StackSet or stack with prefix '${config.prefix}' in account ${identity.accountId}`, result);

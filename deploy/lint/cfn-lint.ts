@@ -70,7 +70,7 @@ export function parseNpmOutput(stdout: string): Array<{ level: string; resource:
   let level = '';
   let resource = '';
   for (const raw of stdout.split('\n')) {
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- cfn-lint colours its output with ANSI escapes; they are stripped before parsing
     const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trim();
     const header = /^\d+ (infos|warn|crit)$/.exec(line);
     if (header) level = header[1];
@@ -81,7 +81,12 @@ export function parseNpmOutput(stdout: string): Array<{ level: string; resource:
 }
 
 function unparsed(t: TemplateFile, r: ProcessResult, spec: SpecLookup): { findings: Finding[]; waivers: Waiver[] } {
-  const finding = { template: t.name, resource: '(template)', rule: 'cfn-lint:npm', message: `${r.stdout.trim()} ${r.stderr.split('\n')[0]}`.trim() || `exited ${r.code}` };
+  const finding = {
+    template: t.name,
+    resource: '(template)',
+    rule: 'cfn-lint:npm',
+    message: `${r.stdout.trim()} ${r.stderr.split('\n')[0]}`.trim() || `exited ${r.code}`,
+  };
   const reason = unknownTypeWaiver(spec, `${r.stdout}\n${r.stderr}`);
   return reason ? { findings: [], waivers: [{ finding, reason }] } : { findings: [finding], waivers: [] };
 }
@@ -93,7 +98,12 @@ function npmFindings(t: TemplateFile, r: ProcessResult, spec: SpecLookup): { fin
   if (r.code !== 0 && blocks.length === 0) return unparsed(t, r, spec);
   for (const b of blocks) {
     const path = b.resource.split('>').map((s) => s.trim());
-    const finding = { template: t.name, resource: path[0] === 'Resources' && path[1] ? path[1] : b.resource, rule: `cfn-lint:npm-${b.level}`, message: `${b.resource}: ${b.message}` };
+    const finding = {
+      template: t.name,
+      resource: path[0] === 'Resources' && path[1] ? path[1] : b.resource,
+      rule: `cfn-lint:npm-${b.level}`,
+      message: `${b.resource}: ${b.message}`,
+    };
     const reason = waiverReason(spec, t.template, b.resource, b.message);
     if (reason) waivers.push({ finding, reason });
     else findings.push(finding);

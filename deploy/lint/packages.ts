@@ -39,7 +39,7 @@ export function lintPackageDir(name: LintPackage | string, purpose: string = LIN
 /** `require(name)`, with the clear message when it is not installed. */
 export function requireLintPackage<T>(name: LintPackage): T {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the name is known only at run time, and a missing package must become the message above, not a load failure at start-up
     return require(name) as T;
   } catch (err) {
     throw isNotFound(err) && (err as Error).message.includes(`'${name}'`) ? missing(name, LINT_PACKAGES[name], err) : err;

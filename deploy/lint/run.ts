@@ -59,7 +59,10 @@ function fixtureProblems(t: TemplateFile, found: Finding[]): FixtureProblem[] {
   if (t.expectRules.length === 0) return [{ file: t.file, message: "a broken fixture must name the rules that reject it (Metadata 'xacct:expect-rules')" }];
   return t.expectRules
     .filter((rule) => !found.some((f) => matchesRule(f.rule, rule)))
-    .map((rule) => ({ file: t.file, message: `was not rejected by ${rule}${found.length ? ` (only by ${[...new Set(found.map((f) => f.rule))].join(', ')})` : ''}` }));
+    .map((rule) => ({
+      file: t.file,
+      message: `was not rejected by ${rule}${found.length ? ` (only by ${[...new Set(found.map((f) => f.rule))].join(', ')})` : ''}`,
+    }));
 }
 
 export async function runLint(o: LintOptions, io?: Pick<Io, 'info'>): Promise<LintReport> {

@@ -64,7 +64,12 @@ export interface Suppressed {
 
 /** A logical ID, or a pattern with `*` for IDs derived from config names (`*BuildLogs`). */
 export function matchesId(pattern: string, id: string): boolean {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[A-Za-z0-9]*')}$`).test(id);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[A-Za-z0-9]*')}$`,
+  ).test(id);
 }
 
 /** Split findings into those still failing and those a suppression covers (with its reason). */

@@ -143,7 +143,10 @@ function valueOf(p: ManifestEntry['parameters'][number], instance: Record<string
 /** One row per stack or StackSet each template of dist/ deploys as (one, named by its pattern, for a building block). */
 function templateParams(m: ManifestEntry, s: Sources): Array<Omit<TemplateParams, 'arguments'>> {
   const kind = m.placement === 'central' ? 'stack' : 'stackset';
-  const deployments = m.deployments.length > 0 ? m.deployments : [{ name: m.deployAs, region: m.deployAs.includes('<region>') ? '<region>' : s.config.homeRegion, parameters: undefined }];
+  const deployments =
+    m.deployments.length > 0
+      ? m.deployments
+      : [{ name: m.deployAs, region: m.deployAs.includes('<region>') ? '<region>' : s.config.homeRegion, parameters: undefined }];
   return deployments.map((d) => {
     const notes: string[] = [];
     const parameters = m.parameters.map((p) => valueOf(p, d.parameters ?? {}, s, notes));
@@ -206,7 +209,8 @@ function writeUploads(dir: string, uploads: HashedObject[]): void {
 /** The OU (or root) of each account a source StackSet is aimed at. */
 async function sourceOus(manifest: Manifest, tree: OrgTree): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const m of manifest.templates.filter((t) => t.placement === 'source')) for (const d of m.deployments) for (const a of accountsOf(d) ?? []) out[a] ??= await tree.parentOf(a);
+  for (const m of manifest.templates.filter((t) => t.placement === 'source'))
+    for (const d of m.deployments) for (const a of accountsOf(d) ?? []) out[a] ??= await tree.parentOf(a);
   return out;
 }
 

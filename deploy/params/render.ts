@@ -41,7 +41,12 @@ function heading(t: TemplateParams): string {
 }
 
 function block(t: TemplateParams): string[] {
-  const notes = [...t.notes, ...t.parameters.filter((p) => p.pending).map((p) => `${p.name}: output ${p.pending!.output} of stack ${p.pending!.stack}, which does not exist yet; deploy it first`)];
+  const notes = [
+    ...t.notes,
+    ...t.parameters
+      .filter((p) => p.pending)
+      .map((p) => `${p.name}: output ${p.pending!.output} of stack ${p.pending!.stack}, which does not exist yet; deploy it first`),
+  ];
   return [heading(t), `  ${shellLine(t)}`, ...notes.map((n) => `  note: ${n}`)];
 }
 

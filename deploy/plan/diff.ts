@@ -89,7 +89,9 @@ export function leafChanges(path: string, from: unknown, to: unknown, out: Prope
   return out;
 }
 
-function propertyChanges(change: { propertyUpdates: Record<string, { oldValue?: unknown; newValue?: unknown; changeImpact?: unknown; isDifferent: boolean }> }): PropertyChange[] {
+function propertyChanges(change: {
+  propertyUpdates: Record<string, { oldValue?: unknown; newValue?: unknown; changeImpact?: unknown; isDifferent: boolean }>;
+}): PropertyChange[] {
   return Object.entries(change.propertyUpdates)
     .filter(([, d]) => d.isDifferent)
     .flatMap(([path, d]) => {
@@ -109,21 +111,37 @@ export function diffTemplates(deployed: string, wanted: string): TemplateDiffSum
   diff.resources.forEachDifference((logicalId, change) => {
     if (!change.isDifferent) return;
     const impact = String(change.changeImpact);
-    resources.push({ logicalId, type: change.newResourceType ?? change.oldResourceType ?? '?', change: CHANGE[impact] ?? 'modify', impact, properties: change.isUpdate ? propertyChanges(change) : [] });
+    resources.push({
+      logicalId,
+      type: change.newResourceType ?? change.oldResourceType ?? '?',
+      change: CHANGE[impact] ?? 'modify',
+      impact,
+      properties: change.isUpdate ? propertyChanges(change) : [],
+    });
   });
-  const statement = (change: IamChange['change']) => (s: { effect: unknown; actions: { values: string[] }; resources: { values: string[] }; principals: { values: string[] }; condition?: unknown }): IamChange => ({
-    change,
-    effect: String(s.effect),
-    actions: s.actions.values,
-    resources: s.resources.values,
-    principals: s.principals.values,
-    ...(s.condition !== undefined ? { condition: JSON.stringify(s.condition) } : {}),
-  });
+  const statement =
+    (change: IamChange['change']) =>
+    (s: {
+      effect: unknown;
+      actions: { values: string[] };
+      resources: { values: string[] };
+      principals: { values: string[] };
+      condition?: unknown;
+    }): IamChange => ({
+      change,
+      effect: String(s.effect),
+      actions: s.actions.values,
+      resources: s.resources.values,
+      principals: s.principals.values,
+      ...(s.condition !== undefined ? { condition: JSON.stringify(s.condition) } : {}),
+    });
   const iam = [...diff.iamChanges.statements.additions.map(statement('+')), ...diff.iamChanges.statements.removals.map(statement('-'))];
   return { resources, iam, permissionsBroadened: diff.permissionsBroadened };
 }
 
 export function diffParameters(deployed: Record<string, string>, wanted: Record<string, string>): ParameterChange[] {
   const keys = [...new Set([...Object.keys(deployed), ...Object.keys(wanted)])].sort();
-  return keys.filter((k) => deployed[k] !== wanted[k]).map((k) => ({ key: k, ...(k in deployed ? { from: deployed[k] } : {}), ...(k in wanted ? { to: wanted[k] } : {}) }));
+  return keys
+    .filter((k) => deployed[k] !== wanted[k])
+    .map((k) => ({ key: k, ...(k in deployed ? { from: deployed[k] } : {}), ...(k in wanted ? { to: wanted[k] } : {}) }));
 }

@@ -20,7 +20,12 @@ export interface PlanRunDeps extends CommandDeps {
 export async function runPlan(config: Config, deps: PlanRunDeps): Promise<PlanReport> {
   const view = progressView(deps.io);
   try {
-    const plan = await planDeployment(config, { clients: deps.clients, io: deps.io, engine: deps.engine, attach: deps.attach ? (callAs) => stackSetOptions(deps, view, callAs) : undefined });
+    const plan = await planDeployment(config, {
+      clients: deps.clients,
+      io: deps.io,
+      engine: deps.engine,
+      attach: deps.attach ? (callAs) => stackSetOptions(deps, view, callAs) : undefined,
+    });
     const report = await buildReport(config, plan);
     deps.io.result(renderPlan(report), report);
     return report;

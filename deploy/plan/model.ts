@@ -76,6 +76,19 @@ export async function planDeployment(config: Config, deps: PlanModelDeps): Promi
   }
   const removals = orphans(inventory, config);
   const noop =
-    stackSetPlans.every((p) => p.noop && p.runningOperations.length === 0) && stackPlans.every((p) => p.action === 'none') && removals.stackSets.length === 0 && removals.stacks.length === 0;
-  return { ...prepared, stackSetPlans, stackPlans, stackSetStates: stackSetStates.map(({ spec, state }) => ({ spec, state })), stackStates, attached, removals, inventory, noop };
+    stackSetPlans.every((p) => p.noop && p.runningOperations.length === 0) &&
+    stackPlans.every((p) => p.action === 'none') &&
+    removals.stackSets.length === 0 &&
+    removals.stacks.length === 0;
+  return {
+    ...prepared,
+    stackSetPlans,
+    stackPlans,
+    stackSetStates: stackSetStates.map(({ spec, state }) => ({ spec, state })),
+    stackStates,
+    attached,
+    removals,
+    inventory,
+    noop,
+  };
 }

@@ -22,7 +22,8 @@ export function renderTemplate(t: TemplateDiffSummary | undefined): string[] {
   for (const r of t.resources) {
     const replace = r.impact === 'WILL_REPLACE' ? ' (replacement)' : r.impact === 'MAY_REPLACE' ? ' (may be replaced)' : '';
     out.push(`    ${MARK[r.change]} ${r.type} ${r.logicalId}${replace}`);
-    for (const p of r.properties) out.push(`        ${p.path}: ${p.from ?? '(none)'} -> ${p.to ?? '(removed)'}${p.impact === 'WILL_REPLACE' ? ' (forces replacement)' : ''}`);
+    for (const p of r.properties)
+      out.push(`        ${p.path}: ${p.from ?? '(none)'} -> ${p.to ?? '(removed)'}${p.impact === 'WILL_REPLACE' ? ' (forces replacement)' : ''}`);
   }
   if (t.iam.length > 0) {
     out.push(`  IAM changes: ${plural(t.iam.length, 'statement')}${t.permissionsBroadened ? ', permissions broadened' : ''}`);
@@ -35,7 +36,8 @@ function renderPair(p: TargetPair): string {
   return `${p.ou ? `${p.ou} (${p.ouId})` : p.ouId} ${p.region}${p.accounts ? ` account${p.accounts.length === 1 ? '' : 's'} ${p.accounts.join(', ')}` : ''}`;
 }
 
-const renderParameter = (p: { key: string; from?: string; to?: string }) => `  parameter ${p.key}: ${p.from === undefined ? '(none)' : JSON.stringify(p.from)} -> ${p.to === undefined ? '(removed)' : JSON.stringify(p.to)}`;
+const renderParameter = (p: { key: string; from?: string; to?: string }) =>
+  `  parameter ${p.key}: ${p.from === undefined ? '(none)' : JSON.stringify(p.from)} -> ${p.to === undefined ? '(removed)' : JSON.stringify(p.to)}`;
 
 export function renderStackSet(s: StackSetPreview): string[] {
   const out: string[] = [];
@@ -48,7 +50,10 @@ export function renderStackSet(s: StackSetPreview): string[] {
   for (const p of s.add) out.push(`  + ${renderPair(p)}`);
   for (const p of s.remove) out.push(`  - ${renderPair(p)}`);
   out.push(`  accounts affected: ${s.accountsAffected}`);
-  for (const op of s.operations) out.push(`  operation: ${op.description}: ${plural(op.accounts, 'account')} x ${plural(op.regions.length, 'region')}, ${plural(op.waves, 'wave')}, about ${formatDuration(op.seconds)}`);
+  for (const op of s.operations)
+    out.push(
+      `  operation: ${op.description}: ${plural(op.accounts, 'account')} x ${plural(op.regions.length, 'region')}, ${plural(op.waves, 'wave')}, about ${formatDuration(op.seconds)}`,
+    );
   for (const w of s.warnings) out.push(`  warning: ${w}`);
   return out;
 }

@@ -126,7 +126,9 @@ function pairs(steps: StackSetStep[], kind: 'add' | 'remove', names: Map<string,
   const out: TargetPair[] = [];
   for (const s of steps) {
     if (s.kind !== kind) continue;
-    for (const ouId of s.ouIds) for (const region of s.regions) out.push({ ouId, ...(names.has(ouId) ? { ou: names.get(ouId) } : {}), region, ...(s.accounts ? { accounts: s.accounts } : {}) });
+    for (const ouId of s.ouIds)
+      for (const region of s.regions)
+        out.push({ ouId, ...(names.has(ouId) ? { ou: names.get(ouId) } : {}), region, ...(s.accounts ? { accounts: s.accounts } : {}) });
   }
   return out;
 }
@@ -207,7 +209,8 @@ export async function buildReport(config: Config, plan: DeploymentPlan): Promise
   const prefs = preferencesOf(config);
   const names = ouNames(config, plan);
   const stackSets: StackSetPreview[] = [];
-  for (let i = 0; i < plan.stackSetPlans.length; i++) stackSets.push(await previewStackSet(plan.stackSetStates[i], plan.stackSetPlans[i], { tree: plan.tree, prefs, names }));
+  for (let i = 0; i < plan.stackSetPlans.length; i++)
+    stackSets.push(await previewStackSet(plan.stackSetStates[i], plan.stackSetPlans[i], { tree: plan.tree, prefs, names }));
   const stacks = plan.stackPlans.map((p, i) => previewStack(plan.stackStates[i], p));
   const seconds = overallSeconds(plan, stackSets);
   return {

@@ -53,8 +53,19 @@ const engineCommandsOnly = {
 };
 
 /** The region list templates-src/regions.ts reads from @aws-sdk/core at run time, read now. */
-const partitionsFile = join(dirname(require.resolve('@aws-sdk/core/package.json')), 'dist-es', 'submodules', 'client', 'util-endpoints', 'lib', 'aws', 'partitions.js');
-const partitions = readFileSync(partitionsFile, 'utf8').replace(/^[^{]*/, '').replace(/;\s*$/, '');
+const partitionsFile = join(
+  dirname(require.resolve('@aws-sdk/core/package.json')),
+  'dist-es',
+  'submodules',
+  'client',
+  'util-endpoints',
+  'lib',
+  'aws',
+  'partitions.js',
+);
+const partitions = readFileSync(partitionsFile, 'utf8')
+  .replace(/^[^{]*/, '')
+  .replace(/;\s*$/, '');
 
 const result = await build({
   entryPoints: [entry],

@@ -30,7 +30,10 @@ export type EngineSource = () => EngineBundle;
 export const shippedEngine: EngineSource = () => {
   const path = typeof __XACCT_ENGINE__ !== 'undefined' && __XACCT_ENGINE__ ? __filename : join(__dirname, ENGINE_FILE);
   if (!existsSync(path)) {
-    throw new XacctError('PRECONDITION', `xacct's engine bundle ${path} is missing, and stackset: stages and selfUpdate run it in CodeBuild; run make build (or npm pack) first. Nothing was changed.`);
+    throw new XacctError(
+      'PRECONDITION',
+      `xacct's engine bundle ${path} is missing, and stackset: stages and selfUpdate run it in CodeBuild; run make build (or npm pack) first. Nothing was changed.`,
+    );
   }
   return { body: readFileSync(path), path };
 };

@@ -45,7 +45,8 @@ export interface RolloutResult {
 function readTemplate(file: string): string {
   let body: string;
   try {
-    if (statSync(file).size > MAX_URL_BYTES) throw new XacctError('BAD_INPUT', `--template ${file} is ${statSync(file).size} bytes; CloudFormation reads at most ${MAX_URL_BYTES} bytes from S3`);
+    if (statSync(file).size > MAX_URL_BYTES)
+      throw new XacctError('BAD_INPUT', `--template ${file} is ${statSync(file).size} bytes; CloudFormation reads at most ${MAX_URL_BYTES} bytes from S3`);
     body = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof XacctError) throw err;
@@ -66,7 +67,11 @@ function largeTemplates(config: Config, identity: Identity, deps: Pick<CommandDe
     const key = names.stageTemplateKey(spec.name, contentHash(spec.templateBody));
     const keyStack = names.centralStack(config.prefix, 'kms-key');
     const keyArn = outputsOf(await describeStack(deps.clients.cfn(config.homeRegion), keyStack, config.homeRegion)).ArtifactKeyArn;
-    await ensureObject(deps.clients.s3(config.homeRegion), { what: `StackSet '${spec.name}' template`, bucket, key, body: spec.templateBody, contentType: 'application/json' }, keyArn);
+    await ensureObject(
+      deps.clients.s3(config.homeRegion),
+      { what: `StackSet '${spec.name}' template`, bucket, key, body: spec.templateBody, contentType: 'application/json' },
+      keyArn,
+    );
     return templateUrl(bucket, config.homeRegion, key);
   };
 }
@@ -78,7 +83,9 @@ function ouNames(config: Config, ref: StageRef, ouIds: string[]): Map<string, st
 }
 
 export function renderRollout(r: RolloutResult): string {
-  const head = r.noChanges ? `no changes: StackSet ${r.stackSet} is as the stage wants it` : `rolled out StackSet ${r.stackSet}${r.created ? ' (created)' : ''}`;
+  const head = r.noChanges
+    ? `no changes: StackSet ${r.stackSet} is as the stage wants it`
+    : `rolled out StackSet ${r.stackSet}${r.created ? ' (created)' : ''}`;
   const lines = [`${head} (account ${r.account}, StackSets as ${r.callAs})`];
   for (const id of r.waitedFor) lines.push(`  waited for running operation ${id}`);
   for (const op of r.operations) lines.push(`  ${op.description}: ${op.operationId} ${op.status}`);
@@ -98,15 +105,29 @@ export async function runRollout(config: Config, args: RolloutArgs, deps: Comman
   const spec = stageSpec(config, ref, body, ouIds);
   if (args.preview) {
     const preview = await previewRollout(home, spec, { callAs: identity.callAs, tree, ouNames: ouNames(config, ref, ouIds) });
-    const report: RolloutPreview = { account: identity.accountId, callAs: identity.callAs, organizationId: identity.organizationId, pipeline: ref.pipeline.name, stage: ref.stage.name, preview, summary: previewSummary(preview) };
+    const report: RolloutPreview = {
+      account: identity.accountId,
+      callAs: identity.callAs,
+      organizationId: identity.organizationId,
+      pipeline: ref.pipeline.name,
+      stage: ref.stage.name,
+      preview,
+      summary: previewSummary(preview),
+    };
     if (args.summaryFile) writeFileSync(args.summaryFile, `${report.summary}\n`);
     deps.io.result(renderPreview(report), report);
     return report;
   }
-  if (Buffer.byteLength(body) > MAX_INLINE_BYTES) deps.io.info(`${spec.name}: template is ${Buffer.byteLength(body)} bytes, over the ${MAX_INLINE_BYTES}-byte inline limit; it goes through the templates bucket`);
+  if (Buffer.byteLength(body) > MAX_INLINE_BYTES)
+    deps.io.info(
+      `${spec.name}: template is ${Buffer.byteLength(body)} bytes, over the ${MAX_INLINE_BYTES}-byte inline limit; it goes through the templates bucket`,
+    );
   const view = progressView(deps.io);
   try {
-    const options = { ...stackSetOptions(deps, view, identity.callAs), ...(Buffer.byteLength(body) > MAX_INLINE_BYTES ? { templateUrl: largeTemplates(config, identity, deps) } : {}) };
+    const options = {
+      ...stackSetOptions(deps, view, identity.callAs),
+      ...(Buffer.byteLength(body) > MAX_INLINE_BYTES ? { templateUrl: largeTemplates(config, identity, deps) } : {}),
+    };
     const outcome = await deployStackSet(home, spec, options);
     const result: RolloutResult = {
       stackSet: spec.name,

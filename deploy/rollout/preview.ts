@@ -26,11 +26,18 @@ export interface RolloutPreview {
 
 /** The preferences the estimate walks: the stage's own, as the spec carries them. */
 function preferencesOf(spec: StackSetSpec): Preferences {
-  return { maxConcurrent: { percentage: spec.preferences.MaxConcurrentPercentage ?? 100 }, regionConcurrency: spec.preferences.RegionConcurrencyType === 'PARALLEL' ? 'PARALLEL' : 'SEQUENTIAL' };
+  return {
+    maxConcurrent: { percentage: spec.preferences.MaxConcurrentPercentage ?? 100 },
+    regionConcurrency: spec.preferences.RegionConcurrencyType === 'PARALLEL' ? 'PARALLEL' : 'SEQUENTIAL',
+  };
 }
 
 /** Read the StackSet and plan it as `rollout` would; changes nothing. */
-export async function previewRollout(cfn: CloudFormationClient, spec: StackSetSpec, o: { callAs: CallAs; tree: OrgTree; ouNames: Map<string, string> }): Promise<StackSetPreview> {
+export async function previewRollout(
+  cfn: CloudFormationClient,
+  spec: StackSetSpec,
+  o: { callAs: CallAs; tree: OrgTree; ouNames: Map<string, string> },
+): Promise<StackSetPreview> {
   const state = await readStackSet(cfn, spec.name, o.callAs, { instances: 'problems' });
   const running = state.exists ? (await activeOperations(cfn, spec.name, o.callAs)).map((op) => op.OperationId ?? '') : [];
   const plan = { ...planStackSet(spec, state), runningOperations: running };
@@ -57,7 +64,9 @@ export function previewSummary(p: StackSetPreview): string {
   if (t && !t.note) {
     const by = (c: string) => t.resources.filter((r) => r.change === c).length;
     const replaced = t.resources.filter((r) => r.impact === 'WILL_REPLACE').length;
-    parts.push(`template: ${by('add')} added, ${by('modify')} changed${replaced > 0 ? ` (${replaced} replaced)` : ''}, ${by('remove')} removed${t.permissionsBroadened ? ', IAM permissions broadened' : ''}`);
+    parts.push(
+      `template: ${by('add')} added, ${by('modify')} changed${replaced > 0 ? ` (${replaced} replaced)` : ''}, ${by('remove')} removed${t.permissionsBroadened ? ', IAM permissions broadened' : ''}`,
+    );
   }
   if (p.parameters.length > 0) parts.push(`parameters: ${p.parameters.map((x) => x.key).join(', ')}`);
   for (const w of p.warnings.slice(0, 1)) parts.push(`warning: ${w}`);
@@ -67,7 +76,8 @@ export function previewSummary(p: StackSetPreview): string {
 export function renderPreview(r: RolloutPreview): string {
   const lines = [`preview of stage ${r.stage} of pipeline ${r.pipeline} for account ${r.account} (StackSets as ${r.callAs}) in ${r.organizationId}`, ''];
   lines.push(...renderStackSet(r.preview));
-  if (r.preview.action !== 'none') lines.push('', `rollout would take about ${formatDuration(r.preview.estimate.seconds)} (${count(r.preview.estimate.waves, 'wave')})`);
+  if (r.preview.action !== 'none')
+    lines.push('', `rollout would take about ${formatDuration(r.preview.estimate.seconds)} (${count(r.preview.estimate.waves, 'wave')})`);
   lines.push('', `summary: ${r.summary}`);
   return lines.join('\n');
 }

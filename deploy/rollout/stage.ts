@@ -29,12 +29,17 @@ export function stackSetStage(config: Config, pipeline: string, stage: string): 
   const p = config.pipelines.find((x) => x.name === pipeline);
   if (!p) {
     const known = config.pipelines.map((x) => x.name);
-    throw new XacctError('BAD_INPUT', `--pipeline "${pipeline}": no such pipeline in the config${didYouMean(pipeline, known)} (pipelines: ${known.join(', ') || 'none'})`);
+    throw new XacctError(
+      'BAD_INPUT',
+      `--pipeline "${pipeline}": no such pipeline in the config${didYouMean(pipeline, known)} (pipelines: ${known.join(', ') || 'none'})`,
+    );
   }
   const kinds = p.stages.filter((x) => x.stackset).map((x) => x.name);
   const s = p.stages.find((x) => x.name === stage);
   if (!s || !s.stackset) {
-    const what = s ? `stage "${stage}" of pipeline "${pipeline}" is not a stackset: stage` : `--stage "${stage}": pipeline "${pipeline}" has no such stage${didYouMean(stage, kinds)}`;
+    const what = s
+      ? `stage "${stage}" of pipeline "${pipeline}" is not a stackset: stage`
+      : `--stage "${stage}": pipeline "${pipeline}" has no such stage${didYouMean(stage, kinds)}`;
     throw new XacctError('BAD_INPUT', `${what} (its stackset: stages: ${kinds.join(', ') || 'none'})`);
   }
   return { pipeline: p, stage: s, stackSet: names.stageStackSet(config.prefix, p.name, s.name) };

@@ -54,22 +54,41 @@ export interface StackOutcome {
 }
 
 function pollOptions(o: StackOptions) {
-  return { clock: o.clock, timeoutMs: o.timeoutMs ?? DEFAULT_STACK_TIMEOUT_MS, initialDelayMs: o.initialDelayMs ?? DEFAULT_POLL.initialDelayMs, maxDelayMs: o.maxDelayMs ?? DEFAULT_POLL.maxDelayMs };
+  return {
+    clock: o.clock,
+    timeoutMs: o.timeoutMs ?? DEFAULT_STACK_TIMEOUT_MS,
+    initialDelayMs: o.initialDelayMs ?? DEFAULT_POLL.initialDelayMs,
+    maxDelayMs: o.maxDelayMs ?? DEFAULT_POLL.maxDelayMs,
+  };
 }
 
 /**
  * Wait until the stack is no longer in progress (or gone). The one stack waiter every command uses;
  * its time limit is named in the error.
  */
-export async function waitStack(cfn: CloudFormationClient, stackId: string, spec: { name: string; region: string }, o: StackOptions, doing: string): Promise<Stack | undefined> {
+export async function waitStack(
+  cfn: CloudFormationClient,
+  stackId: string,
+  spec: { name: string; region: string },
+  o: StackOptions,
+  doing: string,
+): Promise<Stack | undefined> {
   o.activity?.stack(spec.name, spec.region, true, doing);
   try {
-    const done = await pollUntil(() => describeStack(cfn, stackId, spec.region), (s) => !s || !isStackInProgress(s.StackStatus), pollOptions(o));
+    const done = await pollUntil(
+      () => describeStack(cfn, stackId, spec.region),
+      (s) => !s || !isStackInProgress(s.StackStatus),
+      pollOptions(o),
+    );
     o.activity?.stack(spec.name, spec.region, false);
     return done;
   } catch (err) {
     if (err instanceof PollTimeout) {
-      throw new XacctError('DEPLOY_FAILED', `${where(spec)} still ${doing} after ${formatDuration(err.elapsedMs)} (the stack time limit is ${formatDuration(pollOptions(o).timeoutMs)}); CloudFormation carries on`, { cause: err });
+      throw new XacctError(
+        'DEPLOY_FAILED',
+        `${where(spec)} still ${doing} after ${formatDuration(err.elapsedMs)} (the stack time limit is ${formatDuration(pollOptions(o).timeoutMs)}); CloudFormation carries on`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -137,15 +156,22 @@ async function createChangeSet(cfn: CloudFormationClient, spec: StackSpec, type:
 
 async function waitChangeSet(cfn: CloudFormationClient, spec: StackSpec, name: string, o: StackOptions): Promise<DescribeChangeSetOutput> {
   try {
-    return await pollUntil(() => describeChangeSet(cfn, spec, name), (c) => isChangeSetTerminal(c.Status), pollOptions(o));
+    return await pollUntil(
+      () => describeChangeSet(cfn, spec, name),
+      (c) => isChangeSetTerminal(c.Status),
+      pollOptions(o),
+    );
   } catch (err) {
-    if (err instanceof PollTimeout) throw new XacctError('DEPLOY_FAILED', `${where(spec)}: change set ${name} not ready after ${formatDuration(err.elapsedMs)}`, { cause: err });
+    if (err instanceof PollTimeout)
+      throw new XacctError('DEPLOY_FAILED', `${where(spec)}: change set ${name} not ready after ${formatDuration(err.elapsedMs)}`, { cause: err });
     throw err;
   }
 }
 
 async function protect(cfn: CloudFormationClient, stack: { name: string; region: string; stackId: string }, on: boolean): Promise<void> {
-  await call(where(stack), 'UpdateTerminationProtection', () => cfn.send(new UpdateTerminationProtectionCommand({ StackName: stack.stackId, EnableTerminationProtection: on })));
+  await call(where(stack), 'UpdateTerminationProtection', () =>
+    cfn.send(new UpdateTerminationProtectionCommand({ StackName: stack.stackId, EnableTerminationProtection: on })),
+  );
 }
 
 /** Delete a stack and wait until it is gone; a failed delete names the resources with their reasons. */
@@ -161,7 +187,10 @@ export async function deleteStack(cfn: CloudFormationClient, state: ExistingStac
   const after = await waitStack(cfn, state.stackId, state, o, 'DELETE_IN_PROGRESS');
   if (after && !isStackGone(after.StackStatus)) {
     const reasons = await failureReasons(cfn, state.stackId, token, state.region);
-    throw new XacctError('DEPLOY_FAILED', `${where(state)}: delete ended ${after.StackStatus}${reasons.length > 0 ? `:\n${reasons.map((r) => `  ${r}`).join('\n')}` : after.StackStatusReason ? `: ${after.StackStatusReason}` : ''}`);
+    throw new XacctError(
+      'DEPLOY_FAILED',
+      `${where(state)}: delete ended ${after.StackStatus}${reasons.length > 0 ? `:\n${reasons.map((r) => `  ${r}`).join('\n')}` : after.StackStatusReason ? `: ${after.StackStatusReason}` : ''}`,
+    );
   }
 }
 
@@ -177,13 +206,18 @@ async function recreateAfterRollback(cfn: CloudFormationClient, spec: StackSpec,
 async function execute(cfn: CloudFormationClient, spec: StackSpec, cs: DescribeChangeSetOutput, o: StackOptions): Promise<Stack> {
   const name = cs.ChangeSetName ?? '';
   const token = `${name}-${randomUUID()}`;
-  await call(where(spec), 'ExecuteChangeSet', () => cfn.send(new ExecuteChangeSetCommand({ StackName: spec.name, ChangeSetName: name, ClientRequestToken: token })));
+  await call(where(spec), 'ExecuteChangeSet', () =>
+    cfn.send(new ExecuteChangeSetCommand({ StackName: spec.name, ChangeSetName: name, ClientRequestToken: token })),
+  );
   const stackId = cs.StackId ?? spec.name;
   const done = await waitStack(cfn, stackId, spec, o, `executing change set ${name}`);
   if (!done || !isStackDeployed(done.StackStatus)) {
     const reasons = await failureReasons(cfn, stackId, token, spec.region);
     const status = done?.StackStatus ?? 'DELETED';
-    throw new XacctError('DEPLOY_FAILED', `${where(spec)} ended ${status}${reasons.length > 0 ? `:\n${reasons.map((r) => `  ${r}`).join('\n')}` : done?.StackStatusReason ? `: ${done.StackStatusReason}` : ''}`);
+    throw new XacctError(
+      'DEPLOY_FAILED',
+      `${where(spec)} ended ${status}${reasons.length > 0 ? `:\n${reasons.map((r) => `  ${r}`).join('\n')}` : done?.StackStatusReason ? `: ${done.StackStatusReason}` : ''}`,
+    );
   }
   return done;
 }
@@ -192,7 +226,14 @@ async function execute(cfn: CloudFormationClient, spec: StackSpec, cs: DescribeC
 export async function deployStack(cfn: CloudFormationClient, spec: StackSpec, o: StackOptions): Promise<StackOutcome> {
   let state = await settle(cfn, spec, o);
   const plan = planStack(spec, state);
-  const outcome = (action: StackAction, changed: boolean, status?: string, outputs = state.exists ? state.outputs : {}): StackOutcome => ({ name: spec.name, region: spec.region, action, status, changed, outputs });
+  const outcome = (action: StackAction, changed: boolean, status?: string, outputs = state.exists ? state.outputs : {}): StackOutcome => ({
+    name: spec.name,
+    region: spec.region,
+    action,
+    status,
+    changed,
+    outputs,
+  });
   if (plan.action === 'blocked' && state.exists) {
     throw new XacctError('PRECONDITION', `${where(spec)} is ${state.status}${state.reason ? ` (${state.reason})` : ''}; ${blockedAdvice(state)}`);
   }
@@ -211,7 +252,8 @@ export async function deployStack(cfn: CloudFormationClient, spec: StackSpec, o:
   await createChangeSet(cfn, spec, type, csName, o);
   const cs = await waitChangeSet(cfn, spec, csName, o);
   if (cs.Status !== 'CREATE_COMPLETE') {
-    if (!isNoChangesReason(cs.StatusReason)) throw new XacctError('DEPLOY_FAILED', `${where(spec)}: change set ${csName} ${cs.Status}: ${cs.StatusReason ?? '(no reason given)'}`);
+    if (!isNoChangesReason(cs.StatusReason))
+      throw new XacctError('DEPLOY_FAILED', `${where(spec)}: change set ${csName} ${cs.Status}: ${cs.StatusReason ?? '(no reason given)'}`);
     // Only tags or parameter formatting differed: nothing for CloudFormation to do.
     await deleteChangeSet(cfn, spec, csName);
     if (state.exists && !state.terminationProtection) await protect(cfn, state, true);

@@ -59,7 +59,9 @@ export async function readStack(cfn: CloudFormationClient, name: string, region:
   if (!s || isStackGone(s.StackStatus)) return { exists: false, name, region };
   let templateBody = '';
   if (!isStackInReview(s.StackStatus)) {
-    templateBody = (await call(where({ name, region }), 'GetTemplate', () => cfn.send(new GetTemplateCommand({ StackName: s.StackId ?? name, TemplateStage: 'Original' })))).TemplateBody ?? '';
+    templateBody =
+      (await call(where({ name, region }), 'GetTemplate', () => cfn.send(new GetTemplateCommand({ StackName: s.StackId ?? name, TemplateStage: 'Original' }))))
+        .TemplateBody ?? '';
   }
   return stateOf(s, region, templateBody);
 }

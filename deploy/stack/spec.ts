@@ -53,8 +53,14 @@ export function planStack(spec: StackSpec, state: StackState): StackPlan {
   const base = { name: spec.name, region: spec.region };
   if (!state.exists || isStackInReview(state.status)) return { ...base, action: 'create', reasons: ['new stack'] };
   if (isStackInProgress(state.status)) return { ...base, action: 'wait', reasons: [`${state.status}: deploy waits for it, then plans again`] };
-  if (isStackRollbackComplete(state.status)) return { ...base, action: 'recreate', reasons: ['ROLLBACK_COMPLETE: its first create failed; it must be deleted and created again'] };
-  if (!isStackUpdatable(state.status)) return { ...base, action: 'blocked', reasons: [`${state.status}: CloudFormation accepts no update in this state${state.reason ? ` (${state.reason})` : ''}`] };
+  if (isStackRollbackComplete(state.status))
+    return { ...base, action: 'recreate', reasons: ['ROLLBACK_COMPLETE: its first create failed; it must be deleted and created again'] };
+  if (!isStackUpdatable(state.status))
+    return {
+      ...base,
+      action: 'blocked',
+      reasons: [`${state.status}: CloudFormation accepts no update in this state${state.reason ? ` (${state.reason})` : ''}`],
+    };
   const reasons: string[] = [];
   if (!sameTemplate(spec.templateBody, state.templateBody)) reasons.push('template changed');
   // DescribeStacks lists every Parameter, defaults included: only the values deploy sends are compared
@@ -77,6 +83,7 @@ export function blockedAdvice(state: ExistingStack): string {
   if (state.status === 'UPDATE_ROLLBACK_FAILED') {
     return `continue the rollback (aws cloudformation continue-update-rollback --stack-name ${state.name} --region ${state.region}, skipping resources that cannot roll back), then deploy again`;
   }
-  if (state.status === 'DELETE_FAILED') return `finish deleting it (aws cloudformation delete-stack --stack-name ${state.name} --region ${state.region}, retaining resources that cannot be deleted), then deploy again`;
+  if (state.status === 'DELETE_FAILED')
+    return `finish deleting it (aws cloudformation delete-stack --stack-name ${state.name} --region ${state.region}, retaining resources that cannot be deleted), then deploy again`;
   return 'fix it in CloudFormation, then deploy again';
 }

@@ -57,7 +57,11 @@ export async function attachToRunning(cfn: CloudFormationClient, name: string, o
   const ids: string[] = [];
   for (const op of await activeOperations(cfn, name, o.callAs)) {
     const id = op.OperationId ?? '';
-    o.onStep?.({ stackSet: name, operationId: id, note: `waiting for ${op.Status === 'QUEUED' ? 'queued' : 'running'} ${op.Action ?? ''} operation ${id}`.replace('  ', ' ') });
+    o.onStep?.({
+      stackSet: name,
+      operationId: id,
+      note: `waiting for ${op.Status === 'QUEUED' ? 'queued' : 'running'} ${op.Action ?? ''} operation ${id}`.replace('  ', ' '),
+    });
     await pollOperation(cfn, { stackSetName: name, operationId: id, callAs: o.callAs }, o);
     ids.push(id);
   }
@@ -75,7 +79,13 @@ export type Started = { busy: true; replan?: false } | { busy: true; replan: tru
  * - OperationInProgress (another operation without managed execution): `{ busy: true }`, so the
  *   caller re-reads and re-plans instead of replaying a plan made from an older state.
  */
-export async function startAndWait(cfn: CloudFormationClient, ref: OperationRef & { action: string; doing?: string }, api: string, send: () => Promise<unknown>, o: StackSetOptions): Promise<Started> {
+export async function startAndWait(
+  cfn: CloudFormationClient,
+  ref: OperationRef & { action: string; doing?: string },
+  api: string,
+  send: () => Promise<unknown>,
+  o: StackSetOptions,
+): Promise<Started> {
   try {
     await send();
   } catch (err) {
@@ -83,13 +93,21 @@ export async function startAndWait(cfn: CloudFormationClient, ref: OperationRef 
     if (!isNamed(err, 'OperationIdAlreadyExistsException')) throw awsFailure(`${what(ref.stackSetName)}${ref.doing ? `, ${ref.doing}` : ''}`, api, err);
     const existing = await describeOperation(cfn, ref);
     if (existing.Action !== ref.action) {
-      throw new XacctError('PRECONDITION', `${what(ref.stackSetName)}: operation ID ${ref.operationId} already belongs to a ${existing.Action ?? 'different'} operation, not ${ref.action}; it was not started by this xacct`, { cause: err });
+      throw new XacctError(
+        'PRECONDITION',
+        `${what(ref.stackSetName)}: operation ID ${ref.operationId} already belongs to a ${existing.Action ?? 'different'} operation, not ${ref.action}; it was not started by this xacct`,
+        { cause: err },
+      );
     }
     // A finished operation with this ID: our own resent call that already ran, or the same step from
     // the same state at some earlier time (a StackSet put back as it was). Reading the state again
     // tells them apart: after our own call the step is no longer needed.
     if (isOperationTerminal(existing.Status)) return { busy: true, replan: true };
-    o.onStep?.({ stackSet: ref.stackSetName, operationId: ref.operationId, note: `operation ${ref.operationId} was already started by an earlier attempt; waiting on it` });
+    o.onStep?.({
+      stackSet: ref.stackSetName,
+      operationId: ref.operationId,
+      note: `operation ${ref.operationId} was already started by an earlier attempt; waiting on it`,
+    });
   }
   return { busy: false, outcome: await waitForOperation(cfn, ref, o, ref.action) };
 }
@@ -97,7 +115,10 @@ export async function startAndWait(cfn: CloudFormationClient, ref: OperationRef 
 /** After OperationInProgress with nothing listed yet (ListStackSetOperations is eventually consistent): back off with jitter and say so. */
 export async function backOffBusy(name: string, round: number, o: StackSetOptions): Promise<void> {
   const delay = backoffDelay(round, o.clock.random(), o.initialDelayMs, o.maxDelayMs);
-  o.onStep?.({ stackSet: name, note: `busy with another operation (OperationInProgressException); trying again in ${Math.round(delay / 1000)} s (attempt ${round + 2} of ${(o.maxRounds ?? 6) + 1})` });
+  o.onStep?.({
+    stackSet: name,
+    note: `busy with another operation (OperationInProgressException); trying again in ${Math.round(delay / 1000)} s (attempt ${round + 2} of ${(o.maxRounds ?? 6) + 1})`,
+  });
   await o.clock.sleep(delay);
 }
 
@@ -114,7 +135,10 @@ function stackSetDefinition(spec: StackSetSpec, templateUrl?: string) {
     Parameters: Object.entries(spec.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
     Capabilities: spec.capabilities as CreateStackSetCommand['input']['Capabilities'],
     PermissionModel: 'SERVICE_MANAGED' as const,
-    AutoDeployment: { Enabled: spec.autoDeployment.enabled, RetainStacksOnAccountRemoval: spec.autoDeployment.enabled ? spec.autoDeployment.retainStacksOnAccountRemoval : undefined },
+    AutoDeployment: {
+      Enabled: spec.autoDeployment.enabled,
+      RetainStacksOnAccountRemoval: spec.autoDeployment.enabled ? spec.autoDeployment.retainStacksOnAccountRemoval : undefined,
+    },
     ManagedExecution: { Active: true },
     Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
   };
@@ -178,7 +202,11 @@ async function round(cfn: CloudFormationClient, spec: StackSetSpec, o: StackSetO
     if (started.busy) {
       if (started.replan) {
         collided.add(id);
-        o.onStep?.({ stackSet: spec.name, operationId: id, note: `operation ID ${id} belongs to a finished operation (the StackSet was in this state before); reading it again` });
+        o.onStep?.({
+          stackSet: spec.name,
+          operationId: id,
+          note: `operation ID ${id} belongs to a finished operation (the StackSet was in this state before); reading it again`,
+        });
       }
       return started.replan ? 'replan' : 'busy';
     }
@@ -208,5 +236,8 @@ export async function deployStackSet(cfn: CloudFormationClient, spec: StackSetSp
       return outcome;
     }
   }
-  throw new XacctError('DEPLOY_FAILED', `${what(spec.name)} stayed busy with other operations through ${rounds + 1} attempts; run again once they finish (aws cloudformation list-stack-set-operations --stack-set-name ${spec.name} --call-as ${o.callAs})`);
+  throw new XacctError(
+    'DEPLOY_FAILED',
+    `${what(spec.name)} stayed busy with other operations through ${rounds + 1} attempts; run again once they finish (aws cloudformation list-stack-set-operations --stack-set-name ${spec.name} --call-as ${o.callAs})`,
+  );
 }

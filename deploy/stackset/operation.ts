@@ -98,7 +98,12 @@ export function verdict(op: StackSetOperation, results: StackSetOperationResultS
   const status = op.Status ?? 'UNKNOWN';
   const failures = results
     .filter((r) => isResultFailure(r.Status))
-    .map((r) => ({ account: r.Account ?? '?', region: r.Region ?? '?', status: r.Status ?? '?', reason: r.StatusReason ?? r.AccountGateResult?.StatusReason ?? '(no reason given)' }))
+    .map((r) => ({
+      account: r.Account ?? '?',
+      region: r.Region ?? '?',
+      status: r.Status ?? '?',
+      reason: r.StatusReason ?? r.AccountGateResult?.StatusReason ?? '(no reason given)',
+    }))
     .sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region));
   const failedCount = Math.max(op.StatusDetails?.FailedStackInstancesCount ?? 0, failures.filter((f) => f.status === 'FAILED').length);
   return { ok: isOperationSuccess(status) && failedCount === 0 && failures.length === 0, status, failedCount, failures };
@@ -136,7 +141,8 @@ export async function pollOperation(cfn: CloudFormationClient, ref: OperationRef
       () => describeOperation(cfn, ref),
       (op) => isOperationTerminal(op.Status),
       { clock: o.clock, timeoutMs, initialDelayMs: o.initialDelayMs ?? DEFAULT_POLL.initialDelayMs, maxDelayMs: o.maxDelayMs ?? DEFAULT_POLL.maxDelayMs },
-      (op) => o.onProgress?.({ ref, status: op.Status ?? 'UNKNOWN', elapsedMs: o.clock.now() - start, failed: op.StatusDetails?.FailedStackInstancesCount ?? 0 }),
+      (op) =>
+        o.onProgress?.({ ref, status: op.Status ?? 'UNKNOWN', elapsedMs: o.clock.now() - start, failed: op.StatusDetails?.FailedStackInstancesCount ?? 0 }),
     );
     o.onWait?.(ref, false);
     return done;

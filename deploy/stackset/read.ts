@@ -60,7 +60,12 @@ export interface ReadOptions {
   instances: 'all' | 'problems';
 }
 
-export async function readStackSet(cfn: CloudFormationClient, name: string, callAs: CallAs, o: ReadOptions = { instances: 'problems' }): Promise<StackSetState> {
+export async function readStackSet(
+  cfn: CloudFormationClient,
+  name: string,
+  callAs: CallAs,
+  o: ReadOptions = { instances: 'problems' },
+): Promise<StackSetState> {
   let s;
   try {
     s = (await cfn.send(new DescribeStackSetCommand({ StackSetName: name, CallAs: callAs }))).StackSet;
@@ -70,7 +75,10 @@ export async function readStackSet(cfn: CloudFormationClient, name: string, call
   }
   if (!s || s.Status === 'DELETED') return { exists: false, name };
   if (s.PermissionModel && s.PermissionModel !== 'SERVICE_MANAGED') {
-    throw new XacctError('PRECONDITION', `StackSet '${name}' exists with permission model ${s.PermissionModel}; xacct manages only SERVICE_MANAGED StackSets. Delete or rename it first.`);
+    throw new XacctError(
+      'PRECONDITION',
+      `StackSet '${name}' exists with permission model ${s.PermissionModel}; xacct manages only SERVICE_MANAGED StackSets. Delete or rename it first.`,
+    );
   }
   const instances =
     o.instances === 'all'
@@ -104,7 +112,8 @@ export async function readStackSet(cfn: CloudFormationClient, name: string, call
 export async function activeOperations(cfn: CloudFormationClient, name: string, callAs: CallAs): Promise<StackSetOperationSummary[]> {
   const all: StackSetOperationSummary[] = [];
   try {
-    for await (const page of paginateListStackSetOperations({ client: cfn, pageSize: 100 }, { StackSetName: name, CallAs: callAs })) all.push(...(page.Summaries ?? []));
+    for await (const page of paginateListStackSetOperations({ client: cfn, pageSize: 100 }, { StackSetName: name, CallAs: callAs }))
+      all.push(...(page.Summaries ?? []));
   } catch (err) {
     if (isNamed(err, 'StackSetNotFoundException')) return [];
     throw awsFailure(`StackSet '${name}'`, 'ListStackSetOperations', err);

@@ -38,7 +38,8 @@ export function deleteTargets(state: ExistingStackSet): DeleteTarget[] {
     e.regions.add(i.region);
     byOu.set(i.ouId, e);
   }
-  for (const [ouId, e] of [...byOu].sort(([a], [b]) => a.localeCompare(b))) out.push({ ouIds: [ouId], accounts: [...e.accounts].sort(), regions: [...e.regions].sort() });
+  for (const [ouId, e] of [...byOu].sort(([a], [b]) => a.localeCompare(b)))
+    out.push({ ouIds: [ouId], accounts: [...e.accounts].sort(), regions: [...e.regions].sort() });
   return out;
 }
 
@@ -52,7 +53,9 @@ export function explainInoperable(name: string, instances: InstanceInfo[], callA
     `StackSet '${name}': ${instances.length} instance${instances.length === 1 ? ' is' : 's are'} INOPERABLE: a delete failed there and StackSets will not touch ${instances.length === 1 ? 'it' : 'them'} again:`,
   ];
   for (const i of instances) lines.push(`  ${i.account} ${i.region}: ${i.reason ?? '(no reason given)'}`);
-  lines.push('What to do: fix the cause above in that account (often a resource changed or protected by hand), then take the instance out of the StackSet while keeping its stack:');
+  lines.push(
+    'What to do: fix the cause above in that account (often a resource changed or protected by hand), then take the instance out of the StackSet while keeping its stack:',
+  );
   for (const i of instances) {
     lines.push(
       `  aws cloudformation delete-stack-instances --stack-set-name ${name} --deployment-targets OrganizationalUnitIds=${i.ouId ?? '<ou-id>'},Accounts=${i.account},AccountFilterType=INTERSECTION --regions ${i.region} --retain-stacks --call-as ${callAs} --region ${region}`,
@@ -68,13 +71,31 @@ export interface Removal {
   operations: string[];
 }
 
-async function deleteInstances(cfn: CloudFormationClient, state: ExistingStackSet, t: DeleteTarget, o: StackSetOptions & { region: string }, collided: Set<string>): Promise<string | 'busy'> {
+async function deleteInstances(
+  cfn: CloudFormationClient,
+  state: ExistingStackSet,
+  t: DeleteTarget,
+  o: StackSetOptions & { region: string },
+  collided: Set<string>,
+): Promise<string | 'busy'> {
   const plain = `xacct-remove-${sha256(canonical({ name: state.name, t, state: stateFingerprint(state) })).slice(0, 32)}`;
   const id = collided.has(plain) ? `xacct-remove-${sha256(`${plain}/again`).slice(0, 32)}` : plain;
-  const who = t.accounts ? `account${t.accounts.length === 1 ? '' : 's'} ${t.accounts.join(', ')} in ${t.ouIds.join(', ')}` : `OU${t.ouIds.length === 1 ? '' : 's'} ${t.ouIds.join(', ')}`;
+  const who = t.accounts
+    ? `account${t.accounts.length === 1 ? '' : 's'} ${t.accounts.join(', ')} in ${t.ouIds.join(', ')}`
+    : `OU${t.ouIds.length === 1 ? '' : 's'} ${t.ouIds.join(', ')}`;
   o.onStep?.({ stackSet: state.name, operationId: id, note: `deleting instances of ${who} in ${t.regions.join(', ')}` });
   const send = () =>
-    cfn.send(new DeleteStackInstancesCommand({ StackSetName: state.name, CallAs: o.callAs, OperationId: id, DeploymentTargets: deploymentTargets(t), Regions: t.regions, RetainStacks: false, OperationPreferences: DELETE_PREFERENCES }));
+    cfn.send(
+      new DeleteStackInstancesCommand({
+        StackSetName: state.name,
+        CallAs: o.callAs,
+        OperationId: id,
+        DeploymentTargets: deploymentTargets(t),
+        Regions: t.regions,
+        RetainStacks: false,
+        OperationPreferences: DELETE_PREFERENCES,
+      }),
+    );
   try {
     const started = await startAndWait(cfn, { stackSetName: state.name, operationId: id, callAs: o.callAs, action: 'DELETE' }, 'DeleteStackInstances', send, o);
     if (started.busy && started.replan) collided.add(id);
@@ -128,5 +149,8 @@ export async function removeStackSet(cfn: CloudFormationClient, name: string, o:
     }
     if (!busy) deleted += state.instances.length;
   }
-  throw new XacctError('DEPLOY_FAILED', `StackSet '${name}' still has instances after ${rounds + 1} attempts; run again, or see: aws cloudformation list-stack-instances --stack-set-name ${name} --call-as ${o.callAs}`);
+  throw new XacctError(
+    'DEPLOY_FAILED',
+    `StackSet '${name}' still has instances after ${rounds + 1} attempts; run again, or see: aws cloudformation list-stack-instances --stack-set-name ${name} --call-as ${o.callAs}`,
+  );
 }

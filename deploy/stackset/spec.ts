@@ -139,7 +139,10 @@ function settingsChanges(spec: StackSetSpec, s: ExistingStackSet): string[] {
   const changedParams = Object.keys(spec.parameters).filter((k) => s.parameters[k] !== spec.parameters[k]);
   if (changedParams.length > 0) reasons.push(`parameters changed: ${changedParams.sort().join(', ')}`);
   if (!sameList(spec.capabilities, s.capabilities)) reasons.push('capabilities changed');
-  if (spec.autoDeployment.enabled !== s.autoDeployment.enabled || (spec.autoDeployment.enabled && spec.autoDeployment.retainStacksOnAccountRemoval !== s.autoDeployment.retainStacksOnAccountRemoval)) {
+  if (
+    spec.autoDeployment.enabled !== s.autoDeployment.enabled ||
+    (spec.autoDeployment.enabled && spec.autoDeployment.retainStacksOnAccountRemoval !== s.autoDeployment.retainStacksOnAccountRemoval)
+  ) {
     reasons.push('auto-deployment changed');
   }
   if (!s.managedExecution) reasons.push('managed execution off');
@@ -155,8 +158,18 @@ const minus = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
 const union = (...lists: string[][]) => [...new Set(lists.flat())].sort();
 
 function ouSteps(spec: StackSetSpec, ouIds: string[], s: ExistingStackSet | undefined): { add: StackSetStep[]; remove: StackSetStep[] } {
-  const haveOus = s ? union(s.ouIds, s.instances.flatMap((i) => (i.ouId ? [i.ouId] : []))) : [];
-  const haveRegions = s ? union(s.regions, s.instances.map((i) => i.region)) : [];
+  const haveOus = s
+    ? union(
+        s.ouIds,
+        s.instances.flatMap((i) => (i.ouId ? [i.ouId] : [])),
+      )
+    : [];
+  const haveRegions = s
+    ? union(
+        s.regions,
+        s.instances.map((i) => i.region),
+      )
+    : [];
   const newOus = minus(ouIds, haveOus);
   const keptOus = minus(ouIds, newOus);
   const newRegions = minus(spec.regions, haveRegions);
@@ -167,11 +180,16 @@ function ouSteps(spec: StackSetSpec, ouIds: string[], s: ExistingStackSet | unde
   if (goneOus.length > 0 && haveRegions.length > 0) remove.push({ kind: 'remove', ouIds: goneOus, regions: haveRegions });
   if (goneRegions.length > 0 && keptOus.length > 0) remove.push({ kind: 'remove', ouIds: keptOus, regions: goneRegions });
   if (newOus.length > 0) add.push({ kind: 'add', ouIds: newOus, regions: spec.regions });
-  if (newRegions.length > 0 && keptOus.length > 0) add.push({ kind: 'add', ouIds: keptOus, regions: newRegions.sort((a, b) => spec.regions.indexOf(a) - spec.regions.indexOf(b)) });
+  if (newRegions.length > 0 && keptOus.length > 0)
+    add.push({ kind: 'add', ouIds: keptOus, regions: newRegions.sort((a, b) => spec.regions.indexOf(a) - spec.regions.indexOf(b)) });
   return { add, remove };
 }
 
-function accountSteps(spec: StackSetSpec, wanted: Array<{ account: string; ouId: string }>, s: ExistingStackSet | undefined): { add: StackSetStep[]; remove: StackSetStep[] } {
+function accountSteps(
+  spec: StackSetSpec,
+  wanted: Array<{ account: string; ouId: string }>,
+  s: ExistingStackSet | undefined,
+): { add: StackSetStep[]; remove: StackSetStep[] } {
   const have = new Set((s?.instances ?? []).map((i) => `${i.account}/${i.region}`));
   const want = new Set(wanted.flatMap((w) => spec.regions.map((r) => `${w.account}/${r}`)));
   const add: StackSetStep[] = [];
@@ -187,7 +205,8 @@ function accountSteps(spec: StackSetSpec, wanted: Array<{ account: string; ouId:
     entry.regions.push(i.region);
     stale.set(i.account, entry);
   }
-  for (const [account, e] of [...stale].sort(([a], [b]) => a.localeCompare(b))) remove.push({ kind: 'remove', ouIds: [e.ouId], accounts: [account], regions: e.regions.sort() });
+  for (const [account, e] of [...stale].sort(([a], [b]) => a.localeCompare(b)))
+    remove.push({ kind: 'remove', ouIds: [e.ouId], accounts: [account], regions: e.regions.sort() });
   return { add, remove };
 }
 
@@ -195,7 +214,10 @@ export function instanceWarnings(s: ExistingStackSet | undefined): string[] {
   const warnings: string[] = [];
   for (const i of s?.instances ?? []) {
     if (isSuspendedSkip(i.detailedStatus)) warnings.push(`account ${i.account} ${i.region} skipped: account suspended`);
-    else if (isInoperable(i.status)) warnings.push(`account ${i.account} ${i.region} INOPERABLE: ${i.reason ?? 'a delete failed'}; AWS excludes it from updates until it is deleted with RetainStacks`);
+    else if (isInoperable(i.status))
+      warnings.push(
+        `account ${i.account} ${i.region} INOPERABLE: ${i.reason ?? 'a delete failed'}; AWS excludes it from updates until it is deleted with RetainStacks`,
+      );
   }
   return warnings;
 }
@@ -214,7 +236,13 @@ export function planStackSet(spec: StackSetSpec, state: StackSetState): StackSet
     if (reasons.length > 0) steps.push({ kind: 'update', reasons });
   }
   steps.push(...add);
-  return { name: spec.name, create: !existing, steps: steps.flatMap(chunkOus), warnings: instanceWarnings(existing), noop: Boolean(existing) && steps.length === 0 };
+  return {
+    name: spec.name,
+    create: !existing,
+    steps: steps.flatMap(chunkOus),
+    warnings: instanceWarnings(existing),
+    noop: Boolean(existing) && steps.length === 0,
+  };
 }
 
 /**
@@ -233,7 +261,9 @@ export function chunkOus(step: StackSetStep): StackSetStep[] {
 
 export function describeStep(step: StackSetStep): string {
   if (step.kind === 'update') return `update (${step.reasons.join('; ')})`;
-  const who = step.accounts ? `account${step.accounts.length === 1 ? '' : 's'} ${step.accounts.join(', ')}` : `OU${step.ouIds.length === 1 ? '' : 's'} ${step.ouIds.join(', ')}`;
+  const who = step.accounts
+    ? `account${step.accounts.length === 1 ? '' : 's'} ${step.accounts.join(', ')}`
+    : `OU${step.ouIds.length === 1 ? '' : 's'} ${step.ouIds.join(', ')}`;
   return `${step.kind === 'add' ? 'add instances for' : 'remove instances of'} ${who} in ${step.regions.join(', ')}`;
 }
 

@@ -57,7 +57,14 @@ function driftedResource(r: DriftRecord): DriftedResource {
 }
 
 /** ListStackInstanceResourceDrifts ships no paginator in the SDK, so its NextToken is followed here. */
-async function instanceDrifts(cfn: CloudFormationClient, name: string, o: StackSetOptions, account: string, region: string, operationId: string): Promise<DriftedResource[]> {
+async function instanceDrifts(
+  cfn: CloudFormationClient,
+  name: string,
+  o: StackSetOptions,
+  account: string,
+  region: string,
+  operationId: string,
+): Promise<DriftedResource[]> {
   const out: DriftedResource[] = [];
   let token: string | undefined;
   do {
@@ -103,12 +110,21 @@ export async function detectStackSetDrift(cfn: CloudFormationClient, name: strin
   ]);
   const out: StackSetDrift['drifted'] = [];
   for (const i of drifted.filter((x) => isDrifted(x.DriftStatus))) {
-    out.push({ account: i.Account ?? '?', region: i.Region ?? '?', resources: await instanceDrifts(cfn, name, o, i.Account ?? '', i.Region ?? '', operationId) });
+    out.push({
+      account: i.Account ?? '?',
+      region: i.Region ?? '?',
+      resources: await instanceDrifts(cfn, name, o, i.Account ?? '', i.Region ?? '', operationId),
+    });
   }
   return { operationId, status: op.Status ?? '?', checked: all.length, drifted: out };
 }
 
-export async function detectStackDrift(cfn: CloudFormationClient, stackName: string, region: string, o: { clock: Clock; timeoutMs?: number }): Promise<{ status: string; resources: DriftedResource[] }> {
+export async function detectStackDrift(
+  cfn: CloudFormationClient,
+  stackName: string,
+  region: string,
+  o: { clock: Clock; timeoutMs?: number },
+): Promise<{ status: string; resources: DriftedResource[] }> {
   const what = `stack '${stackName}' (${region})`;
   const id = (await call(what, 'DetectStackDrift', () => cfn.send(new DetectStackDriftCommand({ StackName: stackName })))).StackDriftDetectionId ?? '';
   const timeoutMs = o.timeoutMs ?? 30 * 60 * 1000;
@@ -120,14 +136,25 @@ export async function detectStackDrift(cfn: CloudFormationClient, stackName: str
       { clock: o.clock, timeoutMs, initialDelayMs: DEFAULT_POLL.initialDelayMs, maxDelayMs: DEFAULT_POLL.maxDelayMs },
     );
   } catch (err) {
-    if (err instanceof PollTimeout) throw new XacctError('DEPLOY_FAILED', `${what}: drift detection ${id} still running after ${formatDuration(err.elapsedMs)} (the limit is ${formatDuration(timeoutMs)})`, { cause: err });
+    if (err instanceof PollTimeout)
+      throw new XacctError(
+        'DEPLOY_FAILED',
+        `${what}: drift detection ${id} still running after ${formatDuration(err.elapsedMs)} (the limit is ${formatDuration(timeoutMs)})`,
+        { cause: err },
+      );
     throw err;
   }
   const resources: DriftedResource[] = [];
   await call(what, 'DescribeStackResourceDrifts', async () => {
-    for await (const page of paginateDescribeStackResourceDrifts({ client: cfn }, { StackName: stackName, StackResourceDriftStatusFilters: ['MODIFIED', 'DELETED'] })) {
+    for await (const page of paginateDescribeStackResourceDrifts(
+      { client: cfn },
+      { StackName: stackName, StackResourceDriftStatusFilters: ['MODIFIED', 'DELETED'] },
+    )) {
       for (const r of page.StackResourceDrifts ?? []) resources.push(driftedResource(r));
     }
   });
-  return { status: done.StackDriftStatus ?? (done.DetectionStatus === 'DETECTION_FAILED' ? `DETECTION_FAILED: ${done.DetectionStatusReason ?? ''}` : '?'), resources };
+  return {
+    status: done.StackDriftStatus ?? (done.DetectionStatus === 'DETECTION_FAILED' ? `DETECTION_FAILED: ${done.DetectionStatusReason ?? ''}` : '?'),
+    resources,
+  };
 }

@@ -102,7 +102,9 @@ function sections(r: StatusReportWithInstances): Row[] {
 
 function gridCell(s: StackSetStatusWithInstances, row: Row, account: string, drifted: Set<string>): string {
   const fromFailed = row.countsOnly.get(s.name)?.failed.find((f) => f.account === account);
-  const cell: InstanceCell | undefined = row.cells.get(s.name)?.get(account) ?? (fromFailed ? { account, status: fromFailed.status, detailedStatus: fromFailed.detailedStatus, reason: fromFailed.reason } : undefined);
+  const cell: InstanceCell | undefined =
+    row.cells.get(s.name)?.get(account) ??
+    (fromFailed ? { account, status: fromFailed.status, detailedStatus: fromFailed.detailedStatus, reason: fromFailed.reason } : undefined);
   const state = cellState(cell);
   const isDrift = drifted.has(`${account}/${row.region}`);
   const detail = cell ? `${cell.status}${cell.detailedStatus ? `/${cell.detailedStatus}` : ''}` : 'no instance';
@@ -119,11 +121,17 @@ function gridSection(r: StatusReportWithInstances, row: Row, drift: Map<string, 
   const accounts = [...row.accounts].sort();
   // Columns are numbered as in the summary table; the full name is the column's tooltip.
   const head = `<tr><th>account</th>${stackSets.map((s) => `<th scope="col" title="${esc(s.name)}">${r.stackSets.indexOf(s) + 1}</th>`).join('')}</tr>`;
-  const rows = accounts.map((a) => `<tr data-account="${esc(a)}"><th scope="row">${esc(a)}</th>${stackSets.map((s) => gridCell(s, row, a, drift.get(s.name) ?? new Set())).join('')}</tr>`);
+  const rows = accounts.map(
+    (a) =>
+      `<tr data-account="${esc(a)}"><th scope="row">${esc(a)}</th>${stackSets.map((s) => gridCell(s, row, a, drift.get(s.name) ?? new Set())).join('')}</tr>`,
+  );
   const tables: string[] = [];
-  for (let i = 0; i < rows.length || i === 0; i += ROWS_PER_TABLE) tables.push(`<table class="grid"><thead>${head}</thead><tbody>${rows.slice(i, i + ROWS_PER_TABLE).join('')}</tbody></table>`);
+  for (let i = 0; i < rows.length || i === 0; i += ROWS_PER_TABLE)
+    tables.push(`<table class="grid"><thead>${head}</thead><tbody>${rows.slice(i, i + ROWS_PER_TABLE).join('')}</tbody></table>`);
   const partial = [...row.countsOnly.keys()];
-  const note = partial.length ? `<p class="note">Per-account status not in this report for ${partial.map(esc).join(', ')}: counts above, failed accounts below.</p>` : '';
+  const note = partial.length
+    ? `<p class="note">Per-account status not in this report for ${partial.map(esc).join(', ')}: counts above, failed accounts below.</p>`
+    : '';
   const title = row.ouName ? `${esc(row.ouName)} <span class="id">${esc(row.ou)}</span>` : esc(row.ou);
   return [
     `<section class="ou" data-ou="${esc(row.ou)}" data-region="${esc(row.region)}">`,
@@ -170,17 +178,24 @@ function driftSection(r: StatusReportWithInstances): string {
   const parts: string[] = [];
   for (const s of r.stackSets.filter((x) => x.drift)) {
     const d = s.drift!;
-    parts.push(`<h3 data-stackset="${esc(s.name)}">${esc(s.name)}: ${d.drifted.length} of ${d.checked} instances drifted <span class="id">(operation ${esc(d.operationId)} ${esc(d.status)})</span></h3>`);
-    const items = d.drifted.map((i) => `<li data-account="${esc(i.account)}"><b>${esc(i.account)}</b> ${esc(i.region)}<ul>${i.resources.map((x) => `<li>${esc(`${x.status} ${x.type} ${x.logicalId} (${x.physicalId})`)}${x.differences.map((p) => `<br><code>${esc(p)}</code>`).join('')}</li>`).join('')}</ul></li>`);
+    parts.push(
+      `<h3 data-stackset="${esc(s.name)}">${esc(s.name)}: ${d.drifted.length} of ${d.checked} instances drifted <span class="id">(operation ${esc(d.operationId)} ${esc(d.status)})</span></h3>`,
+    );
+    const items = d.drifted.map(
+      (i) =>
+        `<li data-account="${esc(i.account)}"><b>${esc(i.account)}</b> ${esc(i.region)}<ul>${i.resources.map((x) => `<li>${esc(`${x.status} ${x.type} ${x.logicalId} (${x.physicalId})`)}${x.differences.map((p) => `<br><code>${esc(p)}</code>`).join('')}</li>`).join('')}</ul></li>`,
+    );
     if (items.length) parts.push(`<ul class="drift">${items.join('')}</ul>`);
   }
-  for (const st of r.stacks.filter((x) => x.drift)) parts.push(`<h3>stack ${esc(st.name)} (${esc(st.region)}): ${esc(st.drift!.status)}, ${st.drift!.resources.length} resources</h3>`);
+  for (const st of r.stacks.filter((x) => x.drift))
+    parts.push(`<h3>stack ${esc(st.name)} (${esc(st.region)}): ${esc(st.drift!.status)}, ${st.drift!.resources.length} resources</h3>`);
   return parts.length ? `<section id="drift"><h2>Drift</h2>${parts.join('\n')}</section>` : '';
 }
 
 function stacksTable(r: StatusReportWithInstances): string {
   const rows = r.stacks.map(
-    (s) => `<tr><th scope="row">${esc(s.name)}</th><td>${esc(s.region)}</td><td>${s.exists ? esc(s.status ?? '?') : 'not deployed'}${s.reason ? ` — ${esc(s.reason)}` : ''}</td><td>${s.exists ? (s.terminationProtection ? 'on' : 'off') : ''}</td></tr>`,
+    (s) =>
+      `<tr><th scope="row">${esc(s.name)}</th><td>${esc(s.region)}</td><td>${s.exists ? esc(s.status ?? '?') : 'not deployed'}${s.reason ? ` — ${esc(s.reason)}` : ''}</td><td>${s.exists ? (s.terminationProtection ? 'on' : 'off') : ''}</td></tr>`,
   );
   return `<table id="stacks"><thead><tr><th>stack</th><th>region</th><th>status</th><th>termination protection</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -206,7 +221,9 @@ export function renderStatusHtml(report: StatusReport | StatusReportWithInstance
   const r = report as StatusReportWithInstances;
   const drift = new Map(r.stackSets.map((s) => [s.name, driftedKeys(s)]));
   const title = options.title ?? 'xacct status';
-  const legend = CELL_STATES.map((s) => `<li><span class="swatch s-${s}"></span>${STATE_TEXT[s].symbol ? `${STATE_TEXT[s].symbol} ` : ''}${esc(STATE_TEXT[s].meaning)}</li>`).join('');
+  const legend = CELL_STATES.map(
+    (s) => `<li><span class="swatch s-${s}"></span>${STATE_TEXT[s].symbol ? `${STATE_TEXT[s].symbol} ` : ''}${esc(STATE_TEXT[s].meaning)}</li>`,
+  ).join('');
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

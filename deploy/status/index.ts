@@ -60,8 +60,15 @@ export function groupInstances(instances: InstanceInfo[], names: Map<string, str
     const label = detailed ? `${i.status}/${detailed}` : `${i.status}`;
     g.total++;
     g.counts[label] = (g.counts[label] ?? 0) + 1;
-    if (isInstanceFailed(i.status, detailed)) g.failed.push({ account: i.account, status: i.status ?? '?', detailedStatus: detailed, reason: i.reason ?? '(no reason given)' });
-    g.instances!.push({ account: i.account, status: i.status ?? '?', ...(detailed ? { detailedStatus: detailed } : {}), ...(i.reason ? { reason: i.reason } : {}), ...(i.driftStatus ? { driftStatus: i.driftStatus } : {}) });
+    if (isInstanceFailed(i.status, detailed))
+      g.failed.push({ account: i.account, status: i.status ?? '?', detailedStatus: detailed, reason: i.reason ?? '(no reason given)' });
+    g.instances!.push({
+      account: i.account,
+      status: i.status ?? '?',
+      ...(detailed ? { detailedStatus: detailed } : {}),
+      ...(i.reason ? { reason: i.reason } : {}),
+      ...(i.driftStatus ? { driftStatus: i.driftStatus } : {}),
+    });
   }
   for (const g of groups.values()) g.instances!.sort((a, b) => a.account.localeCompare(b.account));
   return [...groups.values()].sort((a, b) => (a.ou ?? a.ouId).localeCompare(b.ou ?? b.ouId) || a.region.localeCompare(b.region));
@@ -71,14 +78,28 @@ export function groupInstances(instances: InstanceInfo[], names: Map<string, str
 async function operations(cfn: CloudFormationClient, name: string, callAs: StatusReport['callAs']): Promise<StackSetOperationSummary[]> {
   const all: StackSetOperationSummary[] = [];
   await call(`StackSet '${name}'`, 'ListStackSetOperations', async () => {
-    for await (const page of paginateListStackSetOperations({ client: cfn, pageSize: 100 }, { StackSetName: name, CallAs: callAs as 'SELF' | 'DELEGATED_ADMIN' })) all.push(...(page.Summaries ?? []));
+    for await (const page of paginateListStackSetOperations(
+      { client: cfn, pageSize: 100 },
+      { StackSetName: name, CallAs: callAs as 'SELF' | 'DELEGATED_ADMIN' },
+    ))
+      all.push(...(page.Summaries ?? []));
   });
   return all.sort((a, b) => (b.CreationTimestamp?.getTime() ?? 0) - (a.CreationTimestamp?.getTime() ?? 0));
 }
 
-async function stackSetStatus(cfn: CloudFormationClient, name: string, names: Map<string, string>, deps: StatusDeps, view: ProgressView, callAs: 'SELF' | 'DELEGATED_ADMIN'): Promise<StackSetStatus> {
+async function stackSetStatus(
+  cfn: CloudFormationClient,
+  name: string,
+  names: Map<string, string>,
+  deps: StatusDeps,
+  view: ProgressView,
+  callAs: 'SELF' | 'DELEGATED_ADMIN',
+): Promise<StackSetStatus> {
   // Drift first when asked: the instances listed afterwards carry its verdict.
-  const drift = deps.drift && (await readStackSet(cfn, name, callAs, { instances: 'problems' })).exists ? await detectStackSetDrift(cfn, name, stackSetOptions(deps, view, callAs)) : undefined;
+  const drift =
+    deps.drift && (await readStackSet(cfn, name, callAs, { instances: 'problems' })).exists
+      ? await detectStackSetDrift(cfn, name, stackSetOptions(deps, view, callAs))
+      : undefined;
   const state = await readStackSet(cfn, name, callAs, { instances: 'all' });
   if (!state.exists) return { name, exists: false, instances: 0, byStatus: {}, groups: [], runningOperations: [] };
   const instances = state.instances;
@@ -92,7 +113,17 @@ async function stackSetStatus(cfn: CloudFormationClient, name: string, names: Ma
     instances: instances.length,
     byStatus,
     groups: groupInstances(instances, names),
-    ...(newest ? { lastOperation: { id: newest.OperationId ?? '?', action: newest.Action ?? '?', status: newest.Status ?? '?', created: newest.CreationTimestamp?.toISOString(), ended: newest.EndTimestamp?.toISOString() } } : {}),
+    ...(newest
+      ? {
+          lastOperation: {
+            id: newest.OperationId ?? '?',
+            action: newest.Action ?? '?',
+            status: newest.Status ?? '?',
+            created: newest.CreationTimestamp?.toISOString(),
+            ended: newest.EndTimestamp?.toISOString(),
+          },
+        }
+      : {}),
     runningOperations: ops.filter((o) => isOperationActive(o.Status)).map((o) => o.OperationId ?? ''),
   };
   if (drift) status.drift = drift;
@@ -104,7 +135,14 @@ async function stackStatus(deps: StatusDeps, view: ProgressView, s: { name: stri
   const state = await readStack(cfn, s.name, s.region);
   if (!state.exists) return { name: s.name, region: s.region, exists: false };
   bodies.set(`${s.region}/${s.name}`, state.templateBody);
-  const out: StackStatus = { name: s.name, region: s.region, exists: true, status: state.status, ...(state.reason ? { reason: state.reason } : {}), terminationProtection: state.terminationProtection };
+  const out: StackStatus = {
+    name: s.name,
+    region: s.region,
+    exists: true,
+    status: state.status,
+    ...(state.reason ? { reason: state.reason } : {}),
+    terminationProtection: state.terminationProtection,
+  };
   if (deps.drift) {
     view.note(`stack ${s.name} (${s.region}): detecting drift`);
     out.drift = await detectStackDrift(cfn, s.name, s.region, { clock: deps.clock, timeoutMs: deps.timeouts?.stackMs });
@@ -146,7 +184,14 @@ export async function runStatus(config: Config, deps: StatusDeps): Promise<Statu
     }
     const pipeline = bodies.get(`${config.homeRegion}/${names.centralStack(config.prefix, 'pipeline')}`);
     const membership = pipeline ? await membershipNow(config, pipeline, tree, deps.io) : [];
-    const report: StatusReport = { account: identity.accountId, callAs: identity.callAs, organizationId: identity.organizationId, stackSets, stacks, ...(membership.length > 0 ? { membership } : {}) };
+    const report: StatusReport = {
+      account: identity.accountId,
+      callAs: identity.callAs,
+      organizationId: identity.organizationId,
+      stackSets,
+      stacks,
+      ...(membership.length > 0 ? { membership } : {}),
+    };
     deps.io.result(renderStatus(report), report);
     return report;
   } finally {

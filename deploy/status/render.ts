@@ -32,7 +32,10 @@ export function renderStatus(r: StatusReport): string {
       lines.push(`  ${g.ou ? `${g.ou} (${g.ouId})` : g.ouId} ${g.region}: ${countsText(g.counts)}`);
       for (const f of g.failed) lines.push(`    ${f.account} ${f.status}/${f.detailedStatus}: ${f.reason}`);
     }
-    if (s.lastOperation) lines.push(`  last operation: ${s.lastOperation.action} ${s.lastOperation.id} ${s.lastOperation.status}${s.lastOperation.ended ? ` at ${s.lastOperation.ended}` : ''}`);
+    if (s.lastOperation)
+      lines.push(
+        `  last operation: ${s.lastOperation.action} ${s.lastOperation.id} ${s.lastOperation.status}${s.lastOperation.ended ? ` at ${s.lastOperation.ended}` : ''}`,
+      );
     for (const id of s.runningOperations) lines.push(`  running: ${id}`);
     if (s.drift) {
       lines.push(`  drift (operation ${s.drift.operationId} ${s.drift.status}): ${s.drift.drifted.length} of ${s.drift.checked} instances drifted`);
@@ -48,9 +51,13 @@ export function renderStatus(r: StatusReport): string {
       lines.push(`stack ${s.name} (${s.region}): not deployed`);
       continue;
     }
-    lines.push(`stack ${s.name} (${s.region}): ${s.status}${s.reason ? ` (${s.reason})` : ''}, termination protection ${s.terminationProtection ? 'on' : 'off'}${orphan}`);
+    lines.push(
+      `stack ${s.name} (${s.region}): ${s.status}${s.reason ? ` (${s.reason})` : ''}, termination protection ${s.terminationProtection ? 'on' : 'off'}${orphan}`,
+    );
     if (s.drift) {
-      lines.push(`  drift: ${s.drift.status}${s.drift.resources.length > 0 ? `, ${s.drift.resources.length} resource${s.drift.resources.length === 1 ? '' : 's'}` : ''}`);
+      lines.push(
+        `  drift: ${s.drift.status}${s.drift.resources.length > 0 ? `, ${s.drift.resources.length} resource${s.drift.resources.length === 1 ? '' : 's'}` : ''}`,
+      );
       lines.push(...renderDrifted(s.drift.resources, '    '));
     }
   }

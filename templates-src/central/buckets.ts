@@ -2,7 +2,17 @@ import { S3, SSM, Template, Value } from '../cfn-types';
 import type { Config } from '../config';
 import { importValue, merge, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { BucketKind, names } from '../names';
-import { artifactRoleNames, policy, S3_ARTIFACT_READ, S3_ARTIFACT_WRITE, S3_BUCKET_READ, sourceAccessConditions, sourceAccounts, Statement, targetRoleStatements } from '../policies/document';
+import {
+  artifactRoleNames,
+  policy,
+  S3_ARTIFACT_READ,
+  S3_ARTIFACT_WRITE,
+  S3_BUCKET_READ,
+  sourceAccessConditions,
+  sourceAccounts,
+  Statement,
+  targetRoleStatements,
+} from '../policies/document';
 import { bucketArns, encryptionDenies, transportDenies } from '../policies/bucket';
 
 export const BUCKET_IDS: Record<BucketKind, string> = { artifacts: 'ArtifactBucket', templates: 'TemplatesBucket', logs: 'AccessLogBucket' };
@@ -21,9 +31,7 @@ interface BucketOptions {
 
 /** A bucket with every hardening point: encryption, versioning, no public access, owner-enforced, lifecycle, logging. */
 export function hardenedBucket(o: BucketOptions): S3.Bucket {
-  const encryption = o.keyArn
-    ? { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: o.keyArn }
-    : { SSEAlgorithm: 'AES256' };
+  const encryption = o.keyArn ? { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: o.keyArn } : { SSEAlgorithm: 'AES256' };
   return retain(
     new S3.Bucket({
       BucketName: sub(bucketName(o.kind)),
@@ -133,7 +141,11 @@ export function buckets(config: Config): Template {
       Value: ref(id),
       Description: `Name of the xacct ${kind} bucket`,
     });
-    published.Outputs![`${id}Name`] = { Description: `Name of the ${kind} bucket`, Value: ref(id), Export: { Name: sub(names.export(P.prefix, `${kind}-bucket`)) } };
+    published.Outputs![`${id}Name`] = {
+      Description: `Name of the ${kind} bucket`,
+      Value: ref(id),
+      Export: { Name: sub(names.export(P.prefix, `${kind}-bucket`)) },
+    };
   }
   return merge('xacct buckets (CI account): artifact, templates and access-log buckets', bucketResources(config, keyArn), published);
 }

@@ -23,7 +23,11 @@ export function codeartifactRepository(config: Config): Template {
         // "CreateDomain" (CodeArtifact API): the key is fixed at creation; CodeArtifact supports only symmetric keys.
         EncryptionKey: importValue(sub(names.export(P.prefix, 'artifact-key-arn'))),
         // "Domain policies": a principal of another account needs GetAuthorizationToken on the domain to read its repositories.
-        PermissionsPolicyDocument: readerPolicy(config, { Sid: 'TargetAccountsGetTokens', Action: 'codeartifact:GetAuthorizationToken', Resource: '*' }, ca.readRoles),
+        PermissionsPolicyDocument: readerPolicy(
+          config,
+          { Sid: 'TargetAccountsGetTokens', Action: 'codeartifact:GetAuthorizationToken', Resource: '*' },
+          ca.readRoles,
+        ),
         Tags: tags(ref('Prefix')),
       }),
     ),
@@ -37,13 +41,35 @@ export function codeartifactRepository(config: Config): Template {
         Tags: tags(ref('Prefix')),
       }),
     ),
-    PackageDomainParameter: new SSM.Parameter({ Name: sub(names.ssm(P.prefix, 'codeartifact/domain')), Type: 'String', Value: getAtt(DOMAIN, 'Name'), Description: 'xacct CodeArtifact domain' }),
-    PackageRepositoryParameter: new SSM.Parameter({ Name: sub(names.ssm(P.prefix, 'codeartifact/repository')), Type: 'String', Value: getAtt(REPOSITORY, 'Name'), Description: 'xacct CodeArtifact repository' }),
+    PackageDomainParameter: new SSM.Parameter({
+      Name: sub(names.ssm(P.prefix, 'codeartifact/domain')),
+      Type: 'String',
+      Value: getAtt(DOMAIN, 'Name'),
+      Description: 'xacct CodeArtifact domain',
+    }),
+    PackageRepositoryParameter: new SSM.Parameter({
+      Name: sub(names.ssm(P.prefix, 'codeartifact/repository')),
+      Type: 'String',
+      Value: getAtt(REPOSITORY, 'Name'),
+      Description: 'xacct CodeArtifact repository',
+    }),
   };
   const outputs: Template['Outputs'] = {
-    PackageDomainName: { Description: 'CodeArtifact domain (--domain)', Value: getAtt(DOMAIN, 'Name'), Export: { Name: sub(names.export(P.prefix, 'codeartifact-domain')) } },
-    PackageDomainOwner: { Description: 'Account that owns the domain (--domain-owner)', Value: getAtt(DOMAIN, 'Owner'), Export: { Name: sub(names.export(P.prefix, 'codeartifact-domain-owner')) } },
-    PackageRepositoryName: { Description: 'CodeArtifact repository (--repository)', Value: getAtt(REPOSITORY, 'Name'), Export: { Name: sub(names.export(P.prefix, 'codeartifact-repository')) } },
+    PackageDomainName: {
+      Description: 'CodeArtifact domain (--domain)',
+      Value: getAtt(DOMAIN, 'Name'),
+      Export: { Name: sub(names.export(P.prefix, 'codeartifact-domain')) },
+    },
+    PackageDomainOwner: {
+      Description: 'Account that owns the domain (--domain-owner)',
+      Value: getAtt(DOMAIN, 'Owner'),
+      Export: { Name: sub(names.export(P.prefix, 'codeartifact-domain-owner')) },
+    },
+    PackageRepositoryName: {
+      Description: 'CodeArtifact repository (--repository)',
+      Value: getAtt(REPOSITORY, 'Name'),
+      Export: { Name: sub(names.export(P.prefix, 'codeartifact-repository')) },
+    },
     PackageRepositoryArn: { Description: 'ARN of the repository', Value: getAtt(REPOSITORY, 'Arn') },
   };
   const description = 'xacct codeartifact (CI account): package domain and repository the target accounts read from';

@@ -43,7 +43,9 @@ function repository(cfg: Config, config: NonNullable<Config['ecr']>, name: strin
   // "Encryption at rest" (Amazon ECR): set when the repository is created; the key must be in the
   // repository's region, and ECR creates grants on it for the repository, through which pulls decrypt.
   const encryption =
-    config.encryption === 'KMS' ? { EncryptionType: 'KMS', KmsKey: importValue(sub(names.export(P.prefix, 'artifact-key-arn'))) } : { EncryptionType: 'AES256' };
+    config.encryption === 'KMS'
+      ? { EncryptionType: 'KMS', KmsKey: importValue(sub(names.export(P.prefix, 'artifact-key-arn'))) }
+      : { EncryptionType: 'AES256' };
   return {
     Resources: {
       [id]: retain(
@@ -66,7 +68,11 @@ function repository(cfg: Config, config: NonNullable<Config['ecr']>, name: strin
       }),
     },
     Outputs: {
-      [`${id}Uri`]: { Description: `URI of the ${name} repository`, Value: getAtt(id, 'RepositoryUri'), Export: { Name: sub(names.export(P.prefix, `ecr-${name}-uri`)) } },
+      [`${id}Uri`]: {
+        Description: `URI of the ${name} repository`,
+        Value: getAtt(id, 'RepositoryUri'),
+        Export: { Name: sub(names.export(P.prefix, `ecr-${name}-uri`)) },
+      },
       [`${id}Arn`]: { Description: `ARN of the ${name} repository`, Value: getAtt(id, 'Arn') },
     },
   };

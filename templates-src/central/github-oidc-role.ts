@@ -71,7 +71,8 @@ function checkOptions(o: GithubOidcRoleOptions): void {
   if (!GITHUB_BRANCH.test(o.branch)) fail('branch', `${JSON.stringify(o.branch)} is not a branch name (no spaces, wildcards, ':' or '..')`);
   const ids = o.immutableIds;
   if (ids && ![ids.owner, ids.repository].every((n) => Number.isSafeInteger(n) && n > 0)) fail('immutableIds', 'owner and repository are positive numeric IDs');
-  if (o.deployPolicyArns && o.deployPolicyArns.length === 0) fail('deployPolicyArns', 'give at least one managed policy, or leave it out for the deployer policy');
+  if (o.deployPolicyArns && o.deployPolicyArns.length === 0)
+    fail('deployPolicyArns', 'give at least one managed policy, or leave it out for the deployer policy');
   if (o.planPolicyArns && o.planPolicyArns.length === 0) fail('planPolicyArns', 'give at least one managed policy, or leave it out for the planner policy');
   if (o.planRole === false && o.planPolicyArns) fail('planPolicyArns', 'given without a plan role (planRole is false)');
   const seconds = o.maxSessionSeconds ?? 3600;
@@ -143,11 +144,23 @@ export function githubOidcRole(config: Config, options: GithubOidcRoleOptions): 
   const permissions = (given: string[] | undefined, name: (p: string) => string, document: object): Permissions =>
     given ? { managed: given.map(arnValue) } : { inline: { name, document } };
   const deploy = permissions(options.deployPolicyArns, names.deployerPolicy, deployerPolicy(config));
-  resources[GITHUB_DEPLOY_ROLE] = githubRole(names.githubDeployRole, `xacct deploy from GitHub Actions on one branch of one repository`, branchSubject, deploy, options);
+  resources[GITHUB_DEPLOY_ROLE] = githubRole(
+    names.githubDeployRole,
+    `xacct deploy from GitHub Actions on one branch of one repository`,
+    branchSubject,
+    deploy,
+    options,
+  );
   outputs[`${GITHUB_DEPLOY_ROLE}Arn`] = { Description: 'role-to-assume for workflows on the deploy branch', Value: getAtt(GITHUB_DEPLOY_ROLE, 'Arn') };
   if (options.planRole ?? options.planPolicyArns !== undefined) {
     const plan = permissions(options.planPolicyArns, names.plannerPolicy, plannerPolicy(config));
-    resources[GITHUB_PLAN_ROLE] = githubRole(names.githubPlanRole, 'xacct plan from GitHub Actions on pull requests of one repository', githubSubject('${GithubRepository}', 'pull_request'), plan, options);
+    resources[GITHUB_PLAN_ROLE] = githubRole(
+      names.githubPlanRole,
+      'xacct plan from GitHub Actions on pull requests of one repository',
+      githubSubject('${GithubRepository}', 'pull_request'),
+      plan,
+      options,
+    );
     outputs[`${GITHUB_PLAN_ROLE}Arn`] = { Description: 'role-to-assume for pull-request workflows (read-only)', Value: getAtt(GITHUB_PLAN_ROLE, 'Arn') };
   }
   if (options.createProvider !== false) {
@@ -159,11 +172,16 @@ export function githubOidcRole(config: Config, options: GithubOidcRoleOptions): 
     Parameters: {
       Prefix: parameters.Prefix(config.prefix),
       GithubRepository: new StringParameter({
-        Description: 'GitHub repository whose workflows may assume the roles, as the OIDC sub claim names it: owner/repo, or owner@ownerId/repo@repoId with immutable subject claims.',
+        Description:
+          'GitHub repository whose workflows may assume the roles, as the OIDC sub claim names it: owner/repo, or owner@ownerId/repo@repoId with immutable subject claims.',
         AllowedPattern: SUBJECT_REPOSITORY,
         Default: subjectRepository(options),
       }),
-      GithubBranch: new StringParameter({ Description: 'Branch whose workflows may assume the deploy role.', AllowedPattern: '^[^\\s~^:?*\\[\\\\]+$', Default: options.branch }),
+      GithubBranch: new StringParameter({
+        Description: 'Branch whose workflows may assume the deploy role.',
+        AllowedPattern: '^[^\\s~^:?*\\[\\\\]+$',
+        Default: options.branch,
+      }),
     },
     Resources: resources,
     Outputs: outputs,

@@ -3,16 +3,38 @@ import type { Config } from '../config';
 import { getAtt, merge, orgParameters, ref, retain, sub, tags, P } from '../cfn';
 import { names } from '../names';
 import { engineRoleNames } from './pipeline-rollout';
-import { artifactRoleNames, KMS_READ_WRITE_VIA_S3, KMS_USE, ownAccountRoles, policy, PolicyDocument, sourceAccessConditions, sourceAccounts, Statement, targetRoleStatements } from '../policies/document';
+import {
+  artifactRoleNames,
+  KMS_READ_WRITE_VIA_S3,
+  KMS_USE,
+  ownAccountRoles,
+  policy,
+  PolicyDocument,
+  sourceAccessConditions,
+  sourceAccounts,
+  Statement,
+  targetRoleStatements,
+} from '../policies/document';
 
 export const KEY = 'ArtifactKey';
 export const KEY_ALIAS = 'ArtifactKeyAlias';
 
 /** Administration without use: the account can manage and recover the key, but not decrypt with it. */
 const KEY_ADMIN_ACTIONS = [
-  'kms:CancelKeyDeletion', 'kms:Create*', 'kms:Delete*', 'kms:Describe*', 'kms:Disable*', 'kms:Enable*',
-  'kms:Get*', 'kms:List*', 'kms:Revoke*', 'kms:RotateKeyOnDemand', 'kms:ScheduleKeyDeletion',
-  'kms:TagResource', 'kms:UntagResource', 'kms:Update*',
+  'kms:CancelKeyDeletion',
+  'kms:Create*',
+  'kms:Delete*',
+  'kms:Describe*',
+  'kms:Disable*',
+  'kms:Enable*',
+  'kms:Get*',
+  'kms:List*',
+  'kms:Revoke*',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:Update*',
 ];
 
 /**
@@ -36,16 +58,19 @@ function accountStatements(): Statement[] {
 
 /** The key policy: administration by the account, use by xacct's roles only. */
 export function artifactKeyPolicy(config: Config): PolicyDocument {
-  const source: Statement[] = sourceAccounts(config).length === 0 ? [] : [
-    {
-      Sid: 'SourceAccessRolesUseThroughS3',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: KMS_READ_WRITE_VIA_S3,
-      Resource: '*',
-      Condition: { ...sourceAccessConditions(), StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
-    },
-  ];
+  const source: Statement[] =
+    sourceAccounts(config).length === 0
+      ? []
+      : [
+          {
+            Sid: 'SourceAccessRolesUseThroughS3',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: KMS_READ_WRITE_VIA_S3,
+            Resource: '*',
+            Condition: { ...sourceAccessConditions(), StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+          },
+        ];
   return policy(
     ...accountStatements(),
     {
@@ -91,7 +116,9 @@ export function artifactKeyPolicy(config: Config): PolicyDocument {
       Principal: { Service: sub(`logs.${P.region}.amazonaws.com`) },
       Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
       Resource: '*',
-      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': sub(`arn:${P.partition}:logs:${P.region}:${P.account}:log-group:/aws/codebuild/${P.prefix}-*`) } },
+      Condition: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': sub(`arn:${P.partition}:logs:${P.region}:${P.account}:log-group:/aws/codebuild/${P.prefix}-*`) },
+      },
     },
     ...source,
     ...engineRolesUse(config),
@@ -103,7 +130,16 @@ function engineRolesUse(config: Config): Statement[] {
   const roles = engineRoleNames(config);
   if (roles.length === 0) return [];
   const { Principal, Condition } = ownAccountRoles(roles);
-  return [{ Sid: 'EngineRolesUseThroughS3', Effect: 'Allow', Principal, Action: KMS_READ_WRITE_VIA_S3, Resource: '*', Condition: { ...Condition, StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } } }];
+  return [
+    {
+      Sid: 'EngineRolesUseThroughS3',
+      Effect: 'Allow',
+      Principal,
+      Action: KMS_READ_WRITE_VIA_S3,
+      Resource: '*',
+      Condition: { ...Condition, StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+    },
+  ];
 }
 
 /**
@@ -116,18 +152,18 @@ export function kmsKeyResources(config: Config): Template {
     Resources: {
       [KEY]: retain(
         new KMS.Key({
-        Description: sub(`${P.prefix} pipeline artifacts`),
-        EnableKeyRotation: true,
-        PendingWindowInDays: 30,
-        KeySpec: 'SYMMETRIC_DEFAULT',
-        // Multi-Region so regional artifact stores replicate it: replicas share the key ID, and the
-        // pipeline names each region's key by ARN without a cross-region lookup.
-        MultiRegion: true,
-        KeyUsage: 'ENCRYPT_DECRYPT',
-        KeyPolicy: artifactKeyPolicy(config),
-        Tags: tags(ref('Prefix')),
-      }),
-    ),
+          Description: sub(`${P.prefix} pipeline artifacts`),
+          EnableKeyRotation: true,
+          PendingWindowInDays: 30,
+          KeySpec: 'SYMMETRIC_DEFAULT',
+          // Multi-Region so regional artifact stores replicate it: replicas share the key ID, and the
+          // pipeline names each region's key by ARN without a cross-region lookup.
+          MultiRegion: true,
+          KeyUsage: 'ENCRYPT_DECRYPT',
+          KeyPolicy: artifactKeyPolicy(config),
+          Tags: tags(ref('Prefix')),
+        }),
+      ),
       [KEY_ALIAS]: new KMS.Alias({ AliasName: sub(names.keyAlias(P.prefix)), TargetKeyId: ref(KEY) }),
     },
   };

@@ -51,11 +51,20 @@ function ciBuild(project: string, variables: Record<string, string>): Body {
 
 /** Actions that run in a target account through its cross-account role: CodeBuild projects and Lambda functions there. */
 function targetDeclaration(s: Stage, a: PlannedAction): Body | undefined {
-  if (a.kind === 'codebuild') return { ActionTypeId: type('Build', 'CodeBuild'), Configuration: { ProjectName: s.codebuild!.project }, RoleArn: roleIn(a.account, names.crossAccountRole) };
+  if (a.kind === 'codebuild')
+    return {
+      ActionTypeId: type('Build', 'CodeBuild'),
+      Configuration: { ProjectName: s.codebuild!.project },
+      RoleArn: roleIn(a.account, names.crossAccountRole),
+    };
   if (a.kind === 'lambda') {
     // "AWS Lambda invoke action reference": FunctionName, and UserParameters passed to the function in the job.
     const fn = s.lambda!;
-    return { ActionTypeId: type('Invoke', 'Lambda'), Configuration: { FunctionName: fn.function, ...(fn.userParameters ? { UserParameters: fn.userParameters } : {}) }, RoleArn: roleIn(a.account, names.crossAccountRole) };
+    return {
+      ActionTypeId: type('Invoke', 'Lambda'),
+      Configuration: { FunctionName: fn.function, ...(fn.userParameters ? { UserParameters: fn.userParameters } : {}) },
+      RoleArn: roleIn(a.account, names.crossAccountRole),
+    };
   }
   return undefined;
 }
@@ -87,7 +96,12 @@ function deployDeclaration(config: Config, p: Pipeline, s: Stage, a: PlannedActi
     const cfn = s.cloudformation!;
     return {
       ActionTypeId: type('Deploy', 'CloudFormation'),
-      Configuration: { ActionMode: 'CHANGE_SET_EXECUTE', StackName: cfn.stackName, ChangeSetName: changeSet, ...(cfn.outputFileName ? { OutputFileName: cfn.outputFileName } : {}) },
+      Configuration: {
+        ActionMode: 'CHANGE_SET_EXECUTE',
+        StackName: cfn.stackName,
+        ChangeSetName: changeSet,
+        ...(cfn.outputFileName ? { OutputFileName: cfn.outputFileName } : {}),
+      },
       RoleArn: roleIn(a.account, names.crossAccountRole),
     };
   }
@@ -104,7 +118,8 @@ function declaration(config: Config, plan: PipelinePlan, a: PlannedAction): Acti
   let body: Body;
   if (a.kind.startsWith('source-')) body = sourceDeclaration(p, a);
   else if (a.kind === 'build') body = { ActionTypeId: type('Build', 'CodeBuild'), Configuration: { ProjectName: sub(names.buildProject(P.prefix, p.name)) } };
-  else if (a.kind === 'self-update') body = { ActionTypeId: type('Build', 'CodeBuild'), Configuration: { ProjectName: sub(names.selfUpdateProject(P.prefix, p.name)) } };
+  else if (a.kind === 'self-update')
+    body = { ActionTypeId: type('Build', 'CodeBuild'), Configuration: { ProjectName: sub(names.selfUpdateProject(P.prefix, p.name)) } };
   else if (a.kind === 'approval') {
     const stage = p.stages[a.configStage];
     const options = typeof stage.approval === 'object' ? stage.approval : {};

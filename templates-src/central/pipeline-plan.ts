@@ -68,7 +68,11 @@ export interface PipelinePlan {
 
 /** `my-app` -> `MyApp`: names usable in logical IDs and Parameter names. */
 export function pascal(text: string): string {
-  return text.split(/[^A-Za-z0-9]/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  return text
+    .split(/[^A-Za-z0-9]/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
 }
 
 /** Parameter name for the single account of a stage in `dist/` (CloudFormation-only users fill it in). */
@@ -126,7 +130,13 @@ export function stageInput(s: Stage): string {
 }
 
 /** The action(s) one account and region of a per-account stage runs. */
-function accountActions(s: Stage, common: Pick<PlannedAction, 'account' | 'region' | 'configStage'>, suffix: string, input: string, first: boolean): PlannedAction[] {
+function accountActions(
+  s: Stage,
+  common: Pick<PlannedAction, 'account' | 'region' | 'configStage'>,
+  suffix: string,
+  input: string,
+  first: boolean,
+): PlannedAction[] {
   // Output artifact names are unique per pipeline: only the stage's first deployment emits `<Stage>Output`.
   const output = (wanted: unknown) => (wanted && first ? [`${s.name}Output`] : []);
   if (s.cloudformation) {
@@ -137,7 +147,8 @@ function accountActions(s: Stage, common: Pick<PlannedAction, 'account' | 'regio
   }
   if (s.codedeploy) return [{ ...common, name: `Deploy-${suffix}`, kind: 'codedeploy', runOrder: 1, inputs: [input], outputs: [] }];
   // "AWS CodeBuild build and test action reference": 1 to 5 input artifacts, 0 to 5 output artifacts.
-  if (s.codebuild) return [{ ...common, name: `Build-${suffix}`, kind: 'codebuild', runOrder: 1, inputs: [input], outputs: output(s.codebuild.outputArtifact) }];
+  if (s.codebuild)
+    return [{ ...common, name: `Build-${suffix}`, kind: 'codebuild', runOrder: 1, inputs: [input], outputs: output(s.codebuild.outputArtifact) }];
   if (s.lambda) return [{ ...common, name: `Invoke-${suffix}`, kind: 'lambda', runOrder: 1, inputs: [input], outputs: [] }];
   return [{ ...common, name: `Custom-${suffix}`, kind: 'custom', runOrder: 1, inputs: [input], outputs: [] }];
 }
@@ -145,7 +156,19 @@ function accountActions(s: Stage, common: Pick<PlannedAction, 'account' | 'regio
 function deployActions(config: Config, p: Pipeline, s: Stage, index: number, ctx?: DeployContext): PlannedAction[] {
   const input = stageInput(s);
   // One action in the CI account whatever the number of accounts: xacct's StackSet engine in CodeBuild.
-  if (s.stackset) return [{ name: 'Rollout', kind: 'stackset-rollout', account: { kind: 'ci' }, region: config.homeRegion, runOrder: 1, inputs: [input], outputs: [], configStage: index }];
+  if (s.stackset)
+    return [
+      {
+        name: 'Rollout',
+        kind: 'stackset-rollout',
+        account: { kind: 'ci' },
+        region: config.homeRegion,
+        runOrder: 1,
+        inputs: [input],
+        outputs: [],
+        configStage: index,
+      },
+    ];
   const actions: PlannedAction[] = [];
   for (const account of stageAccounts(p, s, ctx)) {
     for (const region of stageRegions(config, s)) {
@@ -176,7 +199,8 @@ function splitStage(stage: PlannedStage): PlannedStage[] {
   const fit = accountsPerStage(Math.max(...groups.map((g) => g.length)));
   if (fit === 0) return [stage];
   const parts: PlannedStage[] = [];
-  for (let i = 0; i < groups.length; i += fit) parts.push({ name: `${stage.name}-${parts.length + 1}`, configStage: stage.configStage, part: parts.length + 1, actions: groups.slice(i, i + fit).flat() });
+  for (let i = 0; i < groups.length; i += fit)
+    parts.push({ name: `${stage.name}-${parts.length + 1}`, configStage: stage.configStage, part: parts.length + 1, actions: groups.slice(i, i + fit).flat() });
   return parts;
 }
 
@@ -192,7 +216,12 @@ function approvalStage(config: Config, s: Stage, i: number): PlannedStage {
 function fixedStages(config: Config, p: Pipeline): PlannedStage[] {
   const ci = { account: { kind: 'ci' } as AccountRef, region: config.homeRegion, runOrder: 1, configStage: -1 };
   const stages: PlannedStage[] = [{ name: 'Source', actions: [sourceAction(config, p)], configStage: -1 }];
-  if (p.selfUpdate) stages.push({ name: SELF_UPDATE_STAGE, configStage: -1, actions: [{ ...ci, name: 'Deploy', kind: 'self-update', inputs: [SOURCE_ARTIFACT], outputs: [] }] });
+  if (p.selfUpdate)
+    stages.push({
+      name: SELF_UPDATE_STAGE,
+      configStage: -1,
+      actions: [{ ...ci, name: 'Deploy', kind: 'self-update', inputs: [SOURCE_ARTIFACT], outputs: [] }],
+    });
   stages.push({ name: 'Build', configStage: -1, actions: [{ ...ci, name: 'Build', kind: 'build', inputs: [SOURCE_ARTIFACT], outputs: [BUILD_ARTIFACT] }] });
   return stages;
 }

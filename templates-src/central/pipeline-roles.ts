@@ -31,7 +31,12 @@ function ownKeyUse(sid: string): Statement {
 
 function artifactObjects(sid: string): Statement[] {
   return [
-    { Sid: sid, Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: sub(`arn:${P.partition}:s3:::${names.bucket(P.prefix, 'artifacts', P.account, '*')}/*`) },
+    {
+      Sid: sid,
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+      Resource: sub(`arn:${P.partition}:s3:::${names.bucket(P.prefix, 'artifacts', P.account, '*')}/*`),
+    },
     { Sid: `${sid}Buckets`, Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:GetBucketVersioning', 's3:ListBucket'], Resource: ownArtifacts() },
   ];
 }
@@ -53,13 +58,25 @@ function sourceStatements(pipelines: Pipeline[]): Statement[] {
     out.push({
       Sid: 'ReadSameAccountRepositories',
       Effect: 'Allow',
-      Action: ['codecommit:CancelUploadArchive', 'codecommit:GetBranch', 'codecommit:GetCommit', 'codecommit:GetRepository', 'codecommit:GetUploadArchiveStatus', 'codecommit:UploadArchive'],
+      Action: [
+        'codecommit:CancelUploadArchive',
+        'codecommit:GetBranch',
+        'codecommit:GetCommit',
+        'codecommit:GetRepository',
+        'codecommit:GetUploadArchiveStatus',
+        'codecommit:UploadArchive',
+      ],
       Resource: [...new Set(repos)].map((r) => sub(`arn:${P.partition}:codecommit:${P.region}:${P.account}:${r}`)),
     });
   }
   const connections = pipelines.flatMap((p) => ('connection' in p.source ? [p.source.connection.arn] : []));
   if (connections.length > 0) {
-    out.push({ Sid: 'UseConnections', Effect: 'Allow', Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'], Resource: [...new Set(connections)] });
+    out.push({
+      Sid: 'UseConnections',
+      Effect: 'Allow',
+      Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'],
+      Resource: [...new Set(connections)],
+    });
   }
   const buckets = pipelines.flatMap((p) => ('s3' in p.source ? [p.source.s3] : []));
   if (buckets.length > 0) {
@@ -108,7 +125,9 @@ export function buildRoleStatements(config: Config): Statement[] {
       Sid: 'WriteBuildLogs',
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: config.pipelines.map((p) => sub(`arn:${P.partition}:logs:${P.region}:${P.account}:log-group:/aws/codebuild/${names.buildProject(P.prefix, p.name)}:*`)),
+      Resource: config.pipelines.map((p) =>
+        sub(`arn:${P.partition}:logs:${P.region}:${P.account}:log-group:/aws/codebuild/${names.buildProject(P.prefix, p.name)}:*`),
+      ),
     },
     ...artifactObjects('BuildArtifacts'),
     ownKeyUse('UseArtifactKeysForBuilds'),
@@ -129,7 +148,13 @@ function role(id: string, name: (p: string) => string, service: string, descript
 
 export function pipelineRoles(config: Config, pipelineArns: Value<string>[]): Record<string, IAM.Role> {
   return {
-    [PIPELINE_ROLE]: role(PIPELINE_ROLE, names.pipelineRole, 'codepipeline.amazonaws.com', 'xacct pipelines: assumes the cross-account roles', pipelineRoleStatements(config)),
+    [PIPELINE_ROLE]: role(
+      PIPELINE_ROLE,
+      names.pipelineRole,
+      'codepipeline.amazonaws.com',
+      'xacct pipelines: assumes the cross-account roles',
+      pipelineRoleStatements(config),
+    ),
     [BUILD_ROLE]: role(BUILD_ROLE, names.buildRole, 'codebuild.amazonaws.com', 'xacct builds', buildRoleStatements(config)),
     [EVENTS_ROLE]: role(EVENTS_ROLE, names.eventsRole, 'events.amazonaws.com', 'Starts xacct pipelines on repository events', [
       { Sid: 'StartPipelines', Effect: 'Allow', Action: 'codepipeline:StartPipelineExecution', Resource: pipelineArns },

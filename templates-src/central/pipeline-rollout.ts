@@ -38,7 +38,10 @@ export const needsEngine = (config: Config) => config.pipelines.some((p) => hasS
 
 /** The CI-account roles the engine runs as for this config (their names, for the key policy). */
 export function engineRoleNames(config: Config): Array<(prefix: string) => string> {
-  return [...(config.pipelines.some(hasStacksetStages) ? [names.stacksetDeployRole] : []), ...(config.pipelines.some((p) => p.selfUpdate) ? [names.selfUpdateRole] : [])];
+  return [
+    ...(config.pipelines.some(hasStacksetStages) ? [names.stacksetDeployRole] : []),
+    ...(config.pipelines.some((p) => p.selfUpdate) ? [names.selfUpdateRole] : []),
+  ];
 }
 
 /** `Preview-<Stage>`: the namespace of a stackset: stage's preview action (unique per pipeline, as stage names are). */
@@ -144,7 +147,14 @@ export function rolloutParameters(config: Config, ctx?: DeployContext): Record<s
   return { [ENGINE_KEY_PARAMETER]: key("xacct's StackSet engine, a single-file bundle"), [CONFIG_KEY_PARAMETER]: key('the resolved config the engine reads') };
 }
 
-function project(o: { id: string; name: string; pipeline: string; role: string; buildspec: string; env: Record<string, Value<string>> }): Template['Resources'] {
+function project(o: {
+  id: string;
+  name: string;
+  pipeline: string;
+  role: string;
+  buildspec: string;
+  env: Record<string, Value<string>>;
+}): Template['Resources'] {
   return {
     [`${o.id}Logs`]: retain(new Logs.LogGroup({ LogGroupName: sub(`/aws/codebuild/${o.name}`), RetentionInDays: LOG_RETENTION_DAYS, KmsKeyId: keyArn() })),
     [o.id]: new CodeBuild.Project({
@@ -176,11 +186,31 @@ export function engineProjects(p: Pipeline, ctx?: DeployContext): Template['Reso
   let out: Template['Resources'] = {};
   if (hasStacksetStages(p)) {
     const env = { ...common, XACCT_CONFIG_KEY: k.config, XACCT_PIPELINE: p.name, XACCT_REPORT_BUCKET: sub(artifactsBucket()), XACCT_KEY_ARN: keyArn() };
-    out = { ...out, ...project({ id: `${id}Rollout`, name: names.rolloutProject(P.prefix, p.name), pipeline: p.name, role: STACKSET_DEPLOY_ROLE, buildspec: rolloutBuildspec(), env }) };
+    out = {
+      ...out,
+      ...project({
+        id: `${id}Rollout`,
+        name: names.rolloutProject(P.prefix, p.name),
+        pipeline: p.name,
+        role: STACKSET_DEPLOY_ROLE,
+        buildspec: rolloutBuildspec(),
+        env,
+      }),
+    };
   }
   if (p.selfUpdate) {
     const path = typeof p.selfUpdate === 'object' ? p.selfUpdate.config : 'xacct.yaml';
-    out = { ...out, ...project({ id: `${id}SelfUpdate`, name: names.selfUpdateProject(P.prefix, p.name), pipeline: p.name, role: SELF_UPDATE_ROLE, buildspec: selfUpdateBuildspec(), env: { ...common, XACCT_CONFIG_PATH: path } }) };
+    out = {
+      ...out,
+      ...project({
+        id: `${id}SelfUpdate`,
+        name: names.selfUpdateProject(P.prefix, p.name),
+        pipeline: p.name,
+        role: SELF_UPDATE_ROLE,
+        buildspec: selfUpdateBuildspec(),
+        env: { ...common, XACCT_CONFIG_PATH: path },
+      }),
+    };
   }
   return out;
 }
@@ -198,7 +228,10 @@ const keyThroughS3 = (sid: string): Statement => ({
   Effect: 'Allow',
   Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
   Resource: sub(`arn:${P.partition}:kms:${P.region}:${P.account}:key/*`),
-  Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': sub(names.keyAlias(P.prefix)) }, StringLike: { 'kms:ViaService': sub(`s3.${P.region}.amazonaws.com`) } },
+  Condition: {
+    'ForAnyValue:StringEquals': { 'kms:ResourceAliases': sub(names.keyAlias(P.prefix)) },
+    StringLike: { 'kms:ViaService': sub(`s3.${P.region}.amazonaws.com`) },
+  },
 });
 
 /**
@@ -218,31 +251,67 @@ export function stacksetDeployStatements(config: Config): Statement[] {
       Sid: 'StageStackSets',
       Effect: 'Allow',
       Action: [
-        'cloudformation:DescribeStackSet', 'cloudformation:UpdateStackSet', 'cloudformation:CreateStackInstances', 'cloudformation:DeleteStackInstances',
-        'cloudformation:ListStackInstances', 'cloudformation:DescribeStackSetOperation', 'cloudformation:ListStackSetOperations', 'cloudformation:ListStackSetOperationResults',
+        'cloudformation:DescribeStackSet',
+        'cloudformation:UpdateStackSet',
+        'cloudformation:CreateStackInstances',
+        'cloudformation:DeleteStackInstances',
+        'cloudformation:ListStackInstances',
+        'cloudformation:DescribeStackSetOperation',
+        'cloudformation:ListStackSetOperations',
+        'cloudformation:ListStackSetOperationResults',
       ],
-      Resource: [...stageSets.flatMap((n) => [cfn(`stackset/${n}:*`), cfn(`stackset-target/${n}:*`)]), sub(`arn:${P.partition}:cloudformation:*::type/resource/*`)],
+      Resource: [
+        ...stageSets.flatMap((n) => [cfn(`stackset/${n}:*`), cfn(`stackset-target/${n}:*`)]),
+        sub(`arn:${P.partition}:cloudformation:*::type/resource/*`),
+      ],
     },
-    { Sid: 'CreateStageStackSets', Effect: 'Allow', Action: 'cloudformation:CreateStackSet', Resource: '*', Condition: { StringEquals: { [`aws:RequestTag/${PREFIX_TAG}`]: ref('Prefix') } } },
+    {
+      Sid: 'CreateStageStackSets',
+      Effect: 'Allow',
+      Action: 'cloudformation:CreateStackSet',
+      Resource: '*',
+      Condition: { StringEquals: { [`aws:RequestTag/${PREFIX_TAG}`]: ref('Prefix') } },
+    },
     {
       Sid: 'CallsWithoutResources',
       Effect: 'Allow',
       Action: [
-        'sts:GetCallerIdentity', 'cloudformation:DescribeOrganizationsAccess', 'organizations:DescribeOrganization', 'organizations:ListDelegatedAdministrators',
-        'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:ListAccountsForParent', 'organizations:ListParents',
+        'sts:GetCallerIdentity',
+        'cloudformation:DescribeOrganizationsAccess',
+        'organizations:DescribeOrganization',
+        'organizations:ListDelegatedAdministrators',
+        'organizations:ListRoots',
+        'organizations:ListOrganizationalUnitsForParent',
+        'organizations:ListAccountsForParent',
+        'organizations:ListParents',
       ],
       Resource: '*',
     },
     // The artifact key's ARN, for templates over the inline limit (the bucket refuses puts without it).
-    { Sid: 'ReadKeyStack', Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: sub(`arn:${P.partition}:cloudformation:${P.region}:${P.account}:stack/${names.centralStack(P.prefix, 'kms-key')}/*`) },
+    {
+      Sid: 'ReadKeyStack',
+      Effect: 'Allow',
+      Action: 'cloudformation:DescribeStacks',
+      Resource: sub(`arn:${P.partition}:cloudformation:${P.region}:${P.account}:stack/${names.centralStack(P.prefix, 'kms-key')}/*`),
+    },
     {
       Sid: 'ReadEngine',
       Effect: 'Allow',
       Action: 's3:GetObject',
       Resource: ['engine', 'config', 'templates'].map((k) => sub(`arn:${P.partition}:s3:::${templatesBucket()}/xacct/${k}/*`)),
     },
-    { Sid: 'PutLargeTemplates', Effect: 'Allow', Action: 's3:PutObject', Resource: stageSets.map((n) => sub(`arn:${P.partition}:s3:::${templatesBucket()}/${names.stageTemplateKey(n, '*')}`)) },
-    { Sid: 'ReadInputArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: sub(`arn:${P.partition}:s3:::${artifactsBucket()}/*`) },
+    {
+      Sid: 'PutLargeTemplates',
+      Effect: 'Allow',
+      Action: 's3:PutObject',
+      Resource: stageSets.map((n) => sub(`arn:${P.partition}:s3:::${templatesBucket()}/${names.stageTemplateKey(n, '*')}`)),
+    },
+    {
+      Sid: 'ReadInputArtifacts',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: sub(`arn:${P.partition}:s3:::${artifactsBucket()}/*`),
+    },
     { Sid: 'PutPreviewReports', Effect: 'Allow', Action: 's3:PutObject', Resource: sub(`arn:${P.partition}:s3:::${artifactsBucket()}/xacct/previews/*`) },
     keyThroughS3('UseArtifactKeyThroughS3'),
     logStatement('WriteRolloutLogs', projects),
@@ -268,7 +337,12 @@ export function selfUpdateStatements(config: Config): Statement[] {
   const projects = config.pipelines.filter((p) => p.selfUpdate).map((p) => names.selfUpdateProject(P.prefix, p.name));
   return [
     ...deployerStatements(),
-    { Sid: 'ReadSourceArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: sub(`arn:${P.partition}:s3:::${artifactsBucket()}/*`) },
+    {
+      Sid: 'ReadSourceArtifacts',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: sub(`arn:${P.partition}:s3:::${artifactsBucket()}/*`),
+    },
     keyThroughS3('UseArtifactKeyThroughS3ForSource'),
     logStatement('WriteSelfUpdateLogs', projects),
   ];
@@ -286,10 +360,18 @@ export function engineRoles(config: Config): Template['Resources'] {
       Tags: tags(ref('Prefix')),
     });
   if (config.pipelines.some(hasStacksetStages)) {
-    out[STACKSET_DEPLOY_ROLE] = role(names.stacksetDeployRole, 'xacct rollout in CodeBuild: the stage StackSets, nothing else', stacksetDeployStatements(config)).metadata({ 'xacct:role': STACKSET_DEPLOY_ROLE });
+    out[STACKSET_DEPLOY_ROLE] = role(
+      names.stacksetDeployRole,
+      'xacct rollout in CodeBuild: the stage StackSets, nothing else',
+      stacksetDeployStatements(config),
+    ).metadata({ 'xacct:role': STACKSET_DEPLOY_ROLE });
   }
   if (config.pipelines.some((p) => p.selfUpdate)) {
-    out[SELF_UPDATE_ROLE] = role(names.selfUpdateRole, "xacct deploy from the pipeline (selfUpdate): the deployer's policy", selfUpdateStatements(config)).metadata({ 'xacct:role': SELF_UPDATE_ROLE });
+    out[SELF_UPDATE_ROLE] = role(
+      names.selfUpdateRole,
+      "xacct deploy from the pipeline (selfUpdate): the deployer's policy",
+      selfUpdateStatements(config),
+    ).metadata({ 'xacct:role': SELF_UPDATE_ROLE });
   }
   return out;
 }

@@ -28,7 +28,10 @@ function artifactAccounts(plan: PipelinePlan): ConfigProblem[] {
         if (!from) {
           const gone = plan.skipped.find((k) => `${k.name}Output` === input);
           const why = gone ? `; stage "${gone.name}" that would produce it is left out (target "${gone.target}" has no ACTIVE account)` : '';
-          problems.push({ path: stagePath(plan, action.configStage, 'input'), message: `artifact "${input}" is not produced by an earlier stage (known: ${[...producers.keys()].join(', ')})${why}` });
+          problems.push({
+            path: stagePath(plan, action.configStage, 'input'),
+            message: `artifact "${input}" is not produced by an earlier stage (known: ${[...producers.keys()].join(', ')})${why}`,
+          });
           continue;
         }
         if (from.account.kind !== 'ci' && action.account.kind !== 'ci' && key(from.account) !== key(action.account)) {
@@ -51,7 +54,11 @@ function sourcePlacement(config: Config, plan: PipelinePlan): ConfigProblem[] {
     for (const a of stage.actions) {
       if (!a.kind.startsWith('source-')) continue;
       if (i !== 0) problems.push({ path: stagePath(plan, a.configStage), message: `source action "${a.name}" must be in the first stage` });
-      if (a.region !== config.homeRegion) problems.push({ path: stagePath(plan, a.configStage), message: `source action "${a.name}" must run in the home region ${config.homeRegion}, not ${a.region}` });
+      if (a.region !== config.homeRegion)
+        problems.push({
+          path: stagePath(plan, a.configStage),
+          message: `source action "${a.name}" must run in the home region ${config.homeRegion}, not ${a.region}`,
+        });
     }
   });
   return problems;
@@ -63,7 +70,10 @@ function artifactStores(plan: PipelinePlan, storeRegions: string[]): ConfigProbl
   for (const stage of plan.stages) {
     for (const a of stage.actions) {
       if (!stores.has(a.region)) {
-        problems.push({ path: stagePath(plan, a.configStage, 'regions'), message: `action "${a.name}" runs in ${a.region}, which has no artifact store (stores: ${[...stores].join(', ')})` });
+        problems.push({
+          path: stagePath(plan, a.configStage, 'regions'),
+          message: `action "${a.name}" runs in ${a.region}, which has no artifact store (stores: ${[...stores].join(', ')})`,
+        });
       }
     }
   }
@@ -98,7 +108,13 @@ function growingStages(plan: PipelinePlan): Array<{ configStage: number; name: s
   const out = new Map<number, { configStage: number; name: string; stages: PlannedStage[]; accounts: number; perAccount: number }>();
   for (const stage of plan.stages) {
     if (stage.configStage < 0 || !stage.actions.some((a) => a.account.kind !== 'ci')) continue;
-    const entry = out.get(stage.configStage) ?? { configStage: stage.configStage, name: plan.pipeline.stages[stage.configStage].name, stages: [], accounts: 0, perAccount: 0 };
+    const entry = out.get(stage.configStage) ?? {
+      configStage: stage.configStage,
+      name: plan.pipeline.stages[stage.configStage].name,
+      stages: [],
+      accounts: 0,
+      perAccount: 0,
+    };
     const { accounts, regions, perPair } = shape(stage.actions);
     entry.stages.push(stage);
     entry.accounts += accounts;
@@ -125,7 +141,8 @@ function pipelineLimits(plan: PipelinePlan): ConfigProblem[] {
   const restStages = plan.stages.length - biggest.stages.length;
   const perStage = accountsPerStage(biggest.perAccount);
   let fit = 0;
-  while (restActions + (fit + 1) * biggest.perAccount <= L.maxActionsPerPipeline && restStages + Math.ceil((fit + 1) / Math.max(1, perStage)) <= L.maxStages) fit++;
+  while (restActions + (fit + 1) * biggest.perAccount <= L.maxActionsPerPipeline && restStages + Math.ceil((fit + 1) / Math.max(1, perStage)) <= L.maxStages)
+    fit++;
   return [
     {
       path: stagePath(plan, biggest.configStage),
@@ -144,7 +161,10 @@ function stageNames(plan: PipelinePlan): ConfigProblem[] {
     const other = seen.get(stage.name);
     if (other && other.configStage !== stage.configStage) {
       const part = (s: PlannedStage) => (s.part ? `part ${s.part} of stage "${plan.pipeline.stages[s.configStage].name}"` : `stage "${s.name}"`);
-      problems.push({ path: stagePath(plan, stage.configStage, 'name'), message: `${part(stage)} and ${part(other)} would both be the CodePipeline stage "${stage.name}"; rename one` });
+      problems.push({
+        path: stagePath(plan, stage.configStage, 'name'),
+        message: `${part(stage)} and ${part(other)} would both be the CodePipeline stage "${stage.name}"; rename one`,
+      });
     }
     seen.set(stage.name, stage);
   }
@@ -160,7 +180,8 @@ function customActions(plan: PipelinePlan): ConfigProblem[] {
       seen.add(a.configStage);
       problems.push({
         path: stagePath(plan, a.configStage, 'custom'),
-        message: 'custom (Jenkins-style) actions cannot be cross-account: CodePipeline runs them only in the pipeline account. Use a cloudformation, codedeploy, codebuild or lambda stage, or a build step in the pipeline account.',
+        message:
+          'custom (Jenkins-style) actions cannot be cross-account: CodePipeline runs them only in the pipeline account. Use a cloudformation, codedeploy, codebuild or lambda stage, or a build step in the pipeline account.',
       });
     }
   }

@@ -34,7 +34,10 @@ function artifactStores(config: Config) {
         ArtifactStore: {
           Type: 'S3',
           Location: sub(names.bucket(P.prefix, 'artifacts', P.account, r)),
-          EncryptionKey: { Id: new IntrinsicFunction('Fn::Sub', [`arn:\${AWS::Partition}:kms:${r}:\${AWS::AccountId}:key/\${KeyId}`, { KeyId: keyId }]), Type: 'KMS' },
+          EncryptionKey: {
+            Id: new IntrinsicFunction('Fn::Sub', [`arn:\${AWS::Partition}:kms:${r}:\${AWS::AccountId}:key/\${KeyId}`, { KeyId: keyId }]),
+            Type: 'KMS',
+          },
         },
       })),
     ],
@@ -76,7 +79,12 @@ function triggerResources(p: Pipeline): Template['Resources'] {
       detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: [cc.branch] },
     };
     const out: Template['Resources'] = {
-      [`${id}SourceRule`]: new Events.Rule({ Description: `Start ${p.name} on pushes to ${cc.repository}/${cc.branch}`, EventPattern: pattern, State: 'ENABLED', Targets: [target] }),
+      [`${id}SourceRule`]: new Events.Rule({
+        Description: `Start ${p.name} on pushes to ${cc.repository}/${cc.branch}`,
+        EventPattern: pattern,
+        State: 'ENABLED',
+        Targets: [target],
+      }),
     };
     if (cc.account) {
       out[`${id}SourceBusPolicy`] = new Events.EventBusPolicy({
@@ -95,8 +103,19 @@ function triggerResources(p: Pipeline): Template['Resources'] {
   }
   if ('s3' in p.source) {
     // Needs EventBridge notifications turned on for the source bucket.
-    const pattern = { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: [p.source.s3.bucket] }, object: { key: [p.source.s3.key] } } };
-    return { [`${id}SourceRule`]: new Events.Rule({ Description: `Start ${p.name} on new source objects`, EventPattern: pattern, State: 'ENABLED', Targets: [target] }) };
+    const pattern = {
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: [p.source.s3.bucket] }, object: { key: [p.source.s3.key] } },
+    };
+    return {
+      [`${id}SourceRule`]: new Events.Rule({
+        Description: `Start ${p.name} on new source objects`,
+        EventPattern: pattern,
+        State: 'ENABLED',
+        Targets: [target],
+      }),
+    };
   }
   return {}; // CodeConnections sources start the pipeline themselves.
 }
@@ -131,7 +150,13 @@ function pipelineResources(config: Config, plan: PipelinePlan, ctx?: DeployConte
     }),
   };
   const outputs = { [`${id}PipelineName`]: { Description: `Name of the ${p.name} pipeline`, Value: ref(`${id}Pipeline`) } };
-  return merge(`pipeline ${p.name}`, { Resources: buildResources(p) }, { Resources: engineProjects(p, ctx) }, { Resources: pipeline, Outputs: outputs }, { Resources: triggerResources(p) });
+  return merge(
+    `pipeline ${p.name}`,
+    { Resources: buildResources(p) },
+    { Resources: engineProjects(p, ctx) },
+    { Resources: pipeline, Outputs: outputs },
+    { Resources: triggerResources(p) },
+  );
 }
 
 function accountParameters(plans: PipelinePlan[]): Record<string, Parameter> {
@@ -146,12 +171,17 @@ function accountParameters(plans: PipelinePlan[]): Record<string, Parameter> {
   for (const plan of plans) {
     const p = plan.pipeline;
     if ('codecommit' in p.source && p.source.codecommit.account) {
-      out[sourceAccountParameter(p)] = account(`Account holding the ${p.source.codecommit.repository} repository of pipeline ${p.name}`, p.source.codecommit.account);
+      out[sourceAccountParameter(p)] = account(
+        `Account holding the ${p.source.codecommit.repository} repository of pipeline ${p.name}`,
+        p.source.codecommit.account,
+      );
     }
     for (const stage of plan.stages) {
       for (const a of stage.actions) {
         if (a.account.kind === 'parameter' && !(a.account.name in out) && a.configStage >= 0) {
-          out[a.account.name] = account(`Account that stage ${stage.name} of pipeline ${p.name} deploys to (xacct deploy expands the stage to every account of target "${p.stages[a.configStage].target}")`);
+          out[a.account.name] = account(
+            `Account that stage ${stage.name} of pipeline ${p.name} deploys to (xacct deploy expands the stage to every account of target "${p.stages[a.configStage].target}")`,
+          );
         }
       }
     }
@@ -179,10 +209,19 @@ export function pipelineTemplate(config: Config, ctx?: DeployContext): Template 
   const plans = validatedPlans(config, ctx);
   const description = 'xacct pipeline (CI account): pipelines, build projects, their roles and triggers';
   const shared: Template = {
-    Parameters: { Prefix: parameters.Prefix(config.prefix), OrganizationId: parameters.OrganizationId(), ...accountParameters(plans), ...rolloutParameters(config, ctx) },
+    Parameters: {
+      Prefix: parameters.Prefix(config.prefix),
+      OrganizationId: parameters.OrganizationId(),
+      ...accountParameters(plans),
+      ...rolloutParameters(config, ctx),
+    },
     Resources: { ...pipelineRoles(config, config.pipelines.map(pipelineArn)), ...engineRoles(config) },
     Outputs: {
-      PipelineRoleArn: { Description: 'ARN of the pipeline role', Value: getAtt(PIPELINE_ROLE, 'Arn'), Export: { Name: sub(names.export(P.prefix, 'pipeline-role-arn')) } },
+      PipelineRoleArn: {
+        Description: 'ARN of the pipeline role',
+        Value: getAtt(PIPELINE_ROLE, 'Arn'),
+        Export: { Name: sub(names.export(P.prefix, 'pipeline-role-arn')) },
+      },
       BuildRoleArn: { Description: 'ARN of the build role', Value: getAtt(BUILD_ROLE, 'Arn'), Export: { Name: sub(names.export(P.prefix, 'build-role-arn')) } },
     },
   };

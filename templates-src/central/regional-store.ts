@@ -30,8 +30,16 @@ export function regionalStore(config: Config): Template {
       ArtifactKeyReplicaAlias: new KMS.Alias({ AliasName: sub(names.keyAlias(P.prefix)), TargetKeyId: ref(REPLICA_KEY) }),
     },
     Outputs: {
-      ArtifactKeyArn: { Description: 'ARN of the artifact key replica in this region', Value: getAtt(REPLICA_KEY, 'Arn'), Export: { Name: sub(names.export(P.prefix, 'artifact-key-arn')) } },
-      ArtifactBucketName: { Description: 'Name of the artifact bucket in this region', Value: ref(BUCKET_IDS.artifacts), Export: { Name: sub(names.export(P.prefix, 'artifacts-bucket')) } },
+      ArtifactKeyArn: {
+        Description: 'ARN of the artifact key replica in this region',
+        Value: getAtt(REPLICA_KEY, 'Arn'),
+        Export: { Name: sub(names.export(P.prefix, 'artifact-key-arn')) },
+      },
+      ArtifactBucketName: {
+        Description: 'Name of the artifact bucket in this region',
+        Value: ref(BUCKET_IDS.artifacts),
+        Export: { Name: sub(names.export(P.prefix, 'artifacts-bucket')) },
+      },
     },
   };
   return merge(description, replica, bucketResources(config, getAtt(REPLICA_KEY, 'Arn')));

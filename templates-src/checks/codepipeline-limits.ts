@@ -43,7 +43,9 @@ function checkConfiguration(action: string, configuration: Json | undefined, rep
   for (const [key, value] of Object.entries(configuration)) {
     if (typeof value !== 'string') continue;
     if (key === 'ParameterOverrides' && Buffer.byteLength(value) > CODEPIPELINE_LIMITS.maxParameterOverridesBytes) {
-      report(`action "${action}": ParameterOverrides is ${Buffer.byteLength(value)} bytes; CodePipeline stores at most ${CODEPIPELINE_LIMITS.maxParameterOverridesBytes} (use a TemplateConfiguration file instead)`);
+      report(
+        `action "${action}": ParameterOverrides is ${Buffer.byteLength(value)} bytes; CodePipeline stores at most ${CODEPIPELINE_LIMITS.maxParameterOverridesBytes} (use a TemplateConfiguration file instead)`,
+      );
     } else if (value.length > CODEPIPELINE_LIMITS.maxConfigurationValue) {
       report(`action "${action}": configuration ${key} is ${value.length} characters; CodePipeline allows ${CODEPIPELINE_LIMITS.maxConfigurationValue}`);
     }
@@ -79,7 +81,8 @@ function checkStages(stages: Json[], report: (message: string) => void): void {
         if (!ARTIFACT.test(artifact)) report(`action "${stageName}/${actionName}": artifact name "${artifact}" must be 1-100 characters of A-Z a-z 0-9 _ -`);
       }
       for (const out of names(action.OutputArtifacts)) {
-        if (outputs.has(out)) report(`action "${stageName}/${actionName}": output artifact "${out}" is produced twice; output artifact names are unique within a pipeline`);
+        if (outputs.has(out))
+          report(`action "${stageName}/${actionName}": output artifact "${out}" is produced twice; output artifact names are unique within a pipeline`);
         outputs.add(out);
       }
     }

@@ -18,7 +18,8 @@ function conditionRefs(value: Json, out: string[]): void {
 function named(t: TemplateUnderCheck): Array<{ owner: string; name: Json }> {
   const out: Array<{ owner: string; name: Json }> = [];
   for (const [id, r] of resources(t)) if (r.Condition !== undefined) out.push({ owner: id, name: r.Condition });
-  for (const [id, o] of Object.entries(section(t, 'Outputs'))) if (isObject(o) && o.Condition !== undefined) out.push({ owner: `Outputs.${id}`, name: o.Condition });
+  for (const [id, o] of Object.entries(section(t, 'Outputs')))
+    if (isObject(o) && o.Condition !== undefined) out.push({ owner: `Outputs.${id}`, name: o.Condition });
   for (const o of intrinsics(t)) if (o.fn === 'Fn::If' && Array.isArray(o.arg)) out.push({ owner: o.owner, name: o.arg[0] });
   for (const [id, c] of Object.entries(section(t, 'Conditions'))) {
     const refs: string[] = [];

@@ -6,7 +6,10 @@ import { actionList, allStatements, where } from './policy-documents';
 import { ActionCatalog, Check, reporter, TemplateUnderCheck } from './types';
 
 function wildcardRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 

@@ -23,7 +23,8 @@ export function isWholeServiceOrAll(action: string): boolean {
 
 export const iamNoWildcardAllow: Check = {
   rule: 'iam-no-wildcard-allow',
-  summary: "No policy Allows * or service:* actions, or uses Allow with NotAction; permissions boundaries are ceilings and exempt, and so are the deployer policy's own statements.",
+  summary:
+    "No policy Allows * or service:* actions, or uses Allow with NotAction; permissions boundaries are ceilings and exempt, and so are the deployer policy's own statements.",
   run(t) {
     const report = reporter(t, this.rule);
     return allStatements(t)

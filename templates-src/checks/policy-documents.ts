@@ -64,7 +64,9 @@ export function policyDocuments(t: TemplateUnderCheck): FoundPolicy[] {
     }
     if (r.Type === 'AWS::Events::EventBusPolicy' && isObject(props.Statement)) {
       // One statement per resource; the bus's policy is the sum of them.
-      return [{ resource: id, path: 'Properties.Statement', kind: 'resource', document: { Version: '2012-10-17', Statement: [props.Statement] } } as FoundPolicy];
+      return [
+        { resource: id, path: 'Properties.Statement', kind: 'resource', document: { Version: '2012-10-17', Statement: [props.Statement] } } as FoundPolicy,
+      ];
     }
     const known = RESOURCE_POLICY_PROPERTY[String(r.Type)];
     const doc = known ? props[known.property] : undefined;

@@ -9,7 +9,15 @@ import { intrinsicName, resources } from './template-walk';
 import { Check, isObject, reporter } from './types';
 
 const RESOURCE_KEYS = new Set([
-  'Type', 'Properties', 'DependsOn', 'Condition', 'Metadata', 'DeletionPolicy', 'UpdateReplacePolicy', 'UpdatePolicy', 'CreationPolicy',
+  'Type',
+  'Properties',
+  'DependsOn',
+  'Condition',
+  'Metadata',
+  'DeletionPolicy',
+  'UpdateReplacePolicy',
+  'UpdatePolicy',
+  'CreationPolicy',
 ]);
 
 interface Problem {
@@ -70,13 +78,19 @@ function checkValue(spec: SpecLookup, value: Json, type: SpecType, path: string)
     case 'union':
       return checkUnion(spec, value, type.types, path);
     case 'array':
-      return Array.isArray(value) ? value.flatMap((v, i) => checkValue(spec, v, type.element, `${path}[${i}]`)) : [{ path, message: `expected a list, got ${describe(value)}` }];
+      return Array.isArray(value)
+        ? value.flatMap((v, i) => checkValue(spec, v, type.element, `${path}[${i}]`))
+        : [{ path, message: `expected a list, got ${describe(value)}` }];
     case 'map':
-      return isObject(value) ? Object.entries(value).flatMap(([k, v]) => checkValue(spec, v, type.element, `${path}.${k}`)) : [{ path, message: `expected a map, got ${describe(value)}` }];
+      return isObject(value)
+        ? Object.entries(value).flatMap(([k, v]) => checkValue(spec, v, type.element, `${path}.${k}`))
+        : [{ path, message: `expected a map, got ${describe(value)}` }];
     case 'ref': {
       const def = spec.typeDefinition(type.reference.$ref);
       if (!def) return [];
-      return isObject(value) ? checkProperties(spec, def.properties, value, path) : [{ path, message: `expected an object (${def.name}), got ${describe(value)}` }];
+      return isObject(value)
+        ? checkProperties(spec, def.properties, value, path)
+        : [{ path, message: `expected an object (${def.name}), got ${describe(value)}` }];
     }
     default: {
       const message = scalarProblem(value, type);
@@ -106,7 +120,9 @@ export const resourceSchema: Check = {
     const spec = ctx.spec;
     const report = reporter(t, this.rule);
     return resources(t).flatMap(([id, r]) => {
-      const extra = Object.keys(r).filter((k) => !RESOURCE_KEYS.has(k)).map((k) => report(id, `unknown resource attribute '${k}'`));
+      const extra = Object.keys(r)
+        .filter((k) => !RESOURCE_KEYS.has(k))
+        .map((k) => report(id, `unknown resource attribute '${k}'`));
       const type = typeof r.Type === 'string' ? r.Type : '';
       if (isCustom(type)) return extra;
       const found = spec.resource(type);

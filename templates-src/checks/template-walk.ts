@@ -5,8 +5,14 @@ import type { Json } from '../cfn';
 import { isObject, JsonObject, section, TemplateUnderCheck } from './types';
 
 export const PSEUDO_PARAMETERS = new Set([
-  'AWS::AccountId', 'AWS::NotificationARNs', 'AWS::NoValue', 'AWS::Partition',
-  'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix',
+  'AWS::AccountId',
+  'AWS::NotificationARNs',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
 ]);
 
 /** `{"Ref": ...}` or `{"Fn::...": ...}`: one key naming an intrinsic function. */

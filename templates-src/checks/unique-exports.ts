@@ -46,10 +46,17 @@ export const uniqueExports: Check = {
     const report = reporter(t, this.rule);
     const mine = exportNames(t);
     return mine.flatMap(({ output, key }, i) => {
-      const sameTemplate = mine.slice(0, i).filter((m) => m.key === key).map((m) => `${t.name} Outputs.${m.output}`);
+      const sameTemplate = mine
+        .slice(0, i)
+        .filter((m) => m.key === key)
+        .map((m) => `${t.name} Outputs.${m.output}`);
       const others = ctx.all
         .filter((o) => o.name !== t.name && shareAccount(o.name, t.name))
-        .flatMap((o) => exportNames(o).filter((m) => m.key === key).map((m) => `${o.name} Outputs.${m.output}`));
+        .flatMap((o) =>
+          exportNames(o)
+            .filter((m) => m.key === key)
+            .map((m) => `${o.name} Outputs.${m.output}`),
+        );
       const clashes = [...sameTemplate, ...others];
       return clashes.length > 0 ? [report(`Outputs.${output}`, `export name ${key} is also exported by ${clashes.join(', ')}`)] : [];
     });

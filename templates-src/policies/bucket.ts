@@ -10,11 +10,15 @@ export function bucketArns(name: string): { bucket: Value<string>; objects: Valu
 /** Deny plain HTTP and TLS older than 1.2, for the bucket and its objects. */
 export function transportDenies(name: string): Statement[] {
   const { bucket, objects } = bucketArns(name);
-  const deny = (Sid: string, Condition: Statement['Condition']): Statement => ({ Sid, Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucket, objects], Condition });
-  return [
-    deny('DenyInsecureTransport', { Bool: { 'aws:SecureTransport': 'false' } }),
-    deny('DenyTlsBelow12', { NumericLessThan: { 's3:TlsVersion': '1.2' } }),
-  ];
+  const deny = (Sid: string, Condition: Statement['Condition']): Statement => ({
+    Sid,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [bucket, objects],
+    Condition,
+  });
+  return [deny('DenyInsecureTransport', { Bool: { 'aws:SecureTransport': 'false' } }), deny('DenyTlsBelow12', { NumericLessThan: { 's3:TlsVersion': '1.2' } })];
 }
 
 /**

@@ -102,7 +102,13 @@ export function targetAccountConditions(roleNames: string[]): Conditions {
  */
 export function targetRoleStatements(config: Config, statement: Omit<Statement, 'Effect' | 'Principal'>, roleNames: string[]): Statement[] {
   const { Sid, Condition: own, ...rest } = statement;
-  const allow = (sid: string, conditions: Conditions): Statement => ({ Sid: sid, Effect: 'Allow', Principal: '*', ...rest, Condition: { ...conditions, ...own } });
+  const allow = (sid: string, conditions: Conditions): Statement => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Principal: '*',
+    ...rest,
+    Condition: { ...conditions, ...own },
+  });
   const out: Statement[] = [];
   if (hasTargetOus(config)) out.push(allow(Sid, targetOrgConditions(roleNames)));
   if (namedTargetAccounts(config).length > 0) out.push(allow(`${Sid}NamedAccounts`, targetAccountConditions(roleNames)));

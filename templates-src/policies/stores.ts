@@ -9,7 +9,8 @@ import { names } from '../names';
 import { hasTargetOus, namedTargetAccounts } from '../targets';
 import { Conditions, policy, PolicyDocument, Statement } from './document';
 
-const roleCondition = (roleNames: string[] | undefined): Conditions => (roleNames ? { ArnLike: { 'aws:PrincipalArn': roleNames.map((n) => sub(`arn:${P.partition}:iam::*:role/${n}`)) } } : {});
+const roleCondition = (roleNames: string[] | undefined): Conditions =>
+  roleNames ? { ArnLike: { 'aws:PrincipalArn': roleNames.map((n) => sub(`arn:${P.partition}:iam::*:role/${n}`)) } } : {};
 
 /**
  * `Principal: "*"` narrowed to the organization and the target OU paths, and to role names when the
@@ -38,10 +39,15 @@ export function namedReaderConditions(roleNames: string[] | undefined): Conditio
  * them; two statements because conditions of one statement are ANDed ("Conditions with multiple
  * context keys or values").
  */
-export function readerPolicy(config: Config, statement: Omit<Statement, 'Effect' | 'Principal' | 'Condition'>, roleNames: string[] | undefined): PolicyDocument {
+export function readerPolicy(
+  config: Config,
+  statement: Omit<Statement, 'Effect' | 'Principal' | 'Condition'>,
+  roleNames: string[] | undefined,
+): PolicyDocument {
   const out: Statement[] = [];
   if (hasTargetOus(config)) out.push({ ...statement, Effect: 'Allow', Principal: '*', Condition: targetReaderConditions(roleNames) });
-  if (namedTargetAccounts(config).length > 0) out.push({ ...statement, Sid: `${statement.Sid}NamedAccounts`, Effect: 'Allow', Principal: '*', Condition: namedReaderConditions(roleNames) });
+  if (namedTargetAccounts(config).length > 0)
+    out.push({ ...statement, Sid: `${statement.Sid}NamedAccounts`, Effect: 'Allow', Principal: '*', Condition: namedReaderConditions(roleNames) });
   return policy(...out);
 }
 
@@ -57,7 +63,8 @@ export const ECR_PUSH = ['ecr:CompleteLayerUpload', 'ecr:InitiateLayerUpload', '
 export const CODEARTIFACT_READ = ['codeartifact:GetRepositoryEndpoint', 'codeartifact:ReadFromRepository'];
 export const CODEARTIFACT_PUBLISH = ['codeartifact:PublishPackageVersion', 'codeartifact:PutPackageMetadata'];
 
-const ecrArns = (config: Config) => (config.ecr?.repositories ?? []).map((r) => sub(`arn:${P.partition}:ecr:${P.region}:${P.account}:repository/${names.ecrRepository(P.prefix, r)}`));
+const ecrArns = (config: Config) =>
+  (config.ecr?.repositories ?? []).map((r) => sub(`arn:${P.partition}:ecr:${P.region}:${P.account}:repository/${names.ecrRepository(P.prefix, r)}`));
 const domainArn = () => sub(`arn:${P.partition}:codeartifact:${P.region}:${P.account}:domain/${names.codeartifactDomain(P.prefix)}`);
 
 /** What the CI account's build role needs to push images and publish packages into the configured stores. */

@@ -98,7 +98,14 @@ export function codecommitSource(config: Config, account?: string): Template {
       {
         Sid: 'ReadRepositories',
         Effect: 'Allow' as const,
-        Action: ['codecommit:CancelUploadArchive', 'codecommit:GetBranch', 'codecommit:GetCommit', 'codecommit:GetRepository', 'codecommit:GetUploadArchiveStatus', 'codecommit:UploadArchive'],
+        Action: [
+          'codecommit:CancelUploadArchive',
+          'codecommit:GetBranch',
+          'codecommit:GetCommit',
+          'codecommit:GetRepository',
+          'codecommit:GetUploadArchiveStatus',
+          'codecommit:UploadArchive',
+        ],
         Resource: repositories.map(repoArn),
       },
       { Sid: 'WriteSourceArtifacts', Effect: 'Allow' as const, Action: [...S3_ARTIFACT_READ, ...S3_ARTIFACT_WRITE], Resource: artifacts.objects },

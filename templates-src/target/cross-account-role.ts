@@ -10,10 +10,17 @@ export const CROSS_ACCOUNT_ROLE = 'CrossAccountRole';
 
 /** CloudFormation actions a CHANGE_SET_REPLACE / CHANGE_SET_EXECUTE pair and a plain deploy need. */
 const CFN_STACK_ACTIONS = [
-  'cloudformation:CreateChangeSet', 'cloudformation:CreateStack', 'cloudformation:DeleteChangeSet',
-  'cloudformation:DeleteStack', 'cloudformation:DescribeChangeSet', 'cloudformation:DescribeStackEvents',
-  'cloudformation:DescribeStacks', 'cloudformation:ExecuteChangeSet', 'cloudformation:GetTemplate',
-  'cloudformation:SetStackPolicy', 'cloudformation:UpdateStack',
+  'cloudformation:CreateChangeSet',
+  'cloudformation:CreateStack',
+  'cloudformation:DeleteChangeSet',
+  'cloudformation:DeleteStack',
+  'cloudformation:DescribeChangeSet',
+  'cloudformation:DescribeStackEvents',
+  'cloudformation:DescribeStacks',
+  'cloudformation:ExecuteChangeSet',
+  'cloudformation:GetTemplate',
+  'cloudformation:SetStackPolicy',
+  'cloudformation:UpdateStack',
 ];
 
 /** The stack-name patterns the cross-account role may manage: configured, else the pipeline's stack names. */
@@ -38,8 +45,12 @@ function codedeployStatement(config: Config): Statement[] {
       Sid: 'CodeDeployDeployments',
       Effect: 'Allow',
       Action: [
-        'codedeploy:CreateDeployment', 'codedeploy:GetApplication', 'codedeploy:GetApplicationRevision',
-        'codedeploy:GetDeployment', 'codedeploy:GetDeploymentConfig', 'codedeploy:RegisterApplicationRevision',
+        'codedeploy:CreateDeployment',
+        'codedeploy:GetApplication',
+        'codedeploy:GetApplicationRevision',
+        'codedeploy:GetDeployment',
+        'codedeploy:GetDeploymentConfig',
+        'codedeploy:RegisterApplicationRevision',
       ],
       Resource: [...new Map(resources.map((r) => [JSON.stringify(r), r])).values()],
     },

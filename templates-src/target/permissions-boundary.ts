@@ -36,13 +36,27 @@ const iamPolicy = (name: string): Value<string> => pattern(`arn:*:iam::*:policy/
  * wildcard also covers GetRolePolicy, a read nothing here needs), boundary, trust, settings, tags, existence.
  */
 export const ROLE_WRITES = [
-  'iam:*RolePolicy', 'iam:*RolePermissionsBoundary', 'iam:DeleteRole', 'iam:TagRole', 'iam:UntagRole', 'iam:UpdateAssumeRolePolicy', 'iam:UpdateRole*',
+  'iam:*RolePolicy',
+  'iam:*RolePermissionsBoundary',
+  'iam:DeleteRole',
+  'iam:TagRole',
+  'iam:UntagRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateRole*',
 ];
 
 /** Role actions that carry iam:PermissionsBoundary (Service Authorization Reference, see above). */
 const BOUNDED_ROLE_WRITES = [
-  'iam:AttachRolePolicy', 'iam:CreateRole', 'iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary',
-  'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:UpdateRole', 'iam:UpdateRoleDescription',
+  'iam:AttachRolePolicy',
+  'iam:CreateRole',
+  'iam:DeleteRole',
+  'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:PutRolePolicy',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateRole',
+  'iam:UpdateRoleDescription',
 ];
 
 /**
@@ -53,8 +67,14 @@ const BOUNDED_ROLE_WRITES = [
  * same things (GetUserPolicy, GetLoginProfile), which nothing here needs.
  */
 export const USER_AND_GROUP_WRITES = [
-  'iam:*AccessKey', 'iam:*Group*', 'iam:*LoginProfile', 'iam:*MFADevice', 'iam:*ServiceSpecificCredential', 'iam:*SigningCertificate',
-  'iam:*SSHPublicKey', 'iam:*User*',
+  'iam:*AccessKey',
+  'iam:*Group*',
+  'iam:*LoginProfile',
+  'iam:*MFADevice',
+  'iam:*ServiceSpecificCredential',
+  'iam:*SigningCertificate',
+  'iam:*SSHPublicKey',
+  'iam:*User*',
 ];
 
 /**
@@ -76,7 +96,11 @@ export const POLICY_VERSION_WRITES = ['iam:CreatePolicyVersion', 'iam:DeletePoli
  * holds, the second runs a change set whose role was fixed when it was created.
  */
 export const STACK_WRITES_NAMING_A_ROLE = [
-  'cloudformation:ContinueUpdateRollback', 'cloudformation:CreateChangeSet', 'cloudformation:CreateStack', 'cloudformation:RollbackStack', 'cloudformation:UpdateStack',
+  'cloudformation:ContinueUpdateRollback',
+  'cloudformation:CreateChangeSet',
+  'cloudformation:CreateStack',
+  'cloudformation:RollbackStack',
+  'cloudformation:UpdateStack',
 ];
 
 /** StackSets run with their own administration and execution roles; app stacks in a target account manage none. */
@@ -89,8 +113,14 @@ export const STACKSET_WRITES = ['cloudformation:*StackInstance*', 'cloudformatio
  * AdministratorAccess by default).
  */
 export const PRIVILEGED_ROLE_NAMES = [
-  'OrganizationAccountAccessRole', 'AWSControlTowerExecution', 'aws-controltower-*', 'AWSCloudFormationStackSetExecutionRole',
-  'AWSCloudFormationStackSetAdministrationRole', 'stacksets-exec-*', 'aws-reserved/*', 'cdk-*',
+  'OrganizationAccountAccessRole',
+  'AWSControlTowerExecution',
+  'aws-controltower-*',
+  'AWSCloudFormationStackSetExecutionRole',
+  'AWSCloudFormationStackSetAdministrationRole',
+  'stacksets-exec-*',
+  'aws-reserved/*',
+  'cdk-*',
 ];
 
 /** xacct's own target-account roles other than the one carrying this boundary. */

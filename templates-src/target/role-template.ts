@@ -31,7 +31,8 @@ export function roleResources(spec: RoleSpec): NonNullable<Template['Resources']
       MaxSessionDuration: 3600,
       ManagedPolicyArns: spec.managedPolicyArns,
       PermissionsBoundary: spec.permissionsBoundary,
-      Policies: spec.inline && spec.inline.length > 0 ? [{ PolicyName: sub(`${spec.name(P.prefix)}-policy`), PolicyDocument: policy(...spec.inline) }] : undefined,
+      Policies:
+        spec.inline && spec.inline.length > 0 ? [{ PolicyName: sub(`${spec.name(P.prefix)}-policy`), PolicyDocument: policy(...spec.inline) }] : undefined,
       Tags: tags(ref('Prefix')),
     }),
     [`${spec.id}ArnParameter`]: new SSM.Parameter({

@@ -21,7 +21,12 @@ async function closedPort(): Promise<number> {
 const saved = { ...process.env };
 beforeEach(() => {
   // Static credentials: the SDK's chain must not look for instance metadata on this machine.
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_CONFIG_FILE: join(scratch(), 'none'), AWS_SHARED_CREDENTIALS_FILE: join(scratch(), 'none') });
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_CONFIG_FILE: join(scratch(), 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(scratch(), 'none'),
+  });
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_ENDPOINT_URL;
 });
@@ -35,7 +40,9 @@ test('a closed loopback endpoint from --endpoint-url: named, how it was chosen, 
   const r = await cli(['status', '--endpoint-url', `http://127.0.0.1:${port}`], { cwd: scratch({ 'xacct.yaml': GOOD_CONFIG }) });
   const seconds = (Date.now() - started) / 1000;
   expect(r.code).toBe(2);
-  expect(r.stderr).toContain(`error: cannot reach AWS for sts:GetCallerIdentity at http://127.0.0.1:${port} (from --endpoint-url): ECONNREFUSED 127.0.0.1:${port}; check the URL and that the service is running`);
+  expect(r.stderr).toContain(
+    `error: cannot reach AWS for sts:GetCallerIdentity at http://127.0.0.1:${port} (from --endpoint-url): ECONNREFUSED 127.0.0.1:${port}; check the URL and that the service is running`,
+  );
   // Two attempts against a refused port take well under a second; 5 s leaves room for a loaded machine.
   expect(seconds).toBeLessThan(5);
 }, 30_000);
@@ -48,7 +55,7 @@ test('a closed loopback endpoint from AWS_ENDPOINT_URL says so', async () => {
   expect(r.stderr).toContain(`at http://127.0.0.1:${port} (from AWS_ENDPOINT_URL): ECONNREFUSED`);
 }, 30_000);
 
-test('without either, the message says it was AWS\'s default endpoint', () => {
+test("without either, the message says it was AWS's default endpoint", () => {
   expect(endpointOrigin({}, {})).toBe("AWS's default endpoint for the service and region");
 });
 
@@ -59,7 +66,9 @@ test('--profile nosuch is named as a profile that does not exist; no AWS call', 
     process.env.AWS_CONFIG_FILE = join(dir, 'config');
     const r = await cli(['deploy', '--profile', 'nosuch'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error: AWS profile "nosuch" (from --profile) does not exist in ${join(dir, 'config')} or ${process.env.AWS_SHARED_CREDENTIALS_FILE} (profiles: default, ci)`);
+    expect(r.stderr).toContain(
+      `error: AWS profile "nosuch" (from --profile) does not exist in ${join(dir, 'config')} or ${process.env.AWS_SHARED_CREDENTIALS_FILE} (profiles: default, ci)`,
+    );
     process.env.AWS_PROFILE = 'cj';
     const env = await cli(['status'], { cwd: dir });
     expect(env.code).toBe(2);
@@ -115,7 +124,9 @@ test('an endpoint that answers, but not as AWS does, is named', async () => {
   try {
     const r = await cli(['status', '--endpoint-url', `http://127.0.0.1:${port}`], { cwd: scratch({ 'xacct.yaml': GOOD_CONFIG }) });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error: sts:GetCallerIdentity got HTTP 404 with no AWS error from http://127.0.0.1:${port} (from --endpoint-url): is that an AWS API?`);
+    expect(r.stderr).toContain(
+      `error: sts:GetCallerIdentity got HTTP 404 with no AWS error from http://127.0.0.1:${port} (from --endpoint-url): is that an AWS API?`,
+    );
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -41,7 +41,22 @@ const EXPECTED = {
     },
   ],
 };
-const FLAGS = ['--prefix', 'acme', '--home-region', 'eu-central-1', '--nonprod-ou', 'Root/Dev', '--nonprod-ou', 'ou-ab12-11111111', '--prod-ou', 'Root/Prod', '--source', 'codecommit:app@333333333333', '--branch', 'release'];
+const FLAGS = [
+  '--prefix',
+  'acme',
+  '--home-region',
+  'eu-central-1',
+  '--nonprod-ou',
+  'Root/Dev',
+  '--nonprod-ou',
+  'ou-ab12-11111111',
+  '--prod-ou',
+  'Root/Prod',
+  '--source',
+  'codecommit:app@333333333333',
+  '--branch',
+  'release',
+];
 
 /** The published schema's description of the field at `path`, looked up in dist/config.schema.json. */
 function described(path: Array<string | number>): string | undefined {
@@ -59,7 +74,9 @@ describe('with flags, no terminal', () => {
     const dir = scratch();
     const init = await cli(['init', ...FLAGS], { cwd: dir });
     expect(init).toMatchObject({ code: 0, stderr: '' });
-    expect(init.stdout).toContain('wrote xacct.yaml: prefix acme, home region eu-central-1, nonprod Root/Dev, ou-ab12-11111111, prod Root/Prod, source CodeCommit app in 333333333333');
+    expect(init.stdout).toContain(
+      'wrote xacct.yaml: prefix acme, home region eu-central-1, nonprod Root/Dev, ou-ab12-11111111, prod Root/Prod, source CodeCommit app in 333333333333',
+    );
     const text = readFileSync(join(dir, 'xacct.yaml'), 'utf8');
     const raw = parse(text);
     expect(validate(raw) ? [] : validate.errors).toEqual([]);
@@ -122,7 +139,11 @@ describe('with flags, no terminal', () => {
       if (isSeq(node)) {
         // Above a list's first `- key:` line, the parser may hand the comment to the list itself.
         const head = node.items[0];
-        if (isMap(head)) note(node.commentBefore, path, [[...path, 0], [...path, 0, String((head.items[0].key as { value: string }).value)]]);
+        if (isMap(head))
+          note(node.commentBefore, path, [
+            [...path, 0],
+            [...path, 0, String((head.items[0].key as { value: string }).value)],
+          ]);
         node.items.forEach((item, i) => walk(item, [...path, i]));
       }
       if (!isMap(node)) return;
@@ -178,7 +199,10 @@ describe('refusals: exit 2, nothing written', () => {
     [['--prefix', 'Acme'], 'error: --prefix: "Acme" must start with a lowercase letter'],
     [['--home-region', 'eu-wset-1'], 'error: --home-region: "eu-wset-1" is not an AWS region; did you mean "eu-west-1"?'],
     [['--prod-ou', 'Workloads/Prod'], 'error: --prod-ou: "Workloads/Prod" is neither an OU path from the root'],
-    [['--source', 'github:acme/app'], 'error: --source "github:acme/app" is not a source; expected codecommit:REPO[@ACCOUNT], s3:BUCKET/KEY or connection:ARN:OWNER/REPO'],
+    [
+      ['--source', 'github:acme/app'],
+      'error: --source "github:acme/app" is not a source; expected codecommit:REPO[@ACCOUNT], s3:BUCKET/KEY or connection:ARN:OWNER/REPO',
+    ],
     [['--source', 'codecommit:app@12345'], 'error: --source: expected a 12-digit AWS account ID'],
     [['--source', 's3:bucket/key', '--branch', 'main'], 'error: --branch applies to codecommit and connection sources'],
     [['--source', 'connection:arn:aws:s3:::bucket:acme/app'], 'error: --source: expected a CodeConnections connection ARN'],

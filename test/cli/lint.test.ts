@@ -18,7 +18,7 @@ function templates(): string {
   return dir;
 }
 
-test('the same verdict from another directory, with xacct\'s own suppressions named, each printed once', async () => {
+test("the same verdict from another directory, with xacct's own suppressions named, each printed once", async () => {
   const dir = templates();
   const r = await cli(['lint', '--dir', dir, '--cfn-lint', 'npm', '--no-color'], { cwd: scratch() });
   expect(r.code).toBe(0);
@@ -28,14 +28,20 @@ test('the same verdict from another directory, with xacct\'s own suppressions na
   expect(rules.length).toBeGreaterThan(0);
   expect(new Set(rules).size).toBe(rules.length);
   // One suppression, both templates: the access-log bucket exists in each.
-  expect(lines.find((l) => l.startsWith('suppressed: cfn-guard:s3_bucket_logging_enabled_check on '))).toContain('buckets/AccessLogBucket, regional-store/AccessLogBucket');
+  expect(lines.find((l) => l.startsWith('suppressed: cfn-guard:s3_bucket_logging_enabled_check on '))).toContain(
+    'buckets/AccessLogBucket, regional-store/AccessLogBucket',
+  );
 });
 
 test("a suppressions file beside the templates is used and named after xacct's own, which always apply to xacct's templates", async () => {
   const dir = templates();
   writeFileSync(join(dir, '.lint-suppressions.yaml'), 'suppressions: []\n');
   const r = await cli(['lint', '--dir', dir, '--cfn-lint', 'npm', '--no-color'], { cwd: scratch() });
-  expect(r.stderr).toMatch(new RegExp(`suppressions: xacct's own \\(\\d+ entries\\), then ${join(dir, '.lint-suppressions.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(found in .*; 0 entries\\)`));
+  expect(r.stderr).toMatch(
+    new RegExp(
+      `suppressions: xacct's own \\(\\d+ entries\\), then ${join(dir, '.lint-suppressions.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(found in .*; 0 entries\\)`,
+    ),
+  );
   expect(r.stderr).toContain('suppressed: cfn-guard:s3_bucket_logging_enabled_check on ');
   expect(r.code).toBe(0);
 });

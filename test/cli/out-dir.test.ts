@@ -14,7 +14,9 @@ test("a directory of the user's own templates is refused, and left exactly as it
   const before = snapshot(infra);
   const r = await cli(['build', '--out', infra]);
   expect(r.code).toBe(2);
-  expect(r.stderr).toContain(`error: --out ${infra} is not empty and has no manifest.json from xacct build (holds README.md, app.template.json, network.template.yaml); choose an empty or new directory, or pass --force to write into it (removing nothing)`);
+  expect(r.stderr).toContain(
+    `error: --out ${infra} is not empty and has no manifest.json from xacct build (holds README.md, app.template.json, network.template.yaml); choose an empty or new directory, or pass --force to write into it (removing nothing)`,
+  );
   expect(snapshot(infra)).toEqual(before);
 });
 

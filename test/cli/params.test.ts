@@ -33,7 +33,9 @@ function sent(): Array<{ op: string; name: string; parameters: Record<string, st
     .map((c) => ({
       op: c.op,
       name: c.input.StackSetName ?? c.input.StackName,
-      parameters: Object.fromEntries((c.input.Parameters ?? []).map((p: { ParameterKey: string; ParameterValue: string }) => [p.ParameterKey, p.ParameterValue])),
+      parameters: Object.fromEntries(
+        (c.input.Parameters ?? []).map((p: { ParameterKey: string; ParameterValue: string }) => [p.ParameterKey, p.ParameterValue]),
+      ),
     }));
 }
 
@@ -44,7 +46,8 @@ function requiredValues(config: Config, r: ParamsReport): Array<[string, string,
   for (const m of manifest.templates) {
     const rows = r.templates.filter((t) => t.template === m.name);
     expect([m.name, rows.length]).toEqual([m.name, Math.max(1, m.deployments.length)]);
-    for (const t of rows) for (const p of m.parameters.filter((x) => x.default === undefined)) out.push([t.name, p.name, t.parameters.find((x) => x.name === p.name)?.value]);
+    for (const t of rows)
+      for (const p of m.parameters.filter((x) => x.default === undefined)) out.push([t.name, p.name, t.parameters.find((x) => x.name === p.name)?.value]);
   }
   return out;
 }
@@ -63,7 +66,15 @@ describe('after a deploy', () => {
     expect((await deploy(config)).error).toBeUndefined();
     const deploySent = sent();
     expect(deploySent.map((s) => s.name).sort()).toEqual(
-      ['xacct-buckets', 'xacct-cloudformation-role', 'xacct-codecommit-source-333333333333', 'xacct-cross-account-role', 'xacct-kms-key', 'xacct-pipeline', 'xacct-read-only-role'].sort(),
+      [
+        'xacct-buckets',
+        'xacct-cloudformation-role',
+        'xacct-codecommit-source-333333333333',
+        'xacct-cross-account-role',
+        'xacct-kms-key',
+        'xacct-pipeline',
+        'xacct-read-only-role',
+      ].sort(),
     );
     fake.resetCalls();
 
@@ -87,12 +98,24 @@ describe('after a deploy', () => {
     // dist/'s pipeline deploys each stage to one account: the first of the target's, with a note naming the others.
     const pipeline = r.templates.find((t) => t.name === 'xacct-pipeline')!;
     const nonprod = fake.accountsUnder(fake.ou('Root/Workloads/NonProd'));
-    expect(values.get('xacct-pipeline')).toMatchObject({ AppNonProdAccountId: nonprod[0], AppProdAccountId: fake.accountsUnder(fake.ou('Root/Workloads/Prod'))[0], AppSourceAccountId: SOURCE_ACCOUNT });
+    expect(values.get('xacct-pipeline')).toMatchObject({
+      AppNonProdAccountId: nonprod[0],
+      AppProdAccountId: fake.accountsUnder(fake.ou('Root/Workloads/Prod'))[0],
+      AppSourceAccountId: SOURCE_ACCOUNT,
+    });
     expect(pipeline.notes).toContain(
       `AppNonProdAccountId: target nonprod has ${nonprod.length} accounts (${nonprod.join(', ')}); dist/'s pipeline deploys stage NonProd to one, the first is given (xacct deploy deploys to each)`,
     );
     // dist/ holds what this config deploys, and no building block: params gives values for exactly those.
-    expect([...values.keys()].sort()).toEqual(['xacct-buckets', 'xacct-cloudformation-role', 'xacct-codecommit-source-333333333333', 'xacct-cross-account-role', 'xacct-kms-key', 'xacct-pipeline', 'xacct-read-only-role']);
+    expect([...values.keys()].sort()).toEqual([
+      'xacct-buckets',
+      'xacct-cloudformation-role',
+      'xacct-codecommit-source-333333333333',
+      'xacct-cross-account-role',
+      'xacct-kms-key',
+      'xacct-pipeline',
+      'xacct-read-only-role',
+    ]);
   });
 
   test('with a second region: the regional store key ARN is the one deploy sent', async () => {
@@ -102,7 +125,9 @@ describe('after a deploy', () => {
         {
           name: 'app',
           source: { codecommit: { repository: 'app', branch: 'main', account: SOURCE_ACCOUNT } },
-          stages: [{ name: 'Prod', target: 'prod', regions: ['eu-west-1', 'us-east-1'], cloudformation: { stackName: 'app', template: 'BuildOutput::template.yml' } }],
+          stages: [
+            { name: 'Prod', target: 'prod', regions: ['eu-west-1', 'us-east-1'], cloudformation: { stackName: 'app', template: 'BuildOutput::template.yml' } },
+          ],
         },
       ],
     });
@@ -142,7 +167,11 @@ describe('before anything is deployed', () => {
     const missing = requiredValues(config, r).filter(([, , v]) => v === undefined);
     expect(missing).toEqual([['xacct-regional-store-us-east-1', 'PrimaryKeyArn', undefined]]);
     const regional = r.templates.find((t) => t.template === 'regional-store')!;
-    expect(regional.parameters.find((p) => p.name === 'PrimaryKeyArn')!.pending).toEqual({ stack: 'xacct-kms-key', region: 'eu-west-1', output: 'ArtifactKeyArn' });
+    expect(regional.parameters.find((p) => p.name === 'PrimaryKeyArn')!.pending).toEqual({
+      stack: 'xacct-kms-key',
+      region: 'eu-west-1',
+      output: 'ArtifactKeyArn',
+    });
     expect(shellLine(regional)).toContain(
       `PrimaryKeyArn="$(aws cloudformation describe-stacks --stack-name xacct-kms-key --region eu-west-1 --query "Stacks[0].Outputs[?OutputKey=='ArtifactKeyArn'].OutputValue" --output text)"`,
     );
@@ -240,15 +269,27 @@ describe('the CLI', () => {
     }
     // The placeholders of dist/README.md, each with its value (JSON: under placeholders).
     expect(text.stdout).toContain(`dist/README.md's placeholders:\n  <CiAccountId>         ${CI_ACCOUNT}\n`);
-    expect(Object.fromEntries(report.placeholders.map((p) => [p.name, p.value]))).toMatchObject({ CiAccountId: CI_ACCOUNT, OrganizationId: fake.organizationId, OuOf333333333333: fake.ou('Root/Infrastructure') });
+    expect(Object.fromEntries(report.placeholders.map((p) => [p.name, p.value]))).toMatchObject({
+      CiAccountId: CI_ACCOUNT,
+      OrganizationId: fake.organizationId,
+      OuOf333333333333: fake.ou('Root/Infrastructure'),
+    });
     // Where each value comes from, in the manifest's words.
     const kms = report.templates.find((t) => t.name === 'xacct-kms-key')!;
     expect(Object.fromEntries(kms.parameters.map((p) => [p.name, p.from]))).toEqual(
-      Object.fromEntries(buildDist(config).manifest.templates.find((m) => m.name === 'kms-key')!.parameters.map((p) => [p.name, p.resolvedBy])),
+      Object.fromEntries(
+        buildDist(config)
+          .manifest.templates.find((m) => m.name === 'kms-key')!
+          .parameters.map((p) => [p.name, p.resolvedBy]),
+      ),
     );
     expect(kms.parameters.find((p) => p.name === 'OrganizationId')!.from).toBe('DescribeOrganization');
-    expect(text.stdout).toMatch(/^kms-key: stack xacct-kms-key \(eu-west-1\), CI account\n {2}--parameter-overrides Prefix=xacct OrganizationId=o-abcdef1234 'TargetOrgPaths=o-abcdef1234\/r-ab12\/ou-[^,]+\/\*,o-abcdef1234\/r-ab12\/ou-[^,]+\/\*' SourceAccountIds=333333333333$/m);
-    expect(text.stdout).toMatch(/^cross-account-role: StackSet xacct-cross-account-role, every target account\n {2}--parameters ParameterKey=Prefix,ParameterValue=xacct ParameterKey=CiAccountId,ParameterValue=222222222222$/m);
+    expect(text.stdout).toMatch(
+      /^kms-key: stack xacct-kms-key \(eu-west-1\), CI account\n {2}--parameter-overrides Prefix=xacct OrganizationId=o-abcdef1234 'TargetOrgPaths=o-abcdef1234\/r-ab12\/ou-[^,]+\/\*,o-abcdef1234\/r-ab12\/ou-[^,]+\/\*' SourceAccountIds=333333333333$/m,
+    );
+    expect(text.stdout).toMatch(
+      /^cross-account-role: StackSet xacct-cross-account-role, every target account\n {2}--parameters ParameterKey=Prefix,ParameterValue=xacct ParameterKey=CiAccountId,ParameterValue=222222222222$/m,
+    );
   });
 
   test('quoting: list values and quotes survive the shell and the shorthand parser', () => {
@@ -273,19 +314,38 @@ test("the README's example is what params prints (a new organization: nothing de
 
 describe('--uploads: what a pipeline with stackset: stages reads from the templates bucket', () => {
   const stacksetConfig = () =>
-    testConfig({ pipelines: [{ name: 'app', source: { codecommit: { repository: 'app', branch: 'main' } }, stages: [{ name: 'Fleet', target: 'prod', stackset: { template: 'BuildOutput::fleet.yml' } }] }] });
+    testConfig({
+      pipelines: [
+        {
+          name: 'app',
+          source: { codecommit: { repository: 'app', branch: 'main' } },
+          stages: [{ name: 'Fleet', target: 'prod', stackset: { template: 'BuildOutput::fleet.yml' } }],
+        },
+      ],
+    });
 
   test('writes the engine and the resolved config under the keys deploy uses, and the pipeline Parameters name them', async () => {
     fake = standardOrg({ accounts: 6 }).install();
     const config = stacksetConfig();
     const dir = mkdtempSync(join(tmpdir(), 'xacct-uploads-'));
-    const r = await runParams(config, { clients: installedFake().clients({ region: config.homeRegion }), io: new MemoryIo(), engine: TEST_ENGINE, uploadsDir: join(dir, 'up') });
-    expect(r.uploads.map((u) => u.key)).toEqual([expect.stringMatching(/^xacct\/engine\/[0-9a-f]{16}\.js$/), expect.stringMatching(/^xacct\/config\/[0-9a-f]{16}\.json$/)]);
+    const r = await runParams(config, {
+      clients: installedFake().clients({ region: config.homeRegion }),
+      io: new MemoryIo(),
+      engine: TEST_ENGINE,
+      uploadsDir: join(dir, 'up'),
+    });
+    expect(r.uploads.map((u) => u.key)).toEqual([
+      expect.stringMatching(/^xacct\/engine\/[0-9a-f]{16}\.js$/),
+      expect.stringMatching(/^xacct\/config\/[0-9a-f]{16}\.json$/),
+    ]);
     const [engine, resolved] = r.uploads;
     expect(readFileSync(join(dir, 'up', engine.key))).toEqual(TEST_ENGINE().body);
     expect(JSON.parse(readFileSync(join(dir, 'up', resolved.key), 'utf8')).targets.prod.ous).toEqual([fake.ou('Root/Workloads/Prod')]);
     const pipeline = r.templates.find((t) => t.template === 'pipeline')!;
-    expect(Object.fromEntries(pipeline.parameters.filter((p) => p.name.startsWith('Rollout')).map((p) => [p.name, p.value]))).toEqual({ RolloutEngineKey: engine.key, RolloutConfigKey: resolved.key });
+    expect(Object.fromEntries(pipeline.parameters.filter((p) => p.name.startsWith('Rollout')).map((p) => [p.name, p.value]))).toEqual({
+      RolloutEngineKey: engine.key,
+      RolloutConfigKey: resolved.key,
+    });
     // deploy puts the same objects under the same keys.
     expect((await deploy(config)).error).toBeUndefined();
     const bucket = fake.s3.buckets.get(`xacct-templates-${CI_ACCOUNT}-eu-west-1`)!;
@@ -297,7 +357,12 @@ describe('--uploads: what a pipeline with stackset: stages reads from the templa
     fake = standardOrg({ accounts: 6 }).install();
     const file = join(mkdtempSync(join(tmpdir(), 'xacct-uploads-')), 'a-file');
     writeFileSync(file, 'not a directory');
-    const run = runParams(stacksetConfig(), { clients: installedFake().clients({ region: 'eu-west-1' }), io: new MemoryIo(), engine: TEST_ENGINE, uploadsDir: file });
+    const run = runParams(stacksetConfig(), {
+      clients: installedFake().clients({ region: 'eu-west-1' }),
+      io: new MemoryIo(),
+      engine: TEST_ENGINE,
+      uploadsDir: file,
+    });
     await expect(run).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--uploads .*a-file: cannot write xacct\/engine\//) });
     expect(fake.mutatingCalls()).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { FakeAws, standardOrg } from '../support/fake-aws';
 import { cli, GOOD_CONFIG, scratch, snapshot } from './support';
 import { commands } from '../../deploy/commands';
+import packageJson from '../../package.json';
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -67,7 +68,7 @@ test('xacct buidl: exit 2 with the command it meant', async () => {
 test('xacct --version prints the version of the package', async () => {
   const r = await cli(['--version']);
   expect(r.code).toBe(0);
-  expect(r.stdout.trim()).toBe(require('../../package.json').version);
+  expect(r.stdout.trim()).toBe(packageJson.version);
 });
 
 test('AWS options are offered only by commands that call AWS', async () => {
@@ -79,7 +80,9 @@ test('AWS options are offered only by commands that call AWS', async () => {
   ] as const) {
     const r = await cli([...args]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error: unknown option --${option} for xacct ${args[0]}: only commands that call AWS take it (params, plan, deploy, rollout, status, destroy)`);
+    expect(r.stderr).toContain(
+      `error: unknown option --${option} for xacct ${args[0]}: only commands that call AWS take it (params, plan, deploy, rollout, status, destroy)`,
+    );
   }
   expect(existsSync(join(dir, 'out'))).toBe(false);
   for (const c of commands.filter((x) => x.aws)) {
@@ -144,6 +147,16 @@ describe('--output json: exactly one JSON document on stdout, on success and on 
 test("the README's synopsis names every command, and its AWS options line exactly the commands that call AWS", () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
   const synopsis = readme.slice(readme.indexOf('## CLI')).split('```')[1];
-  expect(synopsis.split('\n').filter((l) => l.startsWith('xacct ')).map((l) => l.split(/\s+/)[1])).toEqual(commands.map((c) => c.name));
-  expect(synopsis).toContain(`AWS commands (${commands.filter((c) => c.aws).map((c) => c.name).join(', ')}): --profile NAME  --region REGION  --endpoint-url URL`);
+  expect(
+    synopsis
+      .split('\n')
+      .filter((l) => l.startsWith('xacct '))
+      .map((l) => l.split(/\s+/)[1]),
+  ).toEqual(commands.map((c) => c.name));
+  expect(synopsis).toContain(
+    `AWS commands (${commands
+      .filter((c) => c.aws)
+      .map((c) => c.name)
+      .join(', ')}): --profile NAME  --region REGION  --endpoint-url URL`,
+  );
 });

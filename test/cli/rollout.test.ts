@@ -27,7 +27,10 @@ const rollout = (...args: string[]) => cli(['rollout', '--config', configFile(fi
 
 test.each([
   [['--pipeline', 'ap', '--stage', 'Prod'], 'error: --pipeline "ap": no such pipeline in the config; did you mean "app"? (pipelines: app)'],
-  [['--pipeline', 'app', '--stage', 'Prd'], 'error: --stage "Prd": pipeline "app" has no such stage; did you mean "Prod"? (its stackset: stages: NonProd, Prod)'],
+  [
+    ['--pipeline', 'app', '--stage', 'Prd'],
+    'error: --stage "Prd": pipeline "app" has no such stage; did you mean "Prod"? (its stackset: stages: NonProd, Prod)',
+  ],
   [['--pipeline', 'app', '--stage', 'Prod', '--summary-file', 'x.txt'], 'error: --summary-file goes with --preview'],
 ])('%j exits 2 before any call to AWS', async (args, message) => {
   const r = await rollout(...args, '--template', template());

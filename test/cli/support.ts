@@ -20,7 +20,10 @@ async function fakeEndpoint(args: string[]): Promise<{ args: string[]; env: Reco
   } catch {
     return { args, env: {} };
   }
-  return { args: [...args, '--endpoint-url', endpoint], env: { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, AWS_SESSION_TOKEN: undefined } };
+  return {
+    args: [...args, '--endpoint-url', endpoint],
+    env: { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, AWS_SESSION_TOKEN: undefined },
+  };
 }
 
 const AWS_COMMANDS = new Set(['plan', 'deploy', 'status', 'destroy', 'params', 'rollout']);
@@ -62,7 +65,11 @@ export function scratch(files: Record<string, string> = {}): string {
 
 /** Every file of a directory with its content and modification time: equal snapshots mean nothing was written. */
 export function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, `${statSync(join(dir, f)).mtimeMs} ${readFileSync(join(dir, f), 'utf8')}`]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, `${statSync(join(dir, f)).mtimeMs} ${readFileSync(join(dir, f), 'utf8')}`]),
+  );
 }
 
 export const GOOD_CONFIG = `prefix: acme

@@ -27,19 +27,29 @@ describe('config validation names the bad field', () => {
     expect(problems({ ...base, colour: 'blue' })).toEqual([
       'colour: unknown key (known here: prefix, homeRegion, targets, pipelines, stackNamePatterns, cloudformationRole, automationRole, ecr, codeartifact, github, artifacts, rollout)',
     ]);
-    expect(problems({ targets: { prod: { ous: ['Root/Prod'], units: [] } } })).toEqual(['targets.prod.units: unknown key (known here: ous, accounts, regions)']);
+    expect(problems({ targets: { prod: { ous: ['Root/Prod'], units: [] } } })).toEqual([
+      'targets.prod.units: unknown key (known here: ous, accounts, regions)',
+    ]);
     expect(problems({ ...base, homeregion: 'eu-west-1' })).toEqual(['homeregion: unknown key; did you mean "homeRegion"?']);
   });
 
   test('wrong types', () => {
-    expect(problems({ ...base, automationRole: 'yes' })).toEqual(['automationRole: expected true or false, got the text "yes" (YAML 1.2 reads yes as text: write true or false)']);
+    expect(problems({ ...base, automationRole: 'yes' })).toEqual([
+      'automationRole: expected true or false, got the text "yes" (YAML 1.2 reads yes as text: write true or false)',
+    ]);
     expect(problems({ targets: { prod: { ous: 'Root/Prod' } } })).toEqual(['targets.prod.ous: expected a list, got the text "Root/Prod"']);
   });
 
   test('account IDs that are not 12 digits', () => {
     const cfg = {
       ...base,
-      pipelines: [{ name: 'app', source: { codecommit: { repository: 'app', account: '12345' } }, stages: [{ name: 'P', target: 'prod', cloudformation: { stackName: 's', template: 'B::t.yml' } }] }],
+      pipelines: [
+        {
+          name: 'app',
+          source: { codecommit: { repository: 'app', account: '12345' } },
+          stages: [{ name: 'P', target: 'prod', cloudformation: { stackName: 's', template: 'B::t.yml' } }],
+        },
+      ],
     };
     expect(problems(cfg)).toEqual(['pipelines[0].source.codecommit.account: expected a 12-digit AWS account ID']);
   });
@@ -70,7 +80,16 @@ describe('config validation names the bad field', () => {
   });
 
   test('stages naming unknown targets', () => {
-    const cfg = { ...base, pipelines: [{ name: 'app', source: { s3: { bucket: 'src-bucket', key: 'src.zip' } }, stages: [{ name: 'X', target: 'qa', cloudformation: { stackName: 's', template: 'B::t.yml' } }] }] };
+    const cfg = {
+      ...base,
+      pipelines: [
+        {
+          name: 'app',
+          source: { s3: { bucket: 'src-bucket', key: 'src.zip' } },
+          stages: [{ name: 'X', target: 'qa', cloudformation: { stackName: 's', template: 'B::t.yml' } }],
+        },
+      ],
+    };
     expect(problems(cfg)).toEqual(['pipelines[0].stages[0].target: unknown target "qa"; defined targets: prod']);
   });
 
@@ -91,14 +110,24 @@ describe('config validation names the bad field', () => {
   });
 
   test('GitHub roles: repository, branch, policy ARNs, session length, a plan policy without a plan role', () => {
-    expect(problems({ ...base, github: { repository: 'infra', branch: 'refs/heads/main', deployPolicyArns: ['AdministratorAccess'], maxSessionSeconds: 60 } })).toEqual([
+    expect(
+      problems({ ...base, github: { repository: 'infra', branch: 'refs/heads/main', deployPolicyArns: ['AdministratorAccess'], maxSessionSeconds: 60 } }),
+    ).toEqual([
       'github.repository: expected owner/repository as on GitHub',
       'github.branch: expected a branch name without refs/heads/ (no spaces, wildcards, : or ..)',
       'github.deployPolicyArns[0]: expected an IAM managed policy ARN',
       'github.maxSessionSeconds: expected 3600 or more, got 60',
     ]);
-    expect(problems({ ...base, github: { repository: 'o/r', planRole: false, planPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } })).toEqual(['github.planPolicyArns: given without a plan role: planRole is false']);
-    expect(parseConfig({ ...base, github: { repository: 'octo-org/infra' } }).github).toEqual({ repository: 'octo-org/infra', branch: 'main', planRole: true, createProvider: true, maxSessionSeconds: 3600 });
+    expect(problems({ ...base, github: { repository: 'o/r', planRole: false, planPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } })).toEqual([
+      'github.planPolicyArns: given without a plan role: planRole is false',
+    ]);
+    expect(parseConfig({ ...base, github: { repository: 'octo-org/infra' } }).github).toEqual({
+      repository: 'octo-org/infra',
+      branch: 'main',
+      planRole: true,
+      createProvider: true,
+      maxSessionSeconds: 3600,
+    });
   });
 
   test('every problem is listed, not just the first', () => {

@@ -8,7 +8,8 @@ import { ConfigError, parseConfig } from '../../templates-src/config';
 import { firstHourMistakes, mutationCorpus } from './corpus';
 
 /** zod's own phrasing (v4): any of these in a message means a raw library message leaked. */
-const LIBRARY_TEXT = /Invalid input|expected \S+, received|Too small|Too big|Invalid key in record|Unrecognized key|Invalid string|Invalid option|Invalid element|must match pattern|Invalid (number|type|union)|received undefined/;
+const LIBRARY_TEXT =
+  /Invalid input|expected \S+, received|Too small|Too big|Invalid key in record|Unrecognized key|Invalid string|Invalid option|Invalid element|must match pattern|Invalid (number|type|union)|received undefined/;
 
 const results = new Map<unknown, Array<{ path: string; message: string }>>();
 function problems(config: unknown): Array<{ path: string; message: string }> {
@@ -37,7 +38,7 @@ test('the corpus is large and mostly rejected', () => {
   expect(rejected / corpus.length).toBeGreaterThan(0.8);
 });
 
-test('no message holds the schema library\'s phrasing, and every problem names a path', () => {
+test("no message holds the schema library's phrasing, and every problem names a path", () => {
   const leaks: string[] = [];
   for (const c of corpus) {
     for (const p of problems(c.config)) {
@@ -68,9 +69,13 @@ test('union fields report by their own path with their own expected shapes', () 
   ]);
   expect(m['11-digit account ID'][0]).toContain('(11 digits: if it began with 0, YAML dropped the 0): quote it ("012345678901")');
   expect(m['two sources']).toEqual(['pipelines[0].source: has codecommit and s3; keep exactly one of codecommit, s3, connection']);
-  expect(m['misspelled source kind']).toEqual(['pipelines[0].source.codecomit: unknown key; expected exactly one of codecommit, s3, connection; did you mean "codecommit"?']);
+  expect(m['misspelled source kind']).toEqual([
+    'pipelines[0].source.codecomit: unknown key; expected exactly one of codecommit, s3, connection; did you mean "codecommit"?',
+  ]);
   expect(m['no source kind'][0]).toMatch(/^pipelines\[0\]\.source: expected exactly one of codecommit/);
-  expect(m['two deploy kinds']).toEqual(['pipelines[0].stages[0]: a stage needs exactly one of cloudformation, codedeploy, stackset, codebuild, lambda or custom; it has cloudformation and codedeploy']);
+  expect(m['two deploy kinds']).toEqual([
+    'pipelines[0].stages[0]: a stage needs exactly one of cloudformation, codedeploy, stackset, codebuild, lambda or custom; it has cloudformation and codedeploy',
+  ]);
   expect(m['parameters value a list']).toEqual(['pipelines[0].stages[0].cloudformation.parameters.Env: expected text, a number or true/false, got a list']);
   expect(m['approval object typo']).toEqual(['pipelines[0].stages[0].approval.coment: unknown key; did you mean "comment"?']);
   expect(m['misspelled stage key']).toEqual(['pipelines[0].stages[0].cloudformaton: unknown key; did you mean "cloudformation"?']);
@@ -79,5 +84,7 @@ test('union fields report by their own path with their own expected shapes', () 
 test('regions: typos get the nearest names', () => {
   const m = Object.fromEntries(firstHourMistakes().map((c) => [c.name, problems(c.config).map((p) => `${p.path}: ${p.message}`)]));
   expect(m['home region typo']).toEqual(['homeRegion: "eu-wset-1" is not an AWS region; did you mean "eu-west-1"?']);
-  expect(m['region that does not exist']).toEqual(['targets.prod.regions[0]: "eu-west-9" is not an AWS region; did you mean one of "eu-west-1", "eu-west-2", "eu-west-3"?']);
+  expect(m['region that does not exist']).toEqual([
+    'targets.prod.regions[0]: "eu-west-9" is not an AWS region; did you mean one of "eu-west-1", "eu-west-2", "eu-west-3"?',
+  ]);
 });

@@ -10,6 +10,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import { configJsonSchema, configShape, parseConfig } from '../../templates-src/config';
 import { FIXTURE_CONFIGS, firstHourMistakes, mutationCorpus } from './corpus';
+import type { Json } from '../support/json';
 
 // The whole corpus through the schema and the config module took 9.4 s under `make test` on the loaded 2-core machine.
 jest.setTimeout(60_000);
@@ -49,8 +50,8 @@ test('the one-of choices are encoded: a stage with two deploy kinds, a source wi
 
 test('every property of the schema has a description', () => {
   const missing: string[] = [];
-  const walk = (s: Record<string, any>, path: string) => {
-    for (const [k, v] of Object.entries<Record<string, any>>(s.properties ?? {})) {
+  const walk = (s: Record<string, Json>, path: string) => {
+    for (const [k, v] of Object.entries<Record<string, Json>>(s.properties ?? {})) {
       if (!v.description) missing.push(`${path}${k}`);
       walk(v, `${path}${k}.`);
       if (v.items) walk(v.items, `${path}${k}[].`);

@@ -69,14 +69,19 @@ describe('stackset: stages', () => {
   });
 
   test('the rollout preferences are checked field by field', () => {
-    expect(problems(base([{ name: 'Prod', target: 'prod', stackset: stackset({ rollout: { maxConcurrentPercentage: 0, regionConcurency: 'PARALLEL' } }) }]))).toEqual([
+    expect(
+      problems(base([{ name: 'Prod', target: 'prod', stackset: stackset({ rollout: { maxConcurrentPercentage: 0, regionConcurency: 'PARALLEL' } }) }])),
+    ).toEqual([
       'pipelines[0].stages[0].stackset.rollout.maxConcurrentPercentage: expected 1 or more, got 0',
       'pipelines[0].stages[0].stackset.rollout.regionConcurency: unknown key; did you mean "regionConcurrency"?',
     ]);
   });
 
-  test("a StackSet xacct gives its own StackSets is refused (config load, before anything reads AWS)", () => {
-    const c = parseConfig({ targets: { prod: { ous: ['Root/Prod'] } }, pipelines: [{ name: 'cross', source: { codecommit: { repository: 'x' } }, stages: [{ name: 'account-role', target: 'prod', stackset: stackset() }] }] });
+  test('a StackSet xacct gives its own StackSets is refused (config load, before anything reads AWS)', () => {
+    const c = parseConfig({
+      targets: { prod: { ous: ['Root/Prod'] } },
+      pipelines: [{ name: 'cross', source: { codecommit: { repository: 'x' } }, stages: [{ name: 'account-role', target: 'prod', stackset: stackset() }] }],
+    });
     expect(stageStackSetProblems(c).map((p) => `${p.path}: ${p.message}`)).toEqual([
       'pipelines[0].stages[0].name: stage "account-role" of pipeline "cross" would be the StackSet xacct-cross-account-role, a name xacct gives its own StackSets (xacct-cross-account-role); rename the stage',
     ]);
@@ -103,10 +108,15 @@ describe('codebuild: and lambda: stages', () => {
   });
 
   test("an artifact a codebuild: stage writes in one account cannot reach a stage in another (CodePipeline's cross-account rule)", () => {
-    const c = parseConfig(base([
-      { name: 'A', target: 'nonprod', codebuild: { project: 'make', outputArtifact: true } },
-      { name: 'B', target: 'prod', input: 'AOutput', lambda: { function: 'use' } },
-    ], { automationRole: true }));
+    const c = parseConfig(
+      base(
+        [
+          { name: 'A', target: 'nonprod', codebuild: { project: 'make', outputArtifact: true } },
+          { name: 'B', target: 'prod', input: 'AOutput', lambda: { function: 'use' } },
+        ],
+        { automationRole: true },
+      ),
+    );
     expect(pipelineProblems(c, planPipelines(c)).map((p) => `${p.path}: ${p.message}`)).toEqual([
       'pipelines[0].stages[1].input: artifact "AOutput" would pass from the account in Parameter AppAAccountId to the account in Parameter AppBAccountId; CodePipeline passes artifacts only between the pipeline account and one other account. Add a build step in the pipeline account, or deploy the artifact from where it was made.',
     ]);
@@ -119,7 +129,9 @@ describe('codebuild: and lambda: stages', () => {
       ['Invoke-Account-eu-west-1', 'lambda', 'eu-west-1'],
       ['Invoke-Account-us-east-1', 'lambda', 'us-east-1'],
     ]);
-    expect(pipelineProblems(c, planPipelines(c), ['eu-west-1']).map((p) => p.message)).toEqual(['action "Invoke-Account-us-east-1" runs in us-east-1, which has no artifact store (stores: eu-west-1)']);
+    expect(pipelineProblems(c, planPipelines(c), ['eu-west-1']).map((p) => p.message)).toEqual([
+      'action "Invoke-Account-us-east-1" runs in us-east-1, which has no artifact store (stores: eu-west-1)',
+    ]);
   });
 });
 
@@ -134,7 +146,9 @@ describe('selfUpdate', () => {
   });
 
   test('true, or where the config is in the repository', () => {
-    expect(parseConfig(base([{ name: 'Prod', target: 'prod', stackset: stackset() }], {}, { selfUpdate: {} })).pipelines[0].selfUpdate).toEqual({ config: 'xacct.yaml' });
+    expect(parseConfig(base([{ name: 'Prod', target: 'prod', stackset: stackset() }], {}, { selfUpdate: {} })).pipelines[0].selfUpdate).toEqual({
+      config: 'xacct.yaml',
+    });
     expect(problems(base([{ name: 'Prod', target: 'prod', stackset: stackset() }], {}, { selfUpdate: 'yes' }))[0]).toMatch(/^pipelines\[0\]\.selfUpdate: /);
   });
 });

@@ -27,7 +27,9 @@ function smallOrg(): FakeAws {
 
 /** nonprod is one account; prod is the Prod OU and one more account outside it. */
 function accountsConfig(targets: Partial<Config['targets']> = {}): Config {
-  return testConfig({ targets: { nonprod: { accounts: [SANDBOX_ACCOUNT] }, prod: { ous: ['Root/Workloads/Prod'], accounts: [SECURITY_ACCOUNT] }, ...targets } as never });
+  return testConfig({
+    targets: { nonprod: { accounts: [SANDBOX_ACCOUNT] }, prod: { ous: ['Root/Workloads/Prod'], accounts: [SECURITY_ACCOUNT] }, ...targets } as never,
+  });
 }
 
 const instances = (name: string) => [...(fake.stackSets.get(name)?.instances.values() ?? [])].map((i) => `${i.account}/${i.ouId}`).sort();
@@ -55,7 +57,9 @@ describe('targets that name accounts', () => {
       expect(instances(`xacct-${t}-accounts`)).toEqual([`${SANDBOX_ACCOUNT}/${fake.ou('Root/Sandbox')}`, `${SECURITY_ACCOUNT}/${fake.ou('Root/Security')}`]);
     }
     // Each account through its own OU, filtered to it: nothing else in Root/Sandbox or Root/Security is touched.
-    const adds = fake.calls.filter((c) => c.op === 'CreateStackInstances' && c.input.StackSetName === 'xacct-cross-account-role-accounts').map((c) => c.input.DeploymentTargets);
+    const adds = fake.calls
+      .filter((c) => c.op === 'CreateStackInstances' && c.input.StackSetName === 'xacct-cross-account-role-accounts')
+      .map((c) => c.input.DeploymentTargets);
     expect(adds).toEqual([
       { OrganizationalUnitIds: [fake.ou('Root/Sandbox')], Accounts: [SANDBOX_ACCOUNT], AccountFilterType: 'INTERSECTION' },
       { OrganizationalUnitIds: [fake.ou('Root/Security')], Accounts: [SECURITY_ACCOUNT], AccountFilterType: 'INTERSECTION' },
@@ -66,7 +70,13 @@ describe('targets that name accounts', () => {
     // The pipeline deploys NonProd to the one account and Prod to the OU's accounts and the named one.
     const pipeline = JSON.parse(fake.stack('eu-west-1', 'xacct-pipeline')!.body);
     const stageAccounts = (stage: string) =>
-      [...new Set((pipeline.Resources.AppPipeline.Properties.Stages as Array<{ Name: string; Actions: Array<{ Name: string }> }>).find((s) => s.Name === stage)!.Actions.map((a) => a.Name.split('-')[1]))].sort();
+      [
+        ...new Set(
+          (pipeline.Resources.AppPipeline.Properties.Stages as Array<{ Name: string; Actions: Array<{ Name: string }> }>)
+            .find((s) => s.Name === stage)!
+            .Actions.map((a) => a.Name.split('-')[1]),
+        ),
+      ].sort();
     expect(stageAccounts('NonProd')).toEqual([SANDBOX_ACCOUNT]);
     expect(stageAccounts('Prod')).toEqual([...fake.accountsUnder(prodOu).filter((a) => fake.accounts.get(a)!.state === 'ACTIVE'), SECURITY_ACCOUNT].sort());
   });
@@ -99,7 +109,9 @@ describe('targets that name accounts', () => {
     const d = await destroy(accountsConfig(), { yes: true });
     expect(d.error).toBeUndefined();
     expect(fake.stackSets.size).toBe(0);
-    const deletes = fake.calls.filter((c) => c.op === 'DeleteStackInstances' && c.input.StackSetName === 'xacct-cross-account-role-accounts').map((c) => c.input.DeploymentTargets);
+    const deletes = fake.calls
+      .filter((c) => c.op === 'DeleteStackInstances' && c.input.StackSetName === 'xacct-cross-account-role-accounts')
+      .map((c) => c.input.DeploymentTargets);
     expect(deletes).toEqual([
       { OrganizationalUnitIds: [fake.ou('Root/Sandbox')], Accounts: [SANDBOX_ACCOUNT], AccountFilterType: 'INTERSECTION' },
       { OrganizationalUnitIds: [fake.ou('Root/Security')], Accounts: [SECURITY_ACCOUNT], AccountFilterType: 'INTERSECTION' },
@@ -125,10 +137,22 @@ describe('targets that name accounts', () => {
   });
 
   test.each([
-    ['below a target OU', () => fake.accountsUnder(fake.ou('Root/Workloads/Prod'))[0], /targets\.nonprod\.accounts\[0\]: account \d{12} is below ou-ab12-\d+, an OU of target prod, so it gets xacct's roles from there already/],
+    [
+      'below a target OU',
+      () => fake.accountsUnder(fake.ou('Root/Workloads/Prod'))[0],
+      /targets\.nonprod\.accounts\[0\]: account \d{12} is below ou-ab12-\d+, an OU of target prod, so it gets xacct's roles from there already/,
+    ],
     ['not in the organization', () => '999999999999', /targets\.nonprod\.accounts\[0\]: account 999999999999 is not in o-abcdef1234/],
-    ['the management account', () => fake.managementAccountId, /targets\.nonprod\.accounts\[0\]: 111111111111 is the management account of o-abcdef1234; service-managed StackSets never deploy there/],
-    ['suspended', () => fake.addAccount(fake.ou('Root/Sandbox'), '777777777777', 'SUSPENDED'), /targets\.nonprod\.accounts\[0\]: account 777777777777 is not ACTIVE/],
+    [
+      'the management account',
+      () => fake.managementAccountId,
+      /targets\.nonprod\.accounts\[0\]: 111111111111 is the management account of o-abcdef1234; service-managed StackSets never deploy there/,
+    ],
+    [
+      'suspended',
+      () => fake.addAccount(fake.ou('Root/Sandbox'), '777777777777', 'SUSPENDED'),
+      /targets\.nonprod\.accounts\[0\]: account 777777777777 is not ACTIVE/,
+    ],
   ])('an account %s is refused (exit 2) before any change', async (_, account, message) => {
     fake = smallOrg();
     const run = await deploy(accountsConfig({ nonprod: { accounts: [account()] } } as never));
@@ -155,7 +179,9 @@ describe('the CI account inside a target OU', () => {
     // Central and target templates now share the CI account's home region: every stack exists beside the instances.
     for (const name of ['xacct-kms-key', 'xacct-buckets', 'xacct-pipeline']) expect(fake.stack('eu-west-1', name)!.status).toBe('CREATE_COMPLETE');
     const pipeline = JSON.parse(fake.stack('eu-west-1', 'xacct-pipeline')!.body);
-    const nonprod = (pipeline.Resources.AppPipeline.Properties.Stages as Array<{ Name: string; Actions: Array<{ Name: string; RoleArn?: unknown }> }>).find((s) => s.Name === 'NonProd')!;
+    const nonprod = (pipeline.Resources.AppPipeline.Properties.Stages as Array<{ Name: string; Actions: Array<{ Name: string; RoleArn?: unknown }> }>).find(
+      (s) => s.Name === 'NonProd',
+    )!;
     expect(nonprod.Actions.map((a) => a.Name)).toContain(`Prepare-${CI_ACCOUNT}-eu-west-1`);
     expect(run.io.text('warn')).toContain(`the CI account ${CI_ACCOUNT} is an account of target nonprod`);
     const p = await plan(testConfig());
@@ -167,7 +193,10 @@ describe('the CI account inside a target OU', () => {
     const config = accountsConfig({ nonprod: { accounts: [CI_ACCOUNT] } } as never);
     const run = await deploy(config);
     expect(run.error).toBeUndefined();
-    expect(instances('xacct-cross-account-role-accounts')).toEqual([`${CI_ACCOUNT}/${fake.ou('Root/Infrastructure')}`, `${SECURITY_ACCOUNT}/${fake.ou('Root/Security')}`]);
+    expect(instances('xacct-cross-account-role-accounts')).toEqual([
+      `${CI_ACCOUNT}/${fake.ou('Root/Infrastructure')}`,
+      `${SECURITY_ACCOUNT}/${fake.ou('Root/Security')}`,
+    ]);
     expect(run.io.text('warn')).toContain(`the CI account ${CI_ACCOUNT} is an account of target nonprod`);
   });
 });

@@ -71,7 +71,9 @@ describe('stacks not at rest', () => {
     fake.stack(HOME, 'xacct-buckets')!.status = 'UPDATE_ROLLBACK_COMPLETE';
     const run = await deploy(testConfig());
     expect(run.error).toBeUndefined();
-    const onBuckets = callsOn('xacct-buckets').map((c) => c.op).filter((op) => MUTATING.test(op));
+    const onBuckets = callsOn('xacct-buckets')
+      .map((c) => c.op)
+      .filter((op) => MUTATING.test(op));
     expect(onBuckets).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
     expect(fake.count('ExecuteChangeSet')).toBe(0);
     expect(fake.stack(HOME, 'xacct-buckets')!.changeSets.size).toBe(0);
@@ -95,7 +97,9 @@ describe('stacks not at rest', () => {
     // The name is a hash of the content: AlreadyExists means the same change set, executed as it is.
     expect(creates.map((c) => c.input.ChangeSetName)).toEqual([leftOver]);
     expect(fake.calls.filter((c) => c.op === 'DeleteChangeSet')).toEqual([]);
-    expect(fake.calls.filter((c) => c.op === 'ExecuteChangeSet' && c.input.StackName === 'xacct-kms-key').map((c) => c.input.ChangeSetName)).toEqual([leftOver]);
+    expect(fake.calls.filter((c) => c.op === 'ExecuteChangeSet' && c.input.StackName === 'xacct-kms-key').map((c) => c.input.ChangeSetName)).toEqual([
+      leftOver,
+    ]);
     expect(fake.stack(HOME, 'xacct-kms-key')!.status).toBe('CREATE_COMPLETE');
     expect(fake.stack(HOME, 'xacct-pipeline')!.status).toBe('CREATE_COMPLETE');
   });
@@ -170,13 +174,16 @@ describe('operations queued under managed execution', () => {
     expect(fake.mutatingCalls()).toEqual([]);
   });
 
-  test('deploy: our update queued behind another deploy\'s operation on every target StackSet at once', async () => {
+  test("deploy: our update queued behind another deploy's operation on every target StackSet at once", async () => {
     await deployed();
     for (const name of ['xacct-cloudformation-role', 'xacct-cross-account-role', 'xacct-read-only-role']) fake.raceNextMutation(name);
     const run = await deploy(testConfig({ rollout: { retainStacksOnAccountRemoval: true } }));
     expect(run.error).toBeUndefined();
     for (const name of ['xacct-cloudformation-role', 'xacct-cross-account-role', 'xacct-read-only-role']) {
-      const ours = fake.stackSets.get(name)!.operations.filter((o) => !o.foreign).pop()!;
+      const ours = fake.stackSets
+        .get(name)!
+        .operations.filter((o) => !o.foreign)
+        .pop()!;
       expect(ours.history).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
       expect(fake.stackSets.get(name)!.autoDeployment.retain).toBe(true);
     }

@@ -30,7 +30,9 @@ describe('what a deploy reads from Organizations', () => {
     const failure = describeFailure(run.error);
     expect(failure.exitCode).toBe(2);
     // NonProd (800 accounts) is the first stage's target: 249 account-regions at most (500 actions, 2 per account and region, Source and Build).
-    expect(failure.message).toMatch(/^invalid config pipelines: 1 problem\n {2}pipelines\[0\]\.stages\[0\]: stage "app\/NonProd" deploys to target "nonprod", which holds more than 249 ACTIVE accounts .*"Quotas in AWS CodePipeline"/);
+    expect(failure.message).toMatch(
+      /^invalid config pipelines: 1 problem\n {2}pipelines\[0\]\.stages\[0\]: stage "app\/NonProd" deploys to target "nonprod", which holds more than 249 ACTIVE accounts .*"Quotas in AWS CodePipeline"/,
+    );
     expect(fake.mutatingCalls()).toEqual([]);
     // 250 accounts of 20 a page: 13 pages, then no further page of any OU below it.
     expect(fake.count('ListAccountsForParent')).toBe(13);
@@ -38,17 +40,20 @@ describe('what a deploy reads from Organizations', () => {
 });
 
 describe('no-op and progress cost do not grow with the organization (the formulas bench/results.md checks at 10 to 5,000 accounts)', () => {
-  test.each(['roles', 'pipelines', 'stackset-stages'] as const)('%s: a no-op deploy and a plan make the formula\'s calls, the same at 10 and at 1,000 accounts, none mutating', async (variant) => {
-    const small = await costRow({ accounts: 10, depth: 3, variant });
-    const large = await costRow({ accounts: 1000, depth: 3, variant });
-    expect(small.noop).toEqual(small.expectedNoop);
-    expect(small.plan).toEqual(small.expectedPlan);
-    expect(large.noop).toEqual(small.noop);
-    expect(large.plan).toEqual(small.plan);
-    expect(mutating(large.noop) + mutating(large.plan)).toBe(0);
-    // The first deploy did grow: the formula is about reading, not about what a deploy has to do.
-    expect(total(large.first)).toBeGreaterThan(total(large.noop));
-  });
+  test.each(['roles', 'pipelines', 'stackset-stages'] as const)(
+    "%s: a no-op deploy and a plan make the formula's calls, the same at 10 and at 1,000 accounts, none mutating",
+    async (variant) => {
+      const small = await costRow({ accounts: 10, depth: 3, variant });
+      const large = await costRow({ accounts: 1000, depth: 3, variant });
+      expect(small.noop).toEqual(small.expectedNoop);
+      expect(small.plan).toEqual(small.expectedPlan);
+      expect(large.noop).toEqual(small.noop);
+      expect(large.plan).toEqual(small.plan);
+      expect(mutating(large.noop) + mutating(large.plan)).toBe(0);
+      // The first deploy did grow: the formula is about reading, not about what a deploy has to do.
+      expect(total(large.first)).toBeGreaterThan(total(large.noop));
+    },
+  );
 
   test('watching an operation costs one DescribeStackSetOperation per poll; failed results are listed once, at the end, filtered', async () => {
     for (const accounts of [10, 1000]) {

@@ -14,10 +14,21 @@ import { report } from '../../deploy/cli';
 
 const TARGET_STACKSETS = ['xacct-cloudformation-role', 'xacct-cross-account-role', 'xacct-read-only-role'];
 const READ_ONLY = new Set([
-  'GetCallerIdentity', 'DescribeOrganization', 'DescribeOrganizationsAccess', 'ListRoots', 'ListOrganizationalUnitsForParent',
-  'ListAccountsForParent', 'ListParents', 'DescribeStackSet', 'ListStackInstances', 'ListStackSetOperations', 'DescribeStacks', 'GetTemplate',
+  'GetCallerIdentity',
+  'DescribeOrganization',
+  'DescribeOrganizationsAccess',
+  'ListRoots',
+  'ListOrganizationalUnitsForParent',
+  'ListAccountsForParent',
+  'ListParents',
+  'DescribeStackSet',
+  'ListStackInstances',
+  'ListStackSetOperations',
+  'DescribeStacks',
+  'GetTemplate',
   // Inventory: what xacct deployed, found by tag (StackSets) and by bucket regions (stacks).
-  'ListStackSets', 'ListBuckets',
+  'ListStackSets',
+  'ListBuckets',
 ]);
 
 let fake: FakeAws;
@@ -61,7 +72,11 @@ describe('first deploy', () => {
     expect(create.input.OperationId).toMatch(/^xacct-add-[0-9a-f]{32}$/);
 
     const source = fake.calls.find((c) => c.op === 'CreateStackInstances' && c.input.StackSetName === 'xacct-codecommit-source-333333333333')!;
-    expect(source.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: [fake.ou('Root/Infrastructure')], Accounts: [SOURCE_ACCOUNT], AccountFilterType: 'INTERSECTION' });
+    expect(source.input.DeploymentTargets).toEqual({
+      OrganizationalUnitIds: [fake.ou('Root/Infrastructure')],
+      Accounts: [SOURCE_ACCOUNT],
+      AccountFilterType: 'INTERSECTION',
+    });
     expect(instanceAccounts('xacct-codecommit-source-333333333333')).toEqual([SOURCE_ACCOUNT]);
     expect(fake.stackSets.get('xacct-codecommit-source-333333333333')!.autoDeployment.enabled).toBe(false);
 
@@ -106,7 +121,9 @@ describe('changes', () => {
     expect((await deploy(testConfig())).error).toBeUndefined();
     fake.resetCalls();
 
-    const config = testConfig({ targets: { nonprod: { ous: ['Root/Workloads/NonProd'] }, prod: { ous: ['Root/Workloads/Prod'] }, sandbox: { ous: ['Root/Sandbox'] } } });
+    const config = testConfig({
+      targets: { nonprod: { ous: ['Root/Workloads/NonProd'] }, prod: { ous: ['Root/Workloads/Prod'] }, sandbox: { ous: ['Root/Sandbox'] } },
+    });
     const run = await deploy(config);
     expect(run.error).toBeUndefined();
     const sandbox = fake.ou('Root/Sandbox');
@@ -256,7 +273,7 @@ describe('organizations', () => {
 });
 
 describe('contention and limits', () => {
-  test('throttled polls are ridden out by the SDK\'s retries', async () => {
+  test("throttled polls are ridden out by the SDK's retries", async () => {
     fake = standardOrg().install();
     fake.throttle('DescribeStackSetOperation', 4);
     fake.throttle('DescribeChangeSet', 2);
@@ -265,7 +282,7 @@ describe('contention and limits', () => {
     expect(fake.stack('eu-west-1', 'xacct-pipeline')!.status).toBe('CREATE_COMPLETE');
   });
 
-  test('throttling that outlasts the SDK\'s retries: a poll tries again at its next tick; a mutating call fails naming the API and the attempts', async () => {
+  test("throttling that outlasts the SDK's retries: a poll tries again at its next tick; a mutating call fails naming the API and the attempts", async () => {
     fake = standardOrg().install();
     fake.throttle('DescribeStackSetOperation', 6);
     const polled = await deploy(testConfig(), { maxAttempts: 2 });
@@ -279,7 +296,9 @@ describe('contention and limits', () => {
     // What the operator reads: the step, the API and how many attempts, AWS's message kept.
     let printed = '';
     expect(report(run.error, { verbose: false }, (t) => (printed += t))).toBe(1);
-    expect(printed).toMatch(/^error: StackSet 'xacct-read-only-role', update \(description changed\): AWS kept throttling cloudformation:UpdateStackSet after 2 attempts;/);
+    expect(printed).toMatch(
+      /^error: StackSet 'xacct-read-only-role', update \(description changed\): AWS kept throttling cloudformation:UpdateStackSet after 2 attempts;/,
+    );
     expect(printed).toContain('(AWS: Rate exceeded)');
   });
 

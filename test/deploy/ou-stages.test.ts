@@ -38,7 +38,12 @@ function config(stages: unknown[], regions = ['eu-west-1']) {
   });
 }
 
-const changeSets = (name: string, target: string, approval = false) => ({ name, target, approval, cloudformation: { stackName: 'app', template: 'BuildOutput::template.yml' } });
+const changeSets = (name: string, target: string, approval = false) => ({
+  name,
+  target,
+  approval,
+  cloudformation: { stackName: 'app', template: 'BuildOutput::template.yml' },
+});
 const stagesOf = (): Stage[] => JSON.parse(fake.stack('eu-west-1', 'xacct-pipeline')!.body).Resources.AppPipeline.Properties.Stages;
 const accountOf = (a: Stage['Actions'][number]) => /iam::(\d{12}):role/.exec(a.RoleArn?.['Fn::Sub'] ?? '')?.[1];
 
@@ -72,7 +77,11 @@ describe('a change-set stage over 60 accounts', () => {
     const run = await deploy(config([changeSets('Prod', 'prod')], ['eu-west-1', 'us-east-1']));
     expect(run.error).toBeUndefined();
     // 4 actions an account (2 regions x 2): 12 accounts, 48 actions a stage.
-    expect(stagesOf().filter((s) => s.Name.startsWith('Prod-')).map((s) => s.Actions.length)).toEqual([48, 48, 48, 48, 48]);
+    expect(
+      stagesOf()
+        .filter((s) => s.Name.startsWith('Prod-'))
+        .map((s) => s.Actions.length),
+    ).toEqual([48, 48, 48, 48, 48]);
   });
 });
 
@@ -80,7 +89,8 @@ describe('a target without an ACTIVE account', () => {
   test('its stage (and its approval) is left out, never an empty stage, and plan and deploy say so', async () => {
     fake = org(3);
     const cfg = config([changeSets('Staging', 'staging', true), changeSets('Prod', 'prod', true)]);
-    const warning = 'pipeline app: stage Staging is left out: target "staging" has no ACTIVE account (it comes back with the first account and the next deploy)';
+    const warning =
+      'pipeline app: stage Staging is left out: target "staging" has no ACTIVE account (it comes back with the first account and the next deploy)';
     const planned = await plan(cfg);
     expect(planned.error).toBeUndefined();
     expect(planned.result!.warnings).toEqual([warning]);
@@ -142,7 +152,11 @@ describe('a pipeline CodePipeline would refuse', () => {
     fake = org(300);
     const run = await deploy(config([{ name: 'Prod', target: 'prod', stackset: { template: 'BuildOutput::template.yml' } }]));
     expect(run.error).toBeUndefined();
-    expect(stagesOf().map((s) => [s.Name, s.Actions.length])).toEqual([['Source', 1], ['Build', 1], ['Prod', 1]]);
+    expect(stagesOf().map((s) => [s.Name, s.Actions.length])).toEqual([
+      ['Source', 1],
+      ['Build', 1],
+      ['Prod', 1],
+    ]);
   });
 });
 
@@ -169,7 +183,9 @@ describe('membership of a change-set stage', () => {
     const run = await deploy(cfg);
     expect(run.error).toBeUndefined();
     expect(run.io.text('info')).toContain('1 joined (460000000000), 1 left (400000000001); updating the pipeline');
-    const accounts = stagesOf().find((s) => s.Name === 'Prod')!.Actions.map(accountOf);
+    const accounts = stagesOf()
+      .find((s) => s.Name === 'Prod')!
+      .Actions.map(accountOf);
     expect([...new Set(accounts)]).toEqual(['400000000000', '400000000002', '400000000003', '460000000000']);
     expect((await plan(cfg)).result!.membership).toEqual([]);
   });

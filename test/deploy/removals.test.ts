@@ -69,7 +69,9 @@ describe('what left the config', () => {
     const seen = await status(withRegions(['eu-west-1']));
     const orphan = seen.result!.stacks.find((s) => s.name === 'xacct-regional-store-us-east-1')!;
     expect(orphan).toMatchObject({ region: 'us-east-1', exists: true, orphaned: true });
-    expect(seen.io.results[0].text).toContain('stack xacct-regional-store-us-east-1 (us-east-1): CREATE_COMPLETE, termination protection on [no longer in the config: the next deploy removes it]');
+    expect(seen.io.results[0].text).toContain(
+      'stack xacct-regional-store-us-east-1 (us-east-1): CREATE_COMPLETE, termination protection on [no longer in the config: the next deploy removes it]',
+    );
 
     const previewed = await plan(withRegions(['eu-west-1']));
     expect(previewed.result!.removals.stacks).toEqual([{ name: 'xacct-regional-store-us-east-1', region: 'us-east-1' }]);

@@ -51,7 +51,11 @@ describe('pipelines sharing source accounts', () => {
     expect(sources).toEqual([`xacct-codecommit-source-${SOURCE_ACCOUNT}`, `xacct-codecommit-source-${SECOND_SOURCE}`]);
     expect(instances(sources[0])).toEqual([`${SOURCE_ACCOUNT} CURRENT SUCCEEDED`]);
     expect(instances(sources[1])).toEqual([`${SECOND_SOURCE} CURRENT SUCCEEDED`]);
-    expect(rulesOf(sources[0])).toEqual(['Forward app/hotfix changes to the xacct CI account', 'Forward app/main changes to the xacct CI account', 'Forward web/main changes to the xacct CI account']);
+    expect(rulesOf(sources[0])).toEqual([
+      'Forward app/hotfix changes to the xacct CI account',
+      'Forward app/main changes to the xacct CI account',
+      'Forward web/main changes to the xacct CI account',
+    ]);
     expect(rulesOf(sources[1])).toEqual(['Forward tools/main changes to the xacct CI account']);
     expect(fake.namedResources.get(`${SOURCE_ACCOUNT}/iam-role/xacct-source-access`)).toBe(sources[0]);
     expect(fake.stack('eu-west-1', 'xacct-pipeline')?.status).toBe('CREATE_COMPLETE');
@@ -85,7 +89,11 @@ async function perPipelineSourceStackSet(): Promise<void> {
     new CreateStackSetCommand({
       StackSetName: name,
       TemplateBody: readFileSync(join(FIXTURES, 'migration', 'codecommit-source-per-pipeline.template.json'), 'utf8'),
-      Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }, { ParameterKey: 'RepositoryName', ParameterValue: 'app' }, { ParameterKey: 'BranchName', ParameterValue: 'main' }],
+      Parameters: [
+        { ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT },
+        { ParameterKey: 'RepositoryName', ParameterValue: 'app' },
+        { ParameterKey: 'BranchName', ParameterValue: 'main' },
+      ],
       Capabilities: ['CAPABILITY_NAMED_IAM'],
       PermissionModel: 'SERVICE_MANAGED',
       AutoDeployment: { Enabled: false },
@@ -95,7 +103,15 @@ async function perPipelineSourceStackSet(): Promise<void> {
     }),
   );
   const targets = { OrganizationalUnitIds: [fake.ou('Root/Infrastructure')], Accounts: [SOURCE_ACCOUNT], AccountFilterType: 'INTERSECTION' as const };
-  await cfn.send(new CreateStackInstancesCommand({ StackSetName: name, CallAs: 'DELEGATED_ADMIN', OperationId: 'old-add', DeploymentTargets: targets, Regions: ['eu-west-1'] }));
+  await cfn.send(
+    new CreateStackInstancesCommand({
+      StackSetName: name,
+      CallAs: 'DELEGATED_ADMIN',
+      OperationId: 'old-add',
+      DeploymentTargets: targets,
+      Regions: ['eu-west-1'],
+    }),
+  );
   for (let i = 0; i < 10 && fake.stackSets.get(name)!.operations.some((o) => o.status === 'RUNNING'); i++) {
     await cfn.send(new DescribeStackSetOperationCommand({ StackSetName: name, OperationId: 'old-add', CallAs: 'DELEGATED_ADMIN' }));
   }
@@ -110,10 +126,28 @@ describe('from per-pipeline source StackSets (earlier versions) to one per accou
     // Created while the old one still stands (what removing it last would do), the new instance fails on the role name.
     const cfn = fake.clients({ region: 'eu-west-1' }).cfn('eu-west-1');
     const body = readFileSync(join(FIXTURES, 'expected', 'cross-account-source', `codecommit-source-${SOURCE_ACCOUNT}.template.json`), 'utf8');
-    await cfn.send(new CreateStackSetCommand({ StackSetName: 'beside', TemplateBody: body, Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }], PermissionModel: 'SERVICE_MANAGED', AutoDeployment: { Enabled: false }, CallAs: 'DELEGATED_ADMIN' }));
+    await cfn.send(
+      new CreateStackSetCommand({
+        StackSetName: 'beside',
+        TemplateBody: body,
+        Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }],
+        PermissionModel: 'SERVICE_MANAGED',
+        AutoDeployment: { Enabled: false },
+        CallAs: 'DELEGATED_ADMIN',
+      }),
+    );
     const targets = { OrganizationalUnitIds: [fake.ou('Root/Infrastructure')], Accounts: [SOURCE_ACCOUNT], AccountFilterType: 'INTERSECTION' as const };
-    await cfn.send(new CreateStackInstancesCommand({ StackSetName: 'beside', CallAs: 'DELEGATED_ADMIN', OperationId: 'beside-add', DeploymentTargets: targets, Regions: ['eu-west-1'] }));
-    for (let i = 0; i < 10; i++) await cfn.send(new DescribeStackSetOperationCommand({ StackSetName: 'beside', OperationId: 'beside-add', CallAs: 'DELEGATED_ADMIN' }));
+    await cfn.send(
+      new CreateStackInstancesCommand({
+        StackSetName: 'beside',
+        CallAs: 'DELEGATED_ADMIN',
+        OperationId: 'beside-add',
+        DeploymentTargets: targets,
+        Regions: ['eu-west-1'],
+      }),
+    );
+    for (let i = 0; i < 10; i++)
+      await cfn.send(new DescribeStackSetOperationCommand({ StackSetName: 'beside', OperationId: 'beside-add', CallAs: 'DELEGATED_ADMIN' }));
     expect(instances('beside')).toEqual([`${SOURCE_ACCOUNT} OUTDATED FAILED`]);
   });
 
@@ -125,12 +159,16 @@ describe('from per-pipeline source StackSets (earlier versions) to one per accou
     const previewed = await plan(config);
     expect(previewed.result!.removals.stackSets).toEqual(['xacct-codecommit-source-app']);
     expect(previewed.result!.removedFirst).toEqual(['xacct-codecommit-source-app']);
-    expect(previewed.io.results[0].text).toContain('StackSet xacct-codecommit-source-app: delete (no longer in config, before the source StackSets (they create the same roles)): every instance, then the StackSet');
+    expect(previewed.io.results[0].text).toContain(
+      'StackSet xacct-codecommit-source-app: delete (no longer in config, before the source StackSets (they create the same roles)): every instance, then the StackSet',
+    );
 
     fake.resetCalls();
     const refused = await deploy(config);
     expect((refused.error as XacctError).exitCode).toBe(2);
-    expect((refused.error as Error).message).toContain('StackSet xacct-codecommit-source-app: every instance, then the StackSet (before the source StackSets, which create the same roles)');
+    expect((refused.error as Error).message).toContain(
+      'StackSet xacct-codecommit-source-app: every instance, then the StackSet (before the source StackSets, which create the same roles)',
+    );
     expect(fake.mutatingCalls()).toEqual([]);
 
     const run = await deploy(config, { yes: true });

@@ -33,7 +33,11 @@ const config = parseConfig({
 });
 
 const template = (version: string) =>
-  JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Parameters: { Stage: { Type: 'String' } }, Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: `app-${version}` } } } });
+  JSON.stringify({
+    AWSTemplateFormatVersion: '2010-09-09',
+    Parameters: { Stage: { Type: 'String' } },
+    Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: `app-${version}` } } },
+  });
 
 let fake: FakeAws;
 let prod: string;
@@ -59,7 +63,10 @@ afterAll(() => fake.restore());
 test('deploy: the stage is one pipeline action whatever the number of accounts; the engine and its config are in the templates bucket', async () => {
   const run = await deploy(config);
   expect(run.error).toBeUndefined();
-  const stages = (JSON.parse(fake.stack('eu-west-1', 'xacct-pipeline')!.body).Resources.AppPipeline.Properties.Stages as Array<{ Name: string; Actions: Array<{ Name: string }> }>);
+  const stages = JSON.parse(fake.stack('eu-west-1', 'xacct-pipeline')!.body).Resources.AppPipeline.Properties.Stages as Array<{
+    Name: string;
+    Actions: Array<{ Name: string }>;
+  }>;
   expect(stages.map((s) => [s.Name, s.Actions.map((a) => a.Name)])).toEqual([
     ['Source', ['Source']],
     ['Build', ['Build']],
@@ -106,7 +113,12 @@ test('rollout: one service-managed StackSet with an instance in every account an
   expect(add.input.CallAs).toBe('DELEGATED_ADMIN');
   expect(add.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: [prod] });
   expect(add.input.Regions).toEqual(REGIONS);
-  expect(add.input.OperationPreferences).toMatchObject({ RegionOrder: REGIONS, ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE', FailureTolerancePercentage: 10, MaxConcurrentPercentage: 100 });
+  expect(add.input.OperationPreferences).toMatchObject({
+    RegionOrder: REGIONS,
+    ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+    FailureTolerancePercentage: 10,
+    MaxConcurrentPercentage: 100,
+  });
   // One DescribeStackSetOperation per poll, whatever the number of accounts.
   expect(fake.count('DescribeStackSetOperation')).toBeLessThanOrEqual(2 * fake.pollsToComplete + 2);
 });
@@ -137,7 +149,7 @@ test('the preview before the approval: what an update changes, for how many acco
   expect(r.summary.length).toBeLessThanOrEqual(700);
 });
 
-test('a failed rollout names every failed account and region with AWS\'s reason', async () => {
+test("a failed rollout names every failed account and region with AWS's reason", async () => {
   const failing = Array.from({ length: 25 }, (_, i) => String(400000000000 + i * 97));
   for (const a of failing) fake.instanceFailures.set(a, `Resource handler returned message: "Topic app-v2 already exists in ${a}"`);
   try {
@@ -148,7 +160,8 @@ test('a failed rollout names every failed account and region with AWS\'s reason'
     expect(err.exitCode).toBe(1);
     const listed = err.message.split('\n').slice(1);
     expect(listed).toHaveLength(failing.length * REGIONS.length);
-    for (const a of failing) for (const r of REGIONS) expect(listed).toContain(`  ${a} ${r} FAILED: Resource handler returned message: "Topic app-v2 already exists in ${a}"`);
+    for (const a of failing)
+      for (const r of REGIONS) expect(listed).toContain(`  ${a} ${r} FAILED: Resource handler returned message: "Topic app-v2 already exists in ${a}"`);
     expect(err.message.split('\n')[0]).toMatch(/^StackSet 'xacct-app-Prod' UPDATE operation xacct-update-[0-9a-f]{32} ended SUCCEEDED: 50 instances failed$/);
   } finally {
     fake.instanceFailures.clear();
@@ -161,7 +174,12 @@ test('a failed rollout names every failed account and region with AWS\'s reason'
 
 test('an account that joins the OU is covered by auto-deployment, without touching the pipeline', async () => {
   fake.addAccount(prod, '499999999999');
-  expect(instancesOf(STACKSET).filter((i) => i.account === '499999999999').map((i) => i.region).sort()).toEqual(REGIONS);
+  expect(
+    instancesOf(STACKSET)
+      .filter((i) => i.account === '499999999999')
+      .map((i) => i.region)
+      .sort(),
+  ).toEqual(REGIONS);
   fake.resetCalls();
   const again = await rollout(config, { pipeline: 'app', stage: 'Prod', template: template('v2') });
   expect((again.result as RolloutResult).noChanges).toBe(true);
@@ -176,7 +194,9 @@ test('a template over the 51,200-byte inline limit goes through the templates bu
   const big = JSON.stringify({
     AWSTemplateFormatVersion: '2010-09-09',
     Parameters: { Stage: { Type: 'String' } },
-    Resources: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`Topic${i}`, { Type: 'AWS::SNS::Topic', Properties: { TopicName: `app-${'x'.repeat(100)}-${i}` } }])),
+    Resources: Object.fromEntries(
+      Array.from({ length: 400 }, (_, i) => [`Topic${i}`, { Type: 'AWS::SNS::Topic', Properties: { TopicName: `app-${'x'.repeat(100)}-${i}` } }]),
+    ),
   });
   expect(Buffer.byteLength(big)).toBeGreaterThan(51_200);
   fake.resetCalls();
@@ -184,7 +204,11 @@ test('a template over the 51,200-byte inline limit goes through the templates bu
   expect(run.error).toBeUndefined();
   const put = fake.s3.puts.filter((p) => p.Key.startsWith(`xacct/templates/${STACKSET}/`));
   expect(put).toHaveLength(1);
-  expect(put[0]).toMatchObject({ Bucket: `xacct-templates-${CI_ACCOUNT}-eu-west-1`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: fake.outputsOf('eu-west-1', 'xacct-kms-key').ArtifactKeyArn });
+  expect(put[0]).toMatchObject({
+    Bucket: `xacct-templates-${CI_ACCOUNT}-eu-west-1`,
+    ServerSideEncryption: 'aws:kms',
+    SSEKMSKeyId: fake.outputsOf('eu-west-1', 'xacct-kms-key').ArtifactKeyArn,
+  });
   expect(put[0].refused).toBeUndefined();
   const update = fake.calls.find((c) => c.op === 'UpdateStackSet')!;
   expect(update.input.TemplateBody).toBeUndefined();

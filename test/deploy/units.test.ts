@@ -41,8 +41,12 @@ const cfn = () => new CloudFormationClient({ region: 'eu-west-1' });
 describe('aws', () => {
   test('clients retry adaptively about ten times and honour profile and endpoint', async () => {
     expect(clientConfig({ region: 'eu-west-1', profile: 'ci', endpointUrl: 'http://localhost:4566' })).toEqual({
-      region: 'eu-west-1', profile: 'ci', endpoint: 'http://localhost:4566', maxAttempts: 10,
-      retryStrategy: expect.objectContaining({ mode: 'adaptive' }), requestHandler: expect.objectContaining({ handle: expect.any(Function) }),
+      region: 'eu-west-1',
+      profile: 'ci',
+      endpoint: 'http://localhost:4566',
+      maxAttempts: 10,
+      retryStrategy: expect.objectContaining({ mode: 'adaptive' }),
+      requestHandler: expect.objectContaining({ handle: expect.any(Function) }),
     });
     const clients = createClients({ region: 'eu-west-1' });
     expect(clients.cfn('us-east-1')).toBe(clients.cfn('us-east-1'));
@@ -51,7 +55,9 @@ describe('aws', () => {
   });
 
   test('missing credentials: exit 2 in one line', async () => {
-    stsMock.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    stsMock
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
     const e = await preflight({ sts: new STSClient({}), org: new OrganizationsClient({}), cfn: cfn() }, new MemoryIo()).catch((x) => x);
     expect(e).toBeInstanceOf(XacctError);
     expect(e.exitCode).toBe(2);
@@ -110,7 +116,9 @@ describe('operation waiter', () => {
 
   test('success lists suspended accounts as warnings', async () => {
     cfnMock.on(DescribeStackSetOperationCommand).resolves({ StackSetOperation: { Status: 'SUCCEEDED', StatusDetails: { FailedStackInstancesCount: 0 } } });
-    cfnMock.on(ListStackInstancesCommand).resolves({ Summaries: [{ Account: '777777777777', Region: 'eu-west-1', StackInstanceStatus: { DetailedStatus: 'SKIPPED_SUSPENDED_ACCOUNT' } }] });
+    cfnMock
+      .on(ListStackInstancesCommand)
+      .resolves({ Summaries: [{ Account: '777777777777', Region: 'eu-west-1', StackInstanceStatus: { DetailedStatus: 'SKIPPED_SUSPENDED_ACCOUNT' } }] });
     const out = await waitForOperation(cfn(), ref, { clock: new FakeClock() });
     expect(out.suspended).toEqual([{ account: '777777777777', region: 'eu-west-1' }]);
   });
@@ -150,7 +158,10 @@ describe('StackSet plan', () => {
   });
 
   test('OU diff: removes dropped OUs before adding new ones; an OUTDATED instance forces an update', () => {
-    const plan = planStackSet(spec, { ...existing, instances: [{ account: '1', region: 'eu-west-1', ouId: 'ou-a', status: 'OUTDATED', detailedStatus: 'FAILED' }] });
+    const plan = planStackSet(spec, {
+      ...existing,
+      instances: [{ account: '1', region: 'eu-west-1', ouId: 'ou-a', status: 'OUTDATED', detailedStatus: 'FAILED' }],
+    });
     expect(plan.steps).toEqual([
       { kind: 'remove', ouIds: ['ou-c'], regions: ['eu-west-1'] },
       { kind: 'update', reasons: ['1 instance OUTDATED'] },
@@ -166,7 +177,17 @@ describe('StackSet plan', () => {
 
   test('OperationIdAlreadyExistsException for a running operation of the same action: waits on it instead of failing or resending', async () => {
     cfnMock.on(DescribeStackSetCommand).resolves({
-      StackSet: { StackSetName: 'xacct-r', TemplateBody: '{}', Parameters: [], Capabilities: [], PermissionModel: 'SERVICE_MANAGED', AutoDeployment: { Enabled: true }, ManagedExecution: { Active: true }, OrganizationalUnitIds: ['ou-a', 'ou-b'], Regions: ['eu-west-1'] },
+      StackSet: {
+        StackSetName: 'xacct-r',
+        TemplateBody: '{}',
+        Parameters: [],
+        Capabilities: [],
+        PermissionModel: 'SERVICE_MANAGED',
+        AutoDeployment: { Enabled: true },
+        ManagedExecution: { Active: true },
+        OrganizationalUnitIds: ['ou-a', 'ou-b'],
+        Regions: ['eu-west-1'],
+      },
     });
     cfnMock.on(ListStackInstancesCommand).resolves({ Summaries: [] });
     cfnMock.on(ListStackSetOperationsCommand).resolves({ Summaries: [] });
@@ -185,8 +206,25 @@ describe('StackSet plan', () => {
 });
 
 describe('stacks', () => {
-  const stackSpec: StackSpec = { name: 'xacct-kms-key', region: 'eu-west-1', templateBody: '{"a":1}', parameters: { Prefix: 'xacct' }, capabilities: [], tags: {} };
-  const base = { exists: true as const, name: 'xacct-kms-key', region: 'eu-west-1', stackId: 'id', parameters: { Prefix: 'xacct' }, terminationProtection: true, templateBody: '{"a":1}', outputs: {}, tags: {} };
+  const stackSpec: StackSpec = {
+    name: 'xacct-kms-key',
+    region: 'eu-west-1',
+    templateBody: '{"a":1}',
+    parameters: { Prefix: 'xacct' },
+    capabilities: [],
+    tags: {},
+  };
+  const base = {
+    exists: true as const,
+    name: 'xacct-kms-key',
+    region: 'eu-west-1',
+    stackId: 'id',
+    parameters: { Prefix: 'xacct' },
+    terminationProtection: true,
+    templateBody: '{"a":1}',
+    outputs: {},
+    tags: {},
+  };
 
   test('plan: unchanged is none; ROLLBACK_COMPLETE is recreate; protection off is protect; changed template is update', () => {
     expect(planStack(stackSpec, { ...base, status: 'UPDATE_COMPLETE' }).action).toBe('none');
@@ -196,7 +234,18 @@ describe('stacks', () => {
   });
 
   test('an unchanged stack costs no mutating call', async () => {
-    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'xacct-kms-key', StackId: 'id', StackStatus: 'UPDATE_COMPLETE', Parameters: [{ ParameterKey: 'Prefix', ParameterValue: 'xacct' }], EnableTerminationProtection: true, CreationTime: new Date() }] });
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'xacct-kms-key',
+          StackId: 'id',
+          StackStatus: 'UPDATE_COMPLETE',
+          Parameters: [{ ParameterKey: 'Prefix', ParameterValue: 'xacct' }],
+          EnableTerminationProtection: true,
+          CreationTime: new Date(),
+        },
+      ],
+    });
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{ "a": 1 }' });
     const out = await deployStack(cfn(), stackSpec, { clock: new FakeClock(), confirm: async () => false });
     expect(out.changed).toBe(false);
@@ -217,10 +266,15 @@ describe('OU resolution', () => {
       .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-ab12-00000001', NextToken: 't' })
       .resolves({ OrganizationalUnits: [{ Id: 'ou-ab12-00000003', Name: 'Prod' }] });
     const tree = new OrgTree(new OrganizationsClient({}), 'o-abcdef1234', '111111111111');
-    expect(await tree.resolve('Root/Workloads/Prod', 'targets.prod.ous[0]')).toEqual({ id: 'ou-ab12-00000003', idPath: ['r-ab12', 'ou-ab12-00000001', 'ou-ab12-00000003'] });
+    expect(await tree.resolve('Root/Workloads/Prod', 'targets.prod.ous[0]')).toEqual({
+      id: 'ou-ab12-00000003',
+      idPath: ['r-ab12', 'ou-ab12-00000001', 'ou-ab12-00000003'],
+    });
     const e = await tree.resolve('Root/Workloads/prod', 'targets.prod.ous[0]').catch((x) => x);
     expect(e.exitCode).toBe(2);
-    expect(e.message).toBe('targets.prod.ous[0]: OU path "Root/Workloads/prod": no OU named "prod" under Root/Workloads (did you mean "Prod"? names are case-sensitive); existing: NonProd, Prod');
+    expect(e.message).toBe(
+      'targets.prod.ous[0]: OU path "Root/Workloads/prod": no OU named "prod" under Root/Workloads (did you mean "Prod"? names are case-sensitive); existing: NonProd, Prod',
+    );
     expect(orgMock.commandCalls(ListOrganizationalUnitsForParentCommand)).toHaveLength(3);
   });
 });

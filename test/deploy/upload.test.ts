@@ -20,7 +20,9 @@ function cfnForNewStack() {
   let created = false;
   cfn.on(DescribeStacksCommand).callsFake(() => {
     if (!created) throw Object.assign(new Error('Stack with id xacct-pipeline does not exist'), { name: 'ValidationError' });
-    return { Stacks: [{ StackName: 'xacct-pipeline', StackId: 'id-1', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), EnableTerminationProtection: false }] };
+    return {
+      Stacks: [{ StackName: 'xacct-pipeline', StackId: 'id-1', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), EnableTerminationProtection: false }],
+    };
   });
   cfn.on(CreateChangeSetCommand).resolves({ Id: 'cs-1', StackId: 'id-1' });
   cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', StackId: 'id-1' });
@@ -47,7 +49,10 @@ describe('templates over the inline limit go through the templates bucket', () =
     const cfn = cfnForNewStack();
     const s3 = mockClient(S3Client);
     s3.on(PutObjectCommand).resolves({});
-    const upload = templateUploader(() => new S3Client({ region: 'eu-west-1' }), () => KEY);
+    const upload = templateUploader(
+      () => new S3Client({ region: 'eu-west-1' }),
+      () => KEY,
+    );
     await deployStack(new CloudFormationClient({ region: 'eu-west-1' }), spec, { clock: new FakeClock(), confirm: async () => false, uploadTemplate: upload });
 
     const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
@@ -73,7 +78,10 @@ describe('templates over the inline limit go through the templates bucket', () =
   test('an upload refused by S3 fails the deploy naming the bucket and keeping the AWS message', async () => {
     const s3 = mockClient(S3Client);
     s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
-    const upload = templateUploader(() => new S3Client({ region: 'eu-west-1' }), () => KEY);
+    const upload = templateUploader(
+      () => new S3Client({ region: 'eu-west-1' }),
+      () => KEY,
+    );
     await expect(upload(spec)).rejects.toThrow(
       "stack 'xacct-pipeline' (eu-west-1): uploading its template to s3://xacct-templates-111111111111-eu-west-1/xacct/templates/pipeline/0123456789abcdef.json: access denied: the caller may not call s3:PutObject",
     );
@@ -82,7 +90,12 @@ describe('templates over the inline limit go through the templates bucket', () =
   });
 
   test('without the key ARN the upload is refused before any call', async () => {
-    const upload = templateUploader(() => { throw new Error('no client expected'); }, () => undefined);
+    const upload = templateUploader(
+      () => {
+        throw new Error('no client expected');
+      },
+      () => undefined,
+    );
     await expect(upload(spec)).rejects.toThrow(/artifact key ARN is not known yet/);
   });
 

@@ -27,6 +27,7 @@ import { TEST_ENGINE } from '../support/deploy-harness';
 // A checkout under test has no built engine bundle: xacct's CLI here uploads deploy's stand-in.
 jest.mock('../../deploy/rollout/engine', () => ({ ...jest.requireActual('../../deploy/rollout/engine'), shippedEngine: () => TEST_ENGINE() }));
 import type { CliContext } from '../support/aws-cli/cli';
+import type { Json } from '../support/json';
 
 const CONFIGS = readdirSync(join(FIXTURES, 'configs')).filter((f) => f.endsWith('.yml')).map((f) => f.replace(/\.yml$/, '')).sort();
 
@@ -247,7 +248,7 @@ describe.each(CASES)('dist/README.md of the %s config, followed to the end', (_,
   });
 
   test('the StackSet operations ran with the rollout preferences xacct deploy uses', () => {
-    const prefs = (calls: Array<{ op: string; input: Record<string, any> }>) =>
+    const prefs = (calls: Array<{ op: string; input: Record<string, Json> }>) =>
       Object.fromEntries(calls.filter((c) => c.op === 'CreateStackInstances').map((c) => [c.input.StackSetName, c.input.OperationPreferences]));
     expect(prefs(readme.fake.calls)).toEqual(prefs(deployed.calls));
   });

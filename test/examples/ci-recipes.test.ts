@@ -108,7 +108,9 @@ describe('GitHub Actions workflow (examples/github-actions/xacct.yml)', () => {
     expect(roleName('GithubDeployRole')).toEqual({ 'Fn::Sub': names.githubDeployRole('${Prefix}') });
     expect(roleName('GithubPlanRole')).toEqual({ 'Fn::Sub': names.githubPlanRole('${Prefix}') });
     expect(workflow.on.push).toEqual({ branches: [t.Parameters!.GithubBranch.Default] });
-    expect(JSON.stringify(t.Resources.GithubDeployRole.Properties!.AssumeRolePolicyDocument)).toContain('repo:${GithubRepository}:ref:refs/heads/${GithubBranch}');
+    expect(JSON.stringify(t.Resources.GithubDeployRole.Properties!.AssumeRolePolicyDocument)).toContain(
+      'repo:${GithubRepository}:ref:refs/heads/${GithubBranch}',
+    );
     expect(JSON.stringify(t.Resources.GithubPlanRole.Properties!.AssumeRolePolicyDocument)).toContain('repo:${GithubRepository}:pull_request');
   });
 
@@ -133,7 +135,13 @@ describe('GitHub Actions workflow (examples/github-actions/xacct.yml)', () => {
     try {
       execFileSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
         cwd: dir,
-        env: { PATH: `${dir}:${process.env.PATH}`, PLAN_EXIT: String(planExit), XACCT_CONFIG: 'xacct.yaml', GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output },
+        env: {
+          PATH: `${dir}:${process.env.PATH}`,
+          PLAN_EXIT: String(planExit),
+          XACCT_CONFIG: 'xacct.yaml',
+          GITHUB_STEP_SUMMARY: summary,
+          GITHUB_OUTPUT: output,
+        },
         stdio: 'pipe',
       });
     } catch (err) {
@@ -157,7 +165,11 @@ describe('GitHub Actions workflow (examples/github-actions/xacct.yml)', () => {
 
 describe('CodeBuild buildspec (examples/codebuild/buildspec.yml)', () => {
   const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(BUILDSPEC_SCHEMA);
-  const buildspec = parse(readFileSync(BUILDSPEC, 'utf8')) as { env: { variables: Record<string, string> }; phases: Record<string, { commands: string[] }>; artifacts: { files: string[] } };
+  const buildspec = parse(readFileSync(BUILDSPEC, 'utf8')) as {
+    env: { variables: Record<string, string> };
+    phases: Record<string, { commands: string[] }>;
+    artifacts: { files: string[] };
+  };
 
   test('matches the buildspec reference', () => {
     expect(validate(buildspec) ? [] : validate.errors).toEqual([]);
@@ -167,7 +179,13 @@ describe('CodeBuild buildspec (examples/codebuild/buildspec.yml)', () => {
     const broken = parse(readFileSync(join(BROKEN, 'broken-buildspec.yml'), 'utf8'));
     expect(validate(broken)).toBe(false);
     const found = (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-    expect(found).toEqual(expect.arrayContaining(['/phases must NOT have additional properties', '/phases/build/commands must be array', '/env/git-credential-helper must be equal to one of the allowed values']));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '/phases must NOT have additional properties',
+        '/phases/build/commands must be array',
+        '/env/git-credential-helper must be equal to one of the allowed values',
+      ]),
+    );
   });
 
   test('installs this version of xacct, and keeps the plan as a build artifact', () => {
@@ -186,7 +204,11 @@ describe('CodeBuild buildspec (examples/codebuild/buildspec.yml)', () => {
     writeFileSync(script, buildspec.phases.build.commands.map((c) => `${c} || exit $?`).join('\n') + '\n');
     let code = 0;
     try {
-      execFileSync('bash', [script], { cwd: dir, env: { PATH: `${dir}:${process.env.PATH}`, PLAN_EXIT: String(planExit), ...buildspec.env.variables }, stdio: 'pipe' });
+      execFileSync('bash', [script], {
+        cwd: dir,
+        env: { PATH: `${dir}:${process.env.PATH}`, PLAN_EXIT: String(planExit), ...buildspec.env.variables },
+        stdio: 'pipe',
+      });
     } catch (err) {
       code = (err as { status: number }).status;
     }

@@ -25,9 +25,16 @@ function setting(config: Config) {
   const keyArn = `arn:aws:kms:${region}:${CI}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
   const templates = buildDist(config).templates;
   const common: Values = {
-    Prefix: p, 'AWS::Partition': 'aws', 'AWS::Region': region, 'AWS::URLSuffix': 'amazonaws.com', CiAccountId: CI, OrganizationId: ORG,
+    Prefix: p,
+    'AWS::Partition': 'aws',
+    'AWS::Region': region,
+    'AWS::URLSuffix': 'amazonaws.com',
+    CiAccountId: CI,
+    OrganizationId: ORG,
     // A CommaDelimitedList Parameter is a list where a policy refers to it.
-    TargetOrgPaths: [TARGET_PATH], TargetAccountIds: NAMED, [`import:${p}-artifact-key-arn`]: keyArn,
+    TargetOrgPaths: [TARGET_PATH],
+    TargetAccountIds: NAMED,
+    [`import:${p}-artifact-key-arn`]: keyArn,
   };
   const inCi = (name: string, id: string, kind: 'key' | 'bucket') => {
     const t = templateOf(templates, name);
@@ -38,10 +45,23 @@ function setting(config: Config) {
   const crossAccount = templateOf(templates, 'cross-account-role');
   const identity = policyOf(crossAccount, roleId(crossAccount, names.crossAccountRole('${Prefix}')), 'inline', deployedValues(crossAccount, NAMED[0], common));
   const artifact = (principal: string, orgPath: string, action = 's3:GetObject'): Request => ({
-    principal, orgPath, action, resource: object, resourceAccount: CI, identity, resourcePolicy: inCi('buckets', 'ArtifactBucketPolicy', 'bucket'),
+    principal,
+    orgPath,
+    action,
+    resource: object,
+    resourceAccount: CI,
+    identity,
+    resourcePolicy: inCi('buckets', 'ArtifactBucketPolicy', 'bucket'),
   });
   const key = (principal: string, orgPath: string): Request => ({
-    principal, orgPath, action: 'kms:Decrypt', resource: keyArn, resourceAccount: CI, identity, resourcePolicy: inCi('kms-key', 'ArtifactKey', 'key'), context: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+    principal,
+    orgPath,
+    action: 'kms:Decrypt',
+    resource: keyArn,
+    resourceAccount: CI,
+    identity,
+    resourcePolicy: inCi('kms-key', 'ArtifactKey', 'key'),
+    context: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
   });
   return { config, region, p, keyArn, templates, common, role, object, artifact, key };
 }
@@ -81,7 +101,8 @@ describe('accounts named in targets (the accounts config)', () => {
 describe('a config without named accounts admits no account by ID', () => {
   const s = setting(defaultConfig());
   test('the default policies have no NamedAccounts statement and the neighbour is denied', async () => {
-    const statements = (s.templates.get('kms-key') as { Resources: Record<string, { Properties?: { KeyPolicy?: { Statement: Array<{ Sid: string }> } } }> }).Resources.ArtifactKey.Properties!.KeyPolicy!.Statement;
+    const statements = (s.templates.get('kms-key') as { Resources: Record<string, { Properties?: { KeyPolicy?: { Statement: Array<{ Sid: string }> } } }> })
+      .Resources.ArtifactKey.Properties!.KeyPolicy!.Statement;
     expect(statements.map((x) => x.Sid).filter((sid) => sid.endsWith('NamedAccounts'))).toEqual([]);
     expect(await decide(s.artifact(s.role(NAMED[0], names.crossAccountRole), NAMED_PATH))).not.toBe('Allowed');
   });
@@ -104,7 +125,16 @@ describe('the CI account inside a target OU (the default config)', () => {
     const t = templateOf(s.templates, 'cloudformation-role');
     const { identity, boundary } = roleAccess(t, 'CloudFormationRole', deployedValues(t, CI, s.common));
     const cfnExec = s.role(CI, names.cfnExecRole);
-    const asCfnExec = (action: string, resource: string, resourcePolicy?: JsonObject): Request => ({ principal: cfnExec, orgPath: TARGET_PATH, action, resource, resourceAccount: CI, identity, boundary, resourcePolicy });
+    const asCfnExec = (action: string, resource: string, resourcePolicy?: JsonObject): Request => ({
+      principal: cfnExec,
+      orgPath: TARGET_PATH,
+      action,
+      resource,
+      resourceAccount: CI,
+      identity,
+      boundary,
+      resourcePolicy,
+    });
 
     test("the boundary denies changing the pipeline's role", async () => {
       expect(await decide(asCfnExec('iam:PutRolePolicy', s.role(CI, names.pipelineRole)))).toBe('ExplicitlyDenied');
@@ -112,7 +142,12 @@ describe('the CI account inside a target OU (the default config)', () => {
     });
     test("it may replace the artifact bucket's policy and the key policy (README: The CI account inside a target)", async () => {
       const bucket = `arn:aws:s3:::${names.bucket(s.p, 'artifacts', CI, s.region)}`;
-      const bucketPolicy = policyOf(templateOf(s.templates, 'buckets'), 'ArtifactBucketPolicy', 'bucket', deployedValues(templateOf(s.templates, 'buckets'), CI, s.common))[0];
+      const bucketPolicy = policyOf(
+        templateOf(s.templates, 'buckets'),
+        'ArtifactBucketPolicy',
+        'bucket',
+        deployedValues(templateOf(s.templates, 'buckets'), CI, s.common),
+      )[0];
       expect(await decide(asCfnExec('s3:PutBucketPolicy', bucket, bucketPolicy))).toBe('Allowed');
       const keyPolicy = policyOf(templateOf(s.templates, 'kms-key'), 'ArtifactKey', 'key', deployedValues(templateOf(s.templates, 'kms-key'), CI, s.common))[0];
       expect(await decide(asCfnExec('kms:PutKeyPolicy', s.keyArn, keyPolicy))).toBe('Allowed');

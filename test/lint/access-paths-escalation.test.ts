@@ -40,11 +40,20 @@ describe.each(CONFIGS)('the cfn-exec permissions boundary (%s config)', (_, load
   const iam = (kind: string, name: string) => `arn:aws:iam::${TARGET}:${kind}/${name}`;
 
   const request = (action: string, resource: string, context: Record<string, string> = {}): Request => ({
-    principal: cfnExec, orgPath: TARGET_PATH, action, resource, resourceAccount: resource.split(':')[4] || TARGET, identity, boundary, context,
+    principal: cfnExec,
+    orgPath: TARGET_PATH,
+    action,
+    resource,
+    resourceAccount: resource.split(':')[4] || TARGET,
+    identity,
+    boundary,
+    context,
   });
   const withBoundary = { 'iam:PermissionsBoundary': boundaryArn };
-  const denied = async (action: string, resource: string, context: Record<string, string> = {}) => expect(await decide(request(action, resource, context))).toBe('ExplicitlyDenied');
-  const allowed = async (action: string, resource: string, context: Record<string, string> = {}) => expect(await decide(request(action, resource, context))).toBe('Allowed');
+  const denied = async (action: string, resource: string, context: Record<string, string> = {}) =>
+    expect(await decide(request(action, resource, context))).toBe('ExplicitlyDenied');
+  const allowed = async (action: string, resource: string, context: Record<string, string> = {}) =>
+    expect(await decide(request(action, resource, context))).toBe('Allowed');
 
   test('the boundary is in place and the role carries it', () => {
     expect(boundary).toBeDefined();
@@ -52,18 +61,34 @@ describe.each(CONFIGS)('the cfn-exec permissions boundary (%s config)', (_, load
   });
 
   describe('Rhino catalogue, denied', () => {
-    test('1, 2: a new or default version of a customer managed policy that is not the app stacks\'', async () => {
+    test("1, 2: a new or default version of a customer managed policy that is not the app stacks'", async () => {
       await denied('iam:CreatePolicyVersion', iam('policy', 'TeamAdministrators'));
       await denied('iam:SetDefaultPolicyVersion', iam('policy', 'TeamAdministrators'));
       await denied('iam:DeletePolicyVersion', iam('policy', 'TeamAdministrators'));
     });
-    test('3, 15-17, 19, 22, 24, 27: passing a role that is not the app stacks\' to any service', async () => {
-      for (const service of ['ec2.amazonaws.com', 'lambda.amazonaws.com', 'glue.amazonaws.com', 'datapipeline.amazonaws.com', 'codestar.amazonaws.com', 'sagemaker.amazonaws.com', 'cloudformation.amazonaws.com']) {
+    test("3, 15-17, 19, 22, 24, 27: passing a role that is not the app stacks' to any service", async () => {
+      for (const service of [
+        'ec2.amazonaws.com',
+        'lambda.amazonaws.com',
+        'glue.amazonaws.com',
+        'datapipeline.amazonaws.com',
+        'codestar.amazonaws.com',
+        'sagemaker.amazonaws.com',
+        'cloudformation.amazonaws.com',
+      ]) {
         await denied('iam:PassRole', iam('role', 'ops-admin'), { 'iam:PassedToService': service });
       }
     });
     test('4-6: access keys and console passwords of existing users', async () => {
-      for (const action of ['iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:UploadSSHPublicKey', 'iam:CreateServiceSpecificCredential', 'iam:DeactivateMFADevice']) {
+      for (const action of [
+        'iam:CreateAccessKey',
+        'iam:UpdateAccessKey',
+        'iam:CreateLoginProfile',
+        'iam:UpdateLoginProfile',
+        'iam:UploadSSHPublicKey',
+        'iam:CreateServiceSpecificCredential',
+        'iam:DeactivateMFADevice',
+      ]) {
         await denied(action, iam('user', 'alice'));
       }
     });
@@ -74,7 +99,8 @@ describe.each(CONFIGS)('the cfn-exec permissions boundary (%s config)', (_, load
       }
     });
     test('8, 11, 13: group policies and membership', async () => {
-      for (const action of ['iam:AttachGroupPolicy', 'iam:PutGroupPolicy', 'iam:AddUserToGroup', 'iam:DetachGroupPolicy']) await denied(action, iam('group', 'Administrators'));
+      for (const action of ['iam:AttachGroupPolicy', 'iam:PutGroupPolicy', 'iam:AddUserToGroup', 'iam:DetachGroupPolicy'])
+        await denied(action, iam('group', 'Administrators'));
     });
     test('9, 12: policies on roles that do not carry this boundary', async () => {
       for (const action of ['iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy']) {
@@ -90,15 +116,20 @@ describe.each(CONFIGS)('the cfn-exec permissions boundary (%s config)', (_, load
       }
       await denied('iam:UpdateAssumeRolePolicy', iam('role', 'ops-admin'));
     });
-    test('14: assuming a role of this account (or a privileged one anywhere) that is not the app stacks\'', async () => {
+    test("14: assuming a role of this account (or a privileged one anywhere) that is not the app stacks'", async () => {
       await denied('sts:AssumeRole', iam('role', 'ops-admin'));
       await denied('sts:AssumeRole', `arn:aws:iam::${CI}:role/OrganizationAccountAccessRole`);
       await denied('sts:AssumeRole', iam('role', `cdk-hnb659fds-deploy-role-${TARGET}-${region}`));
     });
-    test('21: passing a privileged role to CloudFormation, and stack operations run with another stack\'s role', async () => {
+    test("21: passing a privileged role to CloudFormation, and stack operations run with another stack's role", async () => {
       await denied('iam:PassRole', iam('role', `cdk-hnb659fds-cfn-exec-role-${TARGET}-${region}`), { 'iam:PassedToService': 'cloudformation.amazonaws.com' });
       const other = `arn:aws:cloudformation:${region}:${TARGET}:stack/CdkDeployedStack/0a1b2c3d-0000-1111-2222-333344445555`;
-      for (const action of ['cloudformation:UpdateStack', 'cloudformation:CreateChangeSet', 'cloudformation:ContinueUpdateRollback', 'cloudformation:RollbackStack']) {
+      for (const action of [
+        'cloudformation:UpdateStack',
+        'cloudformation:CreateChangeSet',
+        'cloudformation:ContinueUpdateRollback',
+        'cloudformation:RollbackStack',
+      ]) {
         await denied(action, other);
         await denied(action, other, { 'cloudformation:RoleArn': iam('role', `cdk-hnb659fds-cfn-exec-role-${TARGET}-${region}`) });
       }
@@ -115,10 +146,12 @@ describe.each(CONFIGS)('the cfn-exec permissions boundary (%s config)', (_, load
     test('it cannot be removed, edited or deleted', async () => {
       await denied('iam:DeleteRolePermissionsBoundary', appRole, withBoundary);
       await denied('iam:DeleteRolePermissionsBoundary', cfnExec, withBoundary);
-      for (const action of ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion']) await denied(action, boundaryArn);
+      for (const action of ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion'])
+        await denied(action, boundaryArn);
     });
     test('this role cannot change its own policies or trust, though it carries the boundary', async () => {
-      for (const action of ['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRole']) await denied(action, cfnExec, withBoundary);
+      for (const action of ['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRole'])
+        await denied(action, cfnExec, withBoundary);
     });
     test('this role is passed only to CloudFormation (nested stacks run with it)', async () => {
       await allowed('iam:PassRole', cfnExec, { 'iam:PassedToService': 'cloudformation.amazonaws.com' });
@@ -139,7 +172,14 @@ describe.each(CONFIGS)('the cfn-exec permissions boundary (%s config)', (_, load
 
   describe('ordinary app stacks deploy unchanged', () => {
     test('a SAM function role or CDK custom-resource role that carries the boundary is created, given policies and deleted', async () => {
-      for (const action of ['iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRole']) {
+      for (const action of [
+        'iam:CreateRole',
+        'iam:AttachRolePolicy',
+        'iam:PutRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:DeleteRole',
+      ]) {
         await allowed(action, appRole, withBoundary);
       }
       await allowed('iam:TagRole', appRole);
@@ -148,7 +188,7 @@ describe.each(CONFIGS)('the cfn-exec permissions boundary (%s config)', (_, load
       await allowed('iam:PassRole', appRole, { 'iam:PassedToService': 'lambda.amazonaws.com' });
       await allowed('lambda:CreateFunction', `arn:aws:lambda:${region}:${TARGET}:function:${stack}-HelloFunction-1A2B3C4D5E6F`);
     });
-    test('buckets, tables and the app stack\'s own managed policies', async () => {
+    test("buckets, tables and the app stack's own managed policies", async () => {
       await allowed('s3:CreateBucket', `arn:aws:s3:::${stack}-assets-1a2b3c4d5e6f`);
       await allowed('dynamodb:CreateTable', `arn:aws:dynamodb:${region}:${TARGET}:table/${stack}-Orders-1A2B3C4D5E6F`);
       await allowed('iam:CreatePolicy', iam('policy', `${stack}-ReadOrders-1A2B3C4D5E6F`));

@@ -91,8 +91,12 @@ describe('the GitHub deploy role trusts only the named repository on the named b
     expect(await assume(GITHUB_DEPLOY_ROLE, { sub: 'repo:octo-org/infra:ref:refs/heads/main', aud: 'https://github.com/octo-org' })).not.toBe('Allowed');
   });
   test('the same claims through another identity provider may not', async () => {
-    expect(await assume(GITHUB_DEPLOY_ROLE, { sub: 'repo:octo-org/infra:ref:refs/heads/main', via: `arn:aws:iam::${CI}:oidc-provider/gitlab.com` })).not.toBe('Allowed');
-    expect(await assume(GITHUB_DEPLOY_ROLE, { sub: 'repo:octo-org/infra:ref:refs/heads/main', via: githubOidcProviderArn('aws', OUTSIDER) })).not.toBe('Allowed');
+    expect(await assume(GITHUB_DEPLOY_ROLE, { sub: 'repo:octo-org/infra:ref:refs/heads/main', via: `arn:aws:iam::${CI}:oidc-provider/gitlab.com` })).not.toBe(
+      'Allowed',
+    );
+    expect(await assume(GITHUB_DEPLOY_ROLE, { sub: 'repo:octo-org/infra:ref:refs/heads/main', via: githubOidcProviderArn('aws', OUTSIDER) })).not.toBe(
+      'Allowed',
+    );
   });
 });
 
@@ -109,7 +113,8 @@ describe('the GitHub plan role trusts only pull requests of the named repository
 describe('with immutable subject claims (owner and repository IDs in sub)', () => {
   const withIds = synth(githubOidcRole(config, { ...OPTIONS, immutableIds: { owner: 123456, repository: 456789 } }));
   const t: TemplateUnderCheck = { name: 'github-oidc-role', template: withIds as unknown as JsonObject };
-  const trust = () => policyOf(t, GITHUB_DEPLOY_ROLE, 'trust', { ...values, GithubRepository: String((withIds.Parameters?.GithubRepository as { Default: string }).Default) })[0];
+  const trust = () =>
+    policyOf(t, GITHUB_DEPLOY_ROLE, 'trust', { ...values, GithubRepository: String((withIds.Parameters?.GithubRepository as { Default: string }).Default) })[0];
   const role = names.githubDeployRole(config.prefix);
   test('the repository with those IDs may assume the deploy role on main', () => {
     expect(simulate(trust(), role, { sub: 'repo:octo-org@123456/infra@456789:ref:refs/heads/main' })).toBe('Allowed');
@@ -122,7 +127,9 @@ describe('with immutable subject claims (owner and repository IDs in sub)', () =
 });
 
 test('the proofs evaluate the policies the builder wrote: without the sub condition another repository would get in', () => {
-  const trust = policyOf(template, GITHUB_DEPLOY_ROLE, 'trust', values)[0] as unknown as { Statement: Array<{ Condition: { StringEquals: Record<string, string> } }> };
+  const trust = policyOf(template, GITHUB_DEPLOY_ROLE, 'trust', values)[0] as unknown as {
+    Statement: Array<{ Condition: { StringEquals: Record<string, string> } }>;
+  };
   expect(trust.Statement[0].Condition.StringEquals[`${GITHUB_OIDC_HOST}:sub`]).toBe('repo:octo-org/infra:ref:refs/heads/main');
   const evil = { sub: 'repo:evil-org/infra:ref:refs/heads/main' };
   expect(simulate(trust as unknown as JsonObject, names.githubDeployRole(config.prefix), evil)).toBe('ImplicitlyDenied');

@@ -14,12 +14,23 @@ const config = defaultConfig();
 const p = config.prefix;
 const region = config.homeRegion;
 const t = templateOf(buildDist(config).templates, 'read-only-role');
-const { identity } = roleAccess(t, 'ReadOnlyRole', deployedValues(t, TARGET, { Prefix: p, 'AWS::Partition': 'aws', 'AWS::Region': region, CiAccountId: '111111111111' }));
+const { identity } = roleAccess(
+  t,
+  'ReadOnlyRole',
+  deployedValues(t, TARGET, { Prefix: p, 'AWS::Partition': 'aws', 'AWS::Region': region, CiAccountId: '111111111111' }),
+);
 const withAdmin = [...identity, awsManagedPolicy('arn:aws:iam::aws:policy/AdministratorAccess')];
 const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${TARGET}:${resource}`;
 
 const ask = (action: string, resource: string, policies = identity) =>
-  decide({ principal: `arn:aws:iam::${TARGET}:role/${names.readOnlyRole(p)}`, orgPath: TARGET_PATH, action, resource, resourceAccount: TARGET, identity: policies });
+  decide({
+    principal: `arn:aws:iam::${TARGET}:role/${names.readOnlyRole(p)}`,
+    orgPath: TARGET_PATH,
+    action,
+    resource,
+    resourceAccount: TARGET,
+    identity: policies,
+  });
 
 /** One data read and one metadata read per family of DATA_READS. */
 const FAMILIES: Array<[string, [string, string], [string, string]]> = [

@@ -6,19 +6,41 @@
  * ECR and CodeArtifact, as AWS publishes them: the proofs turn on the stores' resource policies.
  */
 import { buildDist } from '../../templates-src/build';
-import type { Config } from '../../templates-src/config';
+import { Config, parseConfig } from '../../templates-src/config';
 import { names } from '../../templates-src/names';
 import type { JsonObject, TemplateUnderCheck } from '../../templates-src/checks/types';
-import { fixtureConfig } from '../support/build';
-import { awsManagedPolicy, CI, decide, deployedValues, ORG, OTHER_OU_ACCOUNT, OTHER_PATH, OUTSIDER, policyOf, roleAccess, roleId, TARGET, TARGET_PATH, templateOf, Values } from './access-support';
+import { configInput, fixtureConfig } from '../support/build';
+import {
+  awsManagedPolicy,
+  CI,
+  decide,
+  deployedValues,
+  ORG,
+  OTHER_OU_ACCOUNT,
+  OTHER_PATH,
+  OUTSIDER,
+  policyOf,
+  roleAccess,
+  roleId,
+  TARGET,
+  TARGET_PATH,
+  templateOf,
+  Values,
+} from './access-support';
 
 const KEY = `arn:aws:kms:eu-west-1:${CI}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
 
 function setting(config: Config) {
   const templates = buildDist(config).templates;
   const common: Values = {
-    Prefix: config.prefix, 'AWS::Partition': 'aws', 'AWS::Region': config.homeRegion, OrganizationId: ORG, TargetOrgPaths: [TARGET_PATH], CiAccountId: CI,
-    [`import:${config.prefix}-artifact-key-arn`]: KEY, 'getatt:PackageDomain.Name': names.codeartifactDomain(config.prefix),
+    Prefix: config.prefix,
+    'AWS::Partition': 'aws',
+    'AWS::Region': config.homeRegion,
+    OrganizationId: ORG,
+    TargetOrgPaths: [TARGET_PATH],
+    CiAccountId: CI,
+    [`import:${config.prefix}-artifact-key-arn`]: KEY,
+    'getatt:PackageDomain.Name': names.codeartifactDomain(config.prefix),
   };
   const inCi = (t: TemplateUnderCheck, id: string) => policyOf(t, id, 'resource', deployedValues(t, CI, common))[0];
   return { config, templates, common, inCi, region: config.homeRegion, p: config.prefix };
@@ -48,7 +70,10 @@ describe('ECR repositories (stores config): target accounts pull, nobody else', 
     expect(s.config.ecr!.repositories).toEqual(['api', 'worker']);
     expect(s.config.ecr!.pullRoles).toBeUndefined();
   });
-  test.each([['Api', 'api'], ['Worker', 'worker']])('a role of a target account pulls from %s', async (id, name) => {
+  test.each([
+    ['Api', 'api'],
+    ['Worker', 'worker'],
+  ])('a role of a target account pulls from %s', async (id, name) => {
     for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability']) {
       expect(await ask(role(TARGET), TARGET_PATH, action, repo(name), ecrReader, policy(id))).toBe('Allowed');
     }
@@ -67,10 +92,14 @@ describe('ECR repositories (stores config): target accounts pull, nobody else', 
     const { identity } = roleAccess(pipeline, roleId(pipeline, names.buildRole('${Prefix}')), deployedValues(pipeline, CI, s.common));
     const build = `arn:aws:iam::${CI}:role/${names.buildRole(s.p)}`;
     for (const action of ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:BatchCheckLayerAvailability']) {
-      expect(await decide({ principal: build, action, resource: repo('worker'), resourceAccount: CI, identity, resourcePolicy: policy('Worker') })).toBe('Allowed');
+      expect(await decide({ principal: build, action, resource: repo('worker'), resourceAccount: CI, identity, resourcePolicy: policy('Worker') })).toBe(
+        'Allowed',
+      );
     }
     expect(await decide({ principal: build, action: 'ecr:GetAuthorizationToken', resource: '*', resourceAccount: CI, identity })).toBe('Allowed');
-    expect(await decide({ principal: build, action: 'ecr:PutImage', resource: `arn:aws:ecr:${s.region}:${CI}:repository/other`, resourceAccount: CI, identity })).not.toBe('Allowed');
+    expect(
+      await decide({ principal: build, action: 'ecr:PutImage', resource: `arn:aws:ecr:${s.region}:${CI}:repository/other`, resourceAccount: CI, identity }),
+    ).not.toBe('Allowed');
   });
 });
 
@@ -111,6 +140,46 @@ describe('the CodeArtifact domain and repository (stores config): target account
     const pkg = `${packages.replace(':repository/', ':package/')}/npm/acme/orders-client`;
     expect(await decide({ principal: build, action: 'codeartifact:PublishPackageVersion', resource: pkg, resourceAccount: CI, identity })).toBe('Allowed');
     expect(await decide({ principal: build, action: 'codeartifact:GetAuthorizationToken', resource: domain, resourceAccount: CI, identity })).toBe('Allowed');
-    expect(await decide({ principal: build, action: 'sts:GetServiceBearerToken', resource: '*', resourceAccount: CI, identity, context: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } })).toBe('Allowed');
+    expect(
+      await decide({
+        principal: build,
+        action: 'sts:GetServiceBearerToken',
+        resource: '*',
+        resourceAccount: CI,
+        identity,
+        context: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' },
+      }),
+    ).toBe('Allowed');
+  });
+});
+
+describe('targets that name single accounts (the accounts config with both stores)', () => {
+  // The accounts fixture's targets (nonprod: one account; prod: an OU and one more account) with the stores fixture's stores.
+  const NAMED = ['555555555555', '666666666666'];
+  const NAMED_PATH = `${ORG}/r-ab12/ou-ab12-55555555/`;
+  const NEIGHBOUR = '777777777777';
+  const config = parseConfig({ ...configInput('accounts'), ecr: { repositories: ['api'] }, codeartifact: { repository: 'shared' } }, 'accounts+stores');
+  const n = setting(config);
+  const values = (t: TemplateUnderCheck) => deployedValues(t, CI, { ...n.common, TargetAccountIds: NAMED });
+  const ecrPolicy = policyOf(templateOf(n.templates, 'ecr'), 'RepositoryApi', 'resource', values(templateOf(n.templates, 'ecr')))[0];
+  const ca = templateOf(n.templates, 'codeartifact');
+  const domainPolicy = policyOf(ca, 'PackageDomain', 'resource', values(ca))[0];
+  const repositoryPolicy = policyOf(ca, 'PackageRepository', 'resource', values(ca))[0];
+
+  test.each(NAMED)('a role of named account %s pulls images and reads packages', async (account) => {
+    expect(await ask(role(account), NAMED_PATH, 'ecr:BatchGetImage', repo('api'), ecrReader, ecrPolicy)).toBe('Allowed');
+    expect(await ask(role(account), NAMED_PATH, 'codeartifact:GetAuthorizationToken', domain, packageReader, domainPolicy)).toBe('Allowed');
+    expect(await ask(role(account), NAMED_PATH, 'codeartifact:ReadFromRepository', packages, packageReader, repositoryPolicy)).toBe('Allowed');
+  });
+
+  test('a neighbour in the named account’s OU, and the named account ID outside the organization, may not', async () => {
+    expect(await ask(role(NEIGHBOUR), NAMED_PATH, 'ecr:BatchGetImage', repo('api'), ecrReader, ecrPolicy)).not.toBe('Allowed');
+    expect(await ask(role(NEIGHBOUR), NAMED_PATH, 'codeartifact:ReadFromRepository', packages, packageReader, repositoryPolicy)).not.toBe('Allowed');
+    expect(await ask(role(NAMED[0]), undefined, 'ecr:BatchGetImage', repo('api'), ecrReader, ecrPolicy)).not.toBe('Allowed');
+  });
+
+  test('the prod OU is still admitted by its path; a named account may not push', async () => {
+    expect(await ask(role(TARGET), TARGET_PATH, 'ecr:BatchGetImage', repo('api'), ecrReader, ecrPolicy)).toBe('Allowed');
+    expect(await ask(role(NAMED[0]), NAMED_PATH, 'ecr:PutImage', repo('api'), ecrWriter, ecrPolicy)).not.toBe('Allowed');
   });
 });

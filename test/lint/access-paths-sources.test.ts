@@ -19,7 +19,17 @@ const SOURCE_PATH = `${ORG}/r-ab12/ou-ab12-55555555/`;
 function values(t: TemplateUnderCheck, account: string): Values {
   const params = isObject(t.template.Parameters) ? t.template.Parameters : {};
   const defaults = Object.fromEntries(Object.entries(params).flatMap(([k, v]) => (isObject(v) && typeof v.Default === 'string' ? [[k, v.Default]] : [])));
-  return { ...defaults, Prefix: p, 'AWS::Partition': 'aws', 'AWS::Region': region, 'AWS::AccountId': account, CiAccountId: CI, OrganizationId: ORG, TargetOrgPaths: [TARGET_PATH], SourceAccountIds: [SOURCE] };
+  return {
+    ...defaults,
+    Prefix: p,
+    'AWS::Partition': 'aws',
+    'AWS::Region': region,
+    'AWS::AccountId': account,
+    CiAccountId: CI,
+    OrganizationId: ORG,
+    TargetOrgPaths: [TARGET_PATH],
+    SourceAccountIds: [SOURCE],
+  };
 }
 
 const source = templateOf(templates, `codecommit-source-${SOURCE}`);
@@ -31,13 +41,28 @@ const access = roleAccess(source, accessId, values(source, SOURCE));
 const pipelineIdentity = policyOf(pipeline, roleId(pipeline, names.pipelineRole('${Prefix}')), 'inline', values(pipeline, CI));
 
 const assume = (principal: string, identity: JsonObject[]): Request => ({
-  principal, orgPath: `${ORG}/r-ab12/ou-ab12-44444444/`, action: 'sts:AssumeRole', resource: accessRole, resourceAccount: SOURCE, identity, resourcePolicy: trust,
+  principal,
+  orgPath: `${ORG}/r-ab12/ou-ab12-44444444/`,
+  action: 'sts:AssumeRole',
+  resource: accessRole,
+  resourceAccount: SOURCE,
+  identity,
+  resourcePolicy: trust,
 });
 const repo = (name: string, account = SOURCE) => `arn:aws:codecommit:${region}:${account}:${name}`;
-const read = (action: string, resource: string): Request => ({ principal: accessRole, orgPath: SOURCE_PATH, action, resource, resourceAccount: resource.split(':')[4], identity: access.identity });
+const read = (action: string, resource: string): Request => ({
+  principal: accessRole,
+  orgPath: SOURCE_PATH,
+  action,
+  resource,
+  resourceAccount: resource.split(':')[4],
+  identity: access.identity,
+});
 
 test('the fixture has three pipelines in one source account, on two repositories and three branches', () => {
-  const sources = config.pipelines.map((pl) => ('codecommit' in pl.source ? `${pl.source.codecommit.account} ${pl.source.codecommit.repository}/${pl.source.codecommit.branch}` : ''));
+  const sources = config.pipelines.map((pl) =>
+    'codecommit' in pl.source ? `${pl.source.codecommit.account} ${pl.source.codecommit.repository}/${pl.source.codecommit.branch}` : '',
+  );
   expect(sources).toEqual([`${SOURCE} platform/main`, `${SOURCE} platform/hotfix`, `${SOURCE} web/main`]);
 });
 
@@ -75,7 +100,13 @@ describe('the access role writes the source artifacts to the CI account', () => 
   const [bucketPolicy] = policyOf(buckets, 'ArtifactBucketPolicy', 'bucket', { ...values(buckets, CI), [`import:${p}-artifact-key-arn`]: keyArn });
   const object = `arn:aws:s3:::${names.bucket(p, 'artifacts', CI, region)}/${p}-web/SourceOutp/abc.zip`;
   const put = (principal: string, sse = true): Request => ({
-    principal, orgPath: SOURCE_PATH, action: 's3:PutObject', resource: object, resourceAccount: CI, identity: access.identity, resourcePolicy: bucketPolicy,
+    principal,
+    orgPath: SOURCE_PATH,
+    action: 's3:PutObject',
+    resource: object,
+    resourceAccount: CI,
+    identity: access.identity,
+    resourcePolicy: bucketPolicy,
     context: sse ? { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn } : {},
   });
   test('puts an SSE-KMS artifact object into the artifact bucket', async () => {

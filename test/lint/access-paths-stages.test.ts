@@ -21,7 +21,13 @@ function setting(config: Config) {
   const region = config.homeRegion;
   const keyArn = `arn:aws:kms:${region}:${CI}:key/${KEY_ID}`;
   const common: Values = {
-    Prefix: config.prefix, 'AWS::Partition': 'aws', 'AWS::Region': region, 'AWS::URLSuffix': 'amazonaws.com', CiAccountId: CI, OrganizationId: ORG, TargetOrgPaths: [TARGET_PATH],
+    Prefix: config.prefix,
+    'AWS::Partition': 'aws',
+    'AWS::Region': region,
+    'AWS::URLSuffix': 'amazonaws.com',
+    CiAccountId: CI,
+    OrganizationId: ORG,
+    TargetOrgPaths: [TARGET_PATH],
     [`import:${config.prefix}-artifact-key-arn`]: keyArn,
   };
   const templates = buildDist(config).templates;
@@ -37,8 +43,13 @@ describe('<prefix>-stackset-deploy (stackset config)', () => {
   const s = setting(config);
   const identity = s.policy('pipeline', 'StacksetDeployRole', 'inline', CI);
   const principal = `arn:aws:iam::${CI}:role/${names.stacksetDeployRole(config.prefix)}`;
-  const ask = (action: string, resource: string, resourceAccount: string, context: Record<string, string | string[]> = {}, resourcePolicy?: Request['resourcePolicy']): Promise<string> =>
-    decide({ principal, action, resource, resourceAccount, identity, context, resourcePolicy });
+  const ask = (
+    action: string,
+    resource: string,
+    resourceAccount: string,
+    context: Record<string, string | string[]> = {},
+    resourcePolicy?: Request['resourcePolicy'],
+  ): Promise<string> => decide({ principal, action, resource, resourceAccount, identity, context, resourcePolicy });
   // Service-managed StackSets live in the management account, also when a delegated administrator makes
   // them ("CreateStackSet - AWS CloudFormation", CallAs); StackSets have no resource policy, so the call
   // is the delegated administrator's own, authorized by its account's IAM: the request's account is CI's.
@@ -47,7 +58,16 @@ describe('<prefix>-stackset-deploy (stackset config)', () => {
   const artifactsObject = (key: string) => `arn:aws:s3:::${names.bucket(config.prefix, 'artifacts', CI, s.region)}/${key}`;
 
   test.each(['xacct-app-NonProd', 'xacct-app-Prod'])('allowed: every call of a rollout on its stage StackSet %s', async (name) => {
-    for (const action of ['DescribeStackSet', 'UpdateStackSet', 'CreateStackInstances', 'DeleteStackInstances', 'ListStackInstances', 'DescribeStackSetOperation', 'ListStackSetOperations', 'ListStackSetOperationResults']) {
+    for (const action of [
+      'DescribeStackSet',
+      'UpdateStackSet',
+      'CreateStackInstances',
+      'DeleteStackInstances',
+      'ListStackInstances',
+      'DescribeStackSetOperation',
+      'ListStackSetOperations',
+      'ListStackSetOperationResults',
+    ]) {
       expect([action, await ask(`cloudformation:${action}`, stackSet(name), CI)]).toEqual([action, 'Allowed']);
     }
   });
@@ -55,11 +75,20 @@ describe('<prefix>-stackset-deploy (stackset config)', () => {
   test('allowed: creating a StackSet only with the prefix tag', async () => {
     expect(await ask('cloudformation:CreateStackSet', '*', CI, { 'aws:RequestTag/xacct:prefix': 'xacct', 'aws:TagKeys': ['xacct:prefix'] })).toBe('Allowed');
     expect(await ask('cloudformation:CreateStackSet', '*', CI)).toBe('ImplicitlyDenied');
-    expect(await ask('cloudformation:CreateStackSet', '*', CI, { 'aws:RequestTag/xacct:prefix': 'other', 'aws:TagKeys': ['xacct:prefix'] })).toBe('ImplicitlyDenied');
+    expect(await ask('cloudformation:CreateStackSet', '*', CI, { 'aws:RequestTag/xacct:prefix': 'other', 'aws:TagKeys': ['xacct:prefix'] })).toBe(
+      'ImplicitlyDenied',
+    );
   });
 
-  test('denied: other StackSets, xacct\'s role StackSets included, and its own in another region', async () => {
-    for (const name of ['xacct-cross-account-role', 'xacct-cloudformation-role', 'xacct-app-Other', 'xacct-app-Prod2', 'other-app-Prod', 'xacct-codecommit-source-app']) {
+  test("denied: other StackSets, xacct's role StackSets included, and its own in another region", async () => {
+    for (const name of [
+      'xacct-cross-account-role',
+      'xacct-cloudformation-role',
+      'xacct-app-Other',
+      'xacct-app-Prod2',
+      'other-app-Prod',
+      'xacct-codecommit-source-app',
+    ]) {
       expect([name, await ask('cloudformation:UpdateStackSet', stackSet(name), CI)]).toEqual([name, 'ImplicitlyDenied']);
       expect([name, await ask('cloudformation:CreateStackInstances', stackSet(name), CI)]).toEqual([name, 'ImplicitlyDenied']);
     }
@@ -67,7 +96,7 @@ describe('<prefix>-stackset-deploy (stackset config)', () => {
     expect(await ask('cloudformation:DeleteStackSet', stackSet('xacct-app-Prod'), CI)).toBe('ImplicitlyDenied');
   });
 
-  test('denied: stacks of other accounts and the CI account\'s own stacks, and roles to pass or assume', async () => {
+  test("denied: stacks of other accounts and the CI account's own stacks, and roles to pass or assume", async () => {
     for (const action of ['cloudformation:UpdateStack', 'cloudformation:CreateChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:DeleteStack']) {
       expect(await ask(action, `arn:aws:cloudformation:${s.region}:${TARGET}:stack/app/0c1d2e3f`, TARGET)).toBe('ImplicitlyDenied');
       expect(await ask(action, `arn:aws:cloudformation:${s.region}:${CI}:stack/xacct-pipeline/0c1d2e3f`, CI)).toBe('ImplicitlyDenied');
@@ -102,10 +131,26 @@ describe('<prefix>-stackset-deploy (stackset config)', () => {
     const deployer = [deployerPolicy(config) as unknown as JsonObject];
     const asDeployer = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
       decide({ principal: `arn:aws:iam::${CI}:role/deployer`, action, resource, resourceAccount: CI, identity: deployer, context });
-    for (const action of ['DescribeStackSet', 'UpdateStackSet', 'CreateStackInstances', 'DeleteStackInstances', 'ListStackInstances', 'DescribeStackSetOperation', 'ListStackSetOperations', 'ListStackSetOperationResults']) {
+    for (const action of [
+      'DescribeStackSet',
+      'UpdateStackSet',
+      'CreateStackInstances',
+      'DeleteStackInstances',
+      'ListStackInstances',
+      'DescribeStackSetOperation',
+      'ListStackSetOperations',
+      'ListStackSetOperationResults',
+    ]) {
       expect([action, await asDeployer(`cloudformation:${action}`, stackSet('xacct-app-Prod'))]).toEqual([action, 'Allowed']);
     }
-    for (const action of ['cloudformation:CreateStackSet', 'cloudformation:DescribeOrganizationsAccess', 'organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent', 'organizations:ListRoots', 'sts:GetCallerIdentity']) {
+    for (const action of [
+      'cloudformation:CreateStackSet',
+      'cloudformation:DescribeOrganizationsAccess',
+      'organizations:ListAccountsForParent',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListRoots',
+      'sts:GetCallerIdentity',
+    ]) {
       expect([action, await asDeployer(action, '*')]).toEqual([action, 'Allowed']);
     }
     expect(await asDeployer('cloudformation:DescribeStacks', `arn:aws:cloudformation:${s.region}:${CI}:stack/xacct-kms-key/0c1d2e3f`)).toBe('Allowed');
@@ -124,7 +169,8 @@ describe('the cross-account role with codebuild: and lambda: stages (target-acti
   const s = setting(config);
   const identity = s.policy('cross-account-role', 'CrossAccountRole', 'inline', TARGET);
   const principal = `arn:aws:iam::${TARGET}:role/${names.crossAccountRole(config.prefix)}`;
-  const ask = (action: string, resource: string): Promise<string> => decide({ principal, orgPath: TARGET_PATH, action, resource, resourceAccount: resource.split(':')[4], identity });
+  const ask = (action: string, resource: string): Promise<string> =>
+    decide({ principal, orgPath: TARGET_PATH, action, resource, resourceAccount: resource.split(':')[4], identity });
   const project = (name: string, region: string, account = TARGET) => `arn:aws:codebuild:${region}:${account}:project/${name}`;
   const fn = (name: string, region: string, account = TARGET) => `arn:aws:lambda:${region}:${account}:function:${name}`;
 
@@ -139,7 +185,8 @@ describe('the cross-account role with codebuild: and lambda: stages (target-acti
     expect(await ask('codebuild:StartBuild', project('svc-other', 'eu-west-1'))).toBe('ImplicitlyDenied');
     expect(await ask('codebuild:StartBuild', project('svc-migrate', 'us-east-1'))).toBe('ImplicitlyDenied');
     expect(await ask('codebuild:StartBuild', project('svc-migrate', 'eu-west-1', '444444444444'))).toBe('ImplicitlyDenied');
-    for (const action of ['codebuild:UpdateProject', 'codebuild:DeleteProject', 'codebuild:StopBuild']) expect(await ask(action, project('svc-migrate', 'eu-west-1'))).toBe('ImplicitlyDenied');
+    for (const action of ['codebuild:UpdateProject', 'codebuild:DeleteProject', 'codebuild:StopBuild'])
+      expect(await ask(action, project('svc-migrate', 'eu-west-1'))).toBe('ImplicitlyDenied');
   });
 
   test('invokes the configured functions (and the alias) where their stages run, nothing else of Lambda', async () => {
@@ -148,12 +195,14 @@ describe('the cross-account role with codebuild: and lambda: stages (target-acti
     expect(await ask('lambda:InvokeFunction', fn('svc-smoke', 'eu-central-1'))).toBe('ImplicitlyDenied');
     expect(await ask('lambda:InvokeFunction', fn('svc-other', 'eu-west-1'))).toBe('ImplicitlyDenied');
     expect(await ask('lambda:InvokeFunction', fn('svc-smoke', 'eu-west-1', '444444444444'))).toBe('ImplicitlyDenied');
-    for (const action of ['lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:GetFunction']) expect(await ask(action, fn('svc-smoke', 'eu-west-1'))).toBe('ImplicitlyDenied');
+    for (const action of ['lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:GetFunction'])
+      expect(await ask(action, fn('svc-smoke', 'eu-west-1'))).toBe('ImplicitlyDenied');
   });
 
   test('without such stages the role may neither start builds nor invoke functions', async () => {
     const plain = setting(defaultConfig()).policy('cross-account-role', 'CrossAccountRole', 'inline', TARGET);
-    const askPlain = (action: string, resource: string) => decide({ principal, orgPath: TARGET_PATH, action, resource, resourceAccount: TARGET, identity: plain });
+    const askPlain = (action: string, resource: string) =>
+      decide({ principal, orgPath: TARGET_PATH, action, resource, resourceAccount: TARGET, identity: plain });
     expect(await askPlain('codebuild:StartBuild', project('svc-migrate', 'eu-west-1'))).toBe('ImplicitlyDenied');
     expect(await askPlain('lambda:InvokeFunction', fn('svc-smoke', 'eu-west-1'))).toBe('ImplicitlyDenied');
   });

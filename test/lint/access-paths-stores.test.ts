@@ -8,7 +8,23 @@ import { buildDist } from '../../templates-src/build';
 import type { Config } from '../../templates-src/config';
 import { names } from '../../templates-src/names';
 import { fixtureConfig } from '../support/build';
-import { awsManagedPolicy, CI, decide, deployedValues, ORG, OTHER_OU_ACCOUNT, OTHER_PATH, OUTSIDER, policyOf, Request, roleAccess, TARGET, TARGET_PATH, templateOf, Values } from './access-support';
+import {
+  awsManagedPolicy,
+  CI,
+  decide,
+  deployedValues,
+  ORG,
+  OTHER_OU_ACCOUNT,
+  OTHER_PATH,
+  OUTSIDER,
+  policyOf,
+  Request,
+  roleAccess,
+  TARGET,
+  TARGET_PATH,
+  templateOf,
+  Values,
+} from './access-support';
 import type { JsonObject } from '../../templates-src/checks/types';
 
 const KEY_ID = 'mrk-0f1e2d3c4b5a69788a9b0c1d2e3f4a5b';
@@ -17,9 +33,16 @@ const admin = [awsManagedPolicy('arn:aws:iam::aws:policy/AdministratorAccess')];
 function setting(config: Config, region = config.homeRegion) {
   const keyArn = `arn:aws:kms:${region}:${CI}:key/${KEY_ID}`;
   const common: Values = {
-    Prefix: config.prefix, 'AWS::Partition': 'aws', 'AWS::Region': region, 'AWS::URLSuffix': 'amazonaws.com', CiAccountId: CI, OrganizationId: ORG,
-    TargetOrgPaths: [TARGET_PATH], PrimaryKeyArn: `arn:aws:kms:${config.homeRegion}:${CI}:key/${KEY_ID}`,
-    [`import:${config.prefix}-artifact-key-arn`]: keyArn, 'getatt:ArtifactKeyReplica.Arn': keyArn,
+    Prefix: config.prefix,
+    'AWS::Partition': 'aws',
+    'AWS::Region': region,
+    'AWS::URLSuffix': 'amazonaws.com',
+    CiAccountId: CI,
+    OrganizationId: ORG,
+    TargetOrgPaths: [TARGET_PATH],
+    PrimaryKeyArn: `arn:aws:kms:${config.homeRegion}:${CI}:key/${KEY_ID}`,
+    [`import:${config.prefix}-artifact-key-arn`]: keyArn,
+    'getatt:ArtifactKeyReplica.Arn': keyArn,
   };
   const templates = buildDist(config).templates;
   const inCi = (name: string, id: string, kind: 'key' | 'bucket' | 'inline') => {
@@ -37,7 +60,13 @@ describe('the artifact key: administration without use, and the break-glass it c
   const s = setting(fixtureConfig('default'));
   const keyPolicy = s.inCi('kms-key', 'ArtifactKey', 'key');
   const ask = (action: string, identity: JsonObject[], context: Record<string, string> = {}): Request => ({
-    principal: s.role(CI, 'Administrator'), action, resource: s.keyArn, resourceAccount: CI, identity, resourcePolicy: keyPolicy, context,
+    principal: s.role(CI, 'Administrator'),
+    action,
+    resource: s.keyArn,
+    resourceAccount: CI,
+    identity,
+    resourcePolicy: keyPolicy,
+    context,
   });
   test('an administrator of the CI account cannot decrypt with the key or grant itself its use', async () => {
     expect(await decide(ask('kms:Decrypt', admin))).toBe('ImplicitlyDenied');
@@ -62,7 +91,14 @@ describe('the regional key replica and buckets (two-region config, us-east-1)', 
   const identity = policyOf(t, 'CrossAccountRole', 'inline', deployedValues(t, TARGET, s.common));
   const viaS3 = { 'kms:ViaService': 's3.us-east-1.amazonaws.com' };
   const keyUse = (principal: string, orgPath: string | undefined): Request => ({
-    principal, orgPath, action: 'kms:Decrypt', resource: s.keyArn, resourceAccount: CI, identity, resourcePolicy: keyPolicy, context: viaS3,
+    principal,
+    orgPath,
+    action: 'kms:Decrypt',
+    resource: s.keyArn,
+    resourceAccount: CI,
+    identity,
+    resourcePolicy: keyPolicy,
+    context: viaS3,
   });
   test('the cross-account role of a target account decrypts through S3; other OUs and outsiders do not', async () => {
     expect(await decide(keyUse(crossAccount, TARGET_PATH))).toBe('Allowed');
@@ -70,13 +106,21 @@ describe('the regional key replica and buckets (two-region config, us-east-1)', 
     expect(await decide(keyUse(s.role(OUTSIDER, names.crossAccountRole(s.config.prefix)), undefined))).not.toBe('Allowed');
   });
   test('the replica keeps administration without use', async () => {
-    const ask = (action: string) => decide({ principal: s.role(CI, 'Administrator'), action, resource: s.keyArn, resourceAccount: CI, identity: admin, resourcePolicy: keyPolicy });
+    const ask = (action: string) =>
+      decide({ principal: s.role(CI, 'Administrator'), action, resource: s.keyArn, resourceAccount: CI, identity: admin, resourcePolicy: keyPolicy });
     expect(await ask('kms:Decrypt')).toBe('ImplicitlyDenied');
     expect(await ask('kms:PutKeyPolicy')).toBe('Allowed');
   });
   test('its artifact bucket takes puts only with the replica key, and only over TLS', async () => {
     const put = (context: Record<string, string>): Request => ({
-      principal: crossAccount, orgPath: TARGET_PATH, action: 's3:PutObject', resource: s.object('artifacts'), resourceAccount: CI, identity, resourcePolicy: artifactPolicy, context,
+      principal: crossAccount,
+      orgPath: TARGET_PATH,
+      action: 's3:PutObject',
+      resource: s.object('artifacts'),
+      resourceAccount: CI,
+      identity,
+      resourcePolicy: artifactPolicy,
+      context,
     });
     expect(await decide(put(s.sse))).toBe('Allowed');
     expect(await decide(put({ ...s.sse, 's3:x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:us-east-1:${CI}:key/other` }))).toBe('ExplicitlyDenied');
@@ -89,7 +133,14 @@ describe('the templates bucket', () => {
   const bucketPolicy = s.inCi('buckets', 'TemplatesBucketPolicy', 'bucket');
   const template = s.object('templates', 'xacct/templates/pipeline.template.json');
   const put = (principal: string, identity: JsonObject[], context: Record<string, string>, orgPath?: string): Request => ({
-    principal, orgPath, action: 's3:PutObject', resource: template, resourceAccount: CI, identity, resourcePolicy: bucketPolicy, context,
+    principal,
+    orgPath,
+    action: 's3:PutObject',
+    resource: template,
+    resourceAccount: CI,
+    identity,
+    resourcePolicy: bucketPolicy,
+    context,
   });
   const deployer = s.role(CI, 'deployer');
   test('the deployer in the CI account puts templates encrypted with the artifact key, and only so', async () => {
@@ -109,10 +160,16 @@ describe('the templates bucket', () => {
 
 /** A service assuming a role through its trust policy, with the source keys the service supplies. */
 async function serviceAssumes(service: string, roleArn: string, trust: JsonObject, context: Record<string, string>): Promise<string> {
-  const result = await runSimulation({
-    request: { principal: service, action: 'sts:AssumeRole', resource: { resource: roleArn, accountId: roleArn.split(':')[4] }, contextVariables: context },
-    identityPolicies: [], serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy: trust,
-  }, {});
+  const result = await runSimulation(
+    {
+      request: { principal: service, action: 'sts:AssumeRole', resource: { resource: roleArn, accountId: roleArn.split(':')[4] }, contextVariables: context },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: trust,
+    },
+    {},
+  );
   if (result.resultType === 'error') throw new Error(`simulation failed: ${JSON.stringify(result.errors)}`);
   return result.overallResult;
 }
@@ -134,7 +191,9 @@ describe('the automation role (two-ous config): reads and decrypts artifacts, no
   });
   test('reads artifacts and decrypts them through S3', async () => {
     expect(await ask('s3:GetObject', s.object('artifacts'), CI, artifactPolicy)).toBe('Allowed');
-    expect(await ask('kms:Decrypt', s.keyArn, CI, s.inCi('kms-key', 'ArtifactKey', 'key'), { 'kms:ViaService': `s3.${s.region}.amazonaws.com` })).toBe('Allowed');
+    expect(await ask('kms:Decrypt', s.keyArn, CI, s.inCi('kms-key', 'ArtifactKey', 'key'), { 'kms:ViaService': `s3.${s.region}.amazonaws.com` })).toBe(
+      'Allowed',
+    );
   });
   test('writes no artifact, decrypts nothing directly, reads nothing else', async () => {
     expect(await ask('s3:PutObject', s.object('artifacts'), CI, artifactPolicy, s.sse)).not.toBe('Allowed');
@@ -158,12 +217,22 @@ describe('a CodeDeploy instance role (codedeploy config): reads and decrypts art
   });
   test('it writes no artifact, reads no template, decrypts nothing directly and reads no parameter of the CI account', async () => {
     expect(await ask('s3:PutObject', s.object('artifacts'), artifactPolicy, s.sse)).not.toBe('Allowed');
-    expect(await ask('s3:GetObject', s.object('templates', 'xacct/templates/pipeline.template.json'), s.inCi('buckets', 'TemplatesBucketPolicy', 'bucket'))).not.toBe('Allowed');
+    expect(
+      await ask('s3:GetObject', s.object('templates', 'xacct/templates/pipeline.template.json'), s.inCi('buckets', 'TemplatesBucketPolicy', 'bucket')),
+    ).not.toBe('Allowed');
     expect(await ask('kms:Decrypt', s.keyArn, keyPolicy)).not.toBe('Allowed');
     expect(await ask('ssm:GetParameter', `arn:aws:ssm:${s.region}:${CI}:parameter/${s.config.prefix}/artifact-key-arn`)).not.toBe('Allowed');
   });
   test('another role of the same account is not admitted by the artifact bucket', async () => {
-    const other = await decide({ principal: s.role(TARGET, 'some-other-role'), orgPath: TARGET_PATH, action: 's3:GetObject', resource: s.object('artifacts'), resourceAccount: CI, identity, resourcePolicy: artifactPolicy });
+    const other = await decide({
+      principal: s.role(TARGET, 'some-other-role'),
+      orgPath: TARGET_PATH,
+      action: 's3:GetObject',
+      resource: s.object('artifacts'),
+      resourceAccount: CI,
+      identity,
+      resourcePolicy: artifactPolicy,
+    });
     expect(other).not.toBe('Allowed');
   });
 });
@@ -178,8 +247,14 @@ describe("xacct's CodeDeploy instance role (codedeploy-instance-role config): re
   const instanceRole = s.role(TARGET, names.codedeployInstanceRole(s.config.prefix));
   const artifactPolicy = s.inCi('buckets', 'ArtifactBucketPolicy', 'bucket');
   const keyPolicy = s.inCi('kms-key', 'ArtifactKey', 'key');
-  const ask = (action: string, resource: string, resourcePolicy?: JsonObject, context: Record<string, string> = {}, principal = instanceRole, orgPath = TARGET_PATH) =>
-    decide({ principal, orgPath, action, resource, resourceAccount: resource.split(':')[4] || CI, identity, resourcePolicy, context });
+  const ask = (
+    action: string,
+    resource: string,
+    resourcePolicy?: JsonObject,
+    context: Record<string, string> = {},
+    principal = instanceRole,
+    orgPath = TARGET_PATH,
+  ) => decide({ principal, orgPath, action, resource, resourceAccount: resource.split(':')[4] || CI, identity, resourcePolicy, context });
   test('the stages name no instance role: the default is the role this template creates, with AmazonSSMManagedInstanceCore', () => {
     expect(s.config.pipelines[0].stages.every((st) => st.codedeploy && st.codedeploy.instanceRoleName === undefined)).toBe(true);
     expect(identity).toContainEqual(awsManagedPolicy('arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'));
@@ -196,7 +271,9 @@ describe("xacct's CodeDeploy instance role (codedeploy-instance-role config): re
   });
   test('writes no artifact, reads no template, decrypts nothing directly, reads no parameter of the CI account', async () => {
     expect(await ask('s3:PutObject', s.object('artifacts'), artifactPolicy, s.sse)).not.toBe('Allowed');
-    expect(await ask('s3:GetObject', s.object('templates', 'xacct/templates/pipeline.template.json'), s.inCi('buckets', 'TemplatesBucketPolicy', 'bucket'))).not.toBe('Allowed');
+    expect(
+      await ask('s3:GetObject', s.object('templates', 'xacct/templates/pipeline.template.json'), s.inCi('buckets', 'TemplatesBucketPolicy', 'bucket')),
+    ).not.toBe('Allowed');
     expect(await ask('kms:Decrypt', s.keyArn, keyPolicy)).not.toBe('Allowed');
     // AmazonSSMManagedInstanceCore allows ssm:GetParameter on *: in its own account, never in the CI account.
     expect(await ask('ssm:GetParameter', `arn:aws:ssm:${s.region}:${CI}:parameter/${s.config.prefix}/artifact-key-arn`)).not.toBe('Allowed');

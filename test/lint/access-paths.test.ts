@@ -10,7 +10,23 @@ import { buildDist } from '../../templates-src/build';
 import { Config, defaultConfig, parseConfig } from '../../templates-src/config';
 import { names } from '../../templates-src/names';
 import { isObject, JsonObject, TemplateUnderCheck } from '../../templates-src/checks/types';
-import { CI, decide, ORG, OTHER_OU_ACCOUNT, OTHER_PATH, OUTSIDER, policyOf, Request, roleAccess, roleId, SOURCE, templateOf, TARGET, TARGET_PATH, Values } from './access-support';
+import {
+  CI,
+  decide,
+  ORG,
+  OTHER_OU_ACCOUNT,
+  OTHER_PATH,
+  OUTSIDER,
+  policyOf,
+  Request,
+  roleAccess,
+  roleId,
+  SOURCE,
+  templateOf,
+  TARGET,
+  TARGET_PATH,
+  Values,
+} from './access-support';
 import { LINT_FIXTURES } from './support';
 
 function secondConfig(): Config {
@@ -35,8 +51,21 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
   const region = config.homeRegion;
   const p = config.prefix;
   const keyArn = `arn:aws:kms:${region}:${CI}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
-  const common = { Prefix: p, 'AWS::Partition': 'aws', 'AWS::Region': region, 'AWS::URLSuffix': 'amazonaws.com', CiAccountId: CI, OrganizationId: ORG, TargetOrgPaths: [TARGET_PATH] };
-  const valuesIn = (t: TemplateUnderCheck, account: string): Values => ({ ...defaults(t), ...common, 'AWS::AccountId': account, [`import:${p}-artifact-key-arn`]: keyArn });
+  const common = {
+    Prefix: p,
+    'AWS::Partition': 'aws',
+    'AWS::Region': region,
+    'AWS::URLSuffix': 'amazonaws.com',
+    CiAccountId: CI,
+    OrganizationId: ORG,
+    TargetOrgPaths: [TARGET_PATH],
+  };
+  const valuesIn = (t: TemplateUnderCheck, account: string): Values => ({
+    ...defaults(t),
+    ...common,
+    'AWS::AccountId': account,
+    [`import:${p}-artifact-key-arn`]: keyArn,
+  });
   const inTarget = (name: string, role: string, kind: 'inline' | 'trust') => {
     const t = get(name);
     return policyOf(t, role, kind, valuesIn(t, TARGET));
@@ -61,13 +90,33 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
     return policyOf(t, roleId(t, names.pipelineRole('${Prefix}')), 'inline', valuesIn(t, CI));
   };
   const assume = (principal: string, orgPath: string | undefined, target: string, trust: JsonObject): Request => ({
-    principal, orgPath, action: 'sts:AssumeRole', resource: target, resourceAccount: target.split(':')[4], identity: pipelineIdentity(), resourcePolicy: trust,
+    principal,
+    orgPath,
+    action: 'sts:AssumeRole',
+    resource: target,
+    resourceAccount: target.split(':')[4],
+    identity: pipelineIdentity(),
+    resourcePolicy: trust,
   });
   const artifactRequest = (action: string, principal = crossAccountRole, orgPath = TARGET_PATH, context: Record<string, string> = {}): Request => ({
-    principal, orgPath, action, resource: object, resourceAccount: CI, identity: crossAccountIdentity, resourcePolicy: artifactBucketPolicy, context,
+    principal,
+    orgPath,
+    action,
+    resource: object,
+    resourceAccount: CI,
+    identity: crossAccountIdentity,
+    resourcePolicy: artifactBucketPolicy,
+    context,
   });
   const keyRequest = (action: string, principal = crossAccountRole, orgPath = TARGET_PATH, identity = crossAccountIdentity): Request => ({
-    principal, orgPath, action, resource: keyArn, resourceAccount: CI, identity, resourcePolicy: keyPolicy, context: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+    principal,
+    orgPath,
+    action,
+    resource: keyArn,
+    resourceAccount: CI,
+    identity,
+    resourcePolicy: keyPolicy,
+    context: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
   });
 
   describe('the cross-account role trusts only the pipeline role', () => {
@@ -94,7 +143,13 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
       expect(await decide(keyRequest('kms:GenerateDataKey'))).toBe('Allowed');
     });
     const pass = (role: string, service: string): Request => ({
-      principal: crossAccountRole, orgPath: TARGET_PATH, action: 'iam:PassRole', resource: role, resourceAccount: TARGET, identity: crossAccountIdentity, context: { 'iam:PassedToService': service },
+      principal: crossAccountRole,
+      orgPath: TARGET_PATH,
+      action: 'iam:PassRole',
+      resource: role,
+      resourceAccount: TARGET,
+      identity: crossAccountIdentity,
+      context: { 'iam:PassedToService': service },
     });
     test('passes the CloudFormation role to cloudformation.amazonaws.com only', async () => {
       expect(await decide(pass(arn(TARGET, names.cfnExecRole), 'cloudformation.amazonaws.com'))).toBe('Allowed');
@@ -112,7 +167,16 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
     const { identity } = roleAccess(t, 'ReadOnlyRole', valuesIn(t, TARGET));
     test('may describe stacks', async () => {
       const stack = `arn:aws:cloudformation:${region}:${TARGET}:stack/app/0a1b2c3d-0000-1111-2222-333344445555`;
-      expect(await decide({ principal: readOnly, orgPath: TARGET_PATH, action: 'cloudformation:DescribeStacks', resource: stack, resourceAccount: TARGET, identity })).toBe('Allowed');
+      expect(
+        await decide({
+          principal: readOnly,
+          orgPath: TARGET_PATH,
+          action: 'cloudformation:DescribeStacks',
+          resource: stack,
+          resourceAccount: TARGET,
+          identity,
+        }),
+      ).toBe('Allowed');
     });
     test('is denied kms:Decrypt and artifact s3:GetObject', async () => {
       expect(await decide(keyRequest('kms:Decrypt', readOnly, TARGET_PATH, identity))).toBe('ExplicitlyDenied');
@@ -135,9 +199,18 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
       expect(await decide(artifactRequest('s3:GetObject', crossAccountRole, TARGET_PATH, { 'aws:SecureTransport': 'false' }))).toBe('ExplicitlyDenied');
     });
     test('puts without aws:kms encryption are denied', async () => {
-      expect(await decide(artifactRequest('s3:PutObject', crossAccountRole, TARGET_PATH, { 's3:x-amz-server-side-encryption': 'AES256' }))).toBe('ExplicitlyDenied');
+      expect(await decide(artifactRequest('s3:PutObject', crossAccountRole, TARGET_PATH, { 's3:x-amz-server-side-encryption': 'AES256' }))).toBe(
+        'ExplicitlyDenied',
+      );
       expect(await decide(artifactRequest('s3:PutObject'))).toBe('ExplicitlyDenied');
-      expect(await decide(artifactRequest('s3:PutObject', crossAccountRole, TARGET_PATH, { ...sse, 's3:x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:${region}:${OUTSIDER}:key/other` }))).toBe('ExplicitlyDenied');
+      expect(
+        await decide(
+          artifactRequest('s3:PutObject', crossAccountRole, TARGET_PATH, {
+            ...sse,
+            's3:x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:${region}:${OUTSIDER}:key/other`,
+          }),
+        ),
+      ).toBe('ExplicitlyDenied');
     });
   });
 
@@ -145,32 +218,43 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
   const sourceEnabled = config.pipelines.some((pl) => 'codecommit' in pl.source && pl.source.codecommit.account);
   // Declared only where it applies, so no config reports skipped tests; the test after this block
   // checks that the second config does exercise it.
-  if (sourceEnabled) describe('source pattern (a repository in a separate account)', () => {
-    const source = (): TemplateUnderCheck => get(`codecommit-source-${SOURCE}`);
-    const inSource = (role: string, kind: 'inline' | 'trust') => policyOf(source(), role, kind, valuesIn(source(), SOURCE));
-    const sourceAccess = arn(SOURCE, names.sourceAccessRole);
-    test('the pipeline role may assume the source access role; an outsider may not', async () => {
-      const trust = inSource(roleId(source(), names.sourceAccessRole('${Prefix}')), 'trust')[0];
-      expect(await decide(assume(pipelineRole, TARGET_PATH, sourceAccess, trust))).toBe('Allowed');
-      expect(await decide(assume(arn(OUTSIDER, names.pipelineRole), undefined, sourceAccess, trust))).not.toBe('Allowed');
+  if (sourceEnabled)
+    describe('source pattern (a repository in a separate account)', () => {
+      const source = (): TemplateUnderCheck => get(`codecommit-source-${SOURCE}`);
+      const inSource = (role: string, kind: 'inline' | 'trust') => policyOf(source(), role, kind, valuesIn(source(), SOURCE));
+      const sourceAccess = arn(SOURCE, names.sourceAccessRole);
+      test('the pipeline role may assume the source access role; an outsider may not', async () => {
+        const trust = inSource(roleId(source(), names.sourceAccessRole('${Prefix}')), 'trust')[0];
+        expect(await decide(assume(pipelineRole, TARGET_PATH, sourceAccess, trust))).toBe('Allowed');
+        expect(await decide(assume(arn(OUTSIDER, names.pipelineRole), undefined, sourceAccess, trust))).not.toBe('Allowed');
+      });
+      test("the source account's event role may put events only on the CI account's bus", async () => {
+        const eventsRole = arn(SOURCE, names.sourceEventsRole);
+        const identity = inSource(roleId(source(), names.sourceEventsRole('${Prefix}')), 'inline');
+        const busPolicies = policyDocumentsOfType(get('pipeline'), 'AWS::Events::EventBusPolicy').flatMap((id) => inCi('pipeline', id, 'resource'));
+        const bus = (account: string) => `arn:aws:events:${region}:${account}:event-bus/default`;
+        const put = (account: string, resourcePolicy?: JsonObject): Request => ({
+          principal: eventsRole,
+          orgPath: TARGET_PATH,
+          action: 'events:PutEvents',
+          resource: bus(account),
+          resourceAccount: account,
+          identity,
+          resourcePolicy,
+        });
+        expect(busPolicies.length).toBeGreaterThan(0);
+        expect(await decide(put(CI, busPolicies[0]))).toBe('Allowed');
+        expect(await decide(put(OUTSIDER, busPolicies[0]))).not.toBe('Allowed');
+        expect(await decide(put(OTHER_OU_ACCOUNT))).not.toBe('Allowed');
+      });
     });
-    test("the source account's event role may put events only on the CI account's bus", async () => {
-      const eventsRole = arn(SOURCE, names.sourceEventsRole);
-      const identity = inSource(roleId(source(), names.sourceEventsRole('${Prefix}')), 'inline');
-      const busPolicies = policyDocumentsOfType(get('pipeline'), 'AWS::Events::EventBusPolicy').flatMap((id) => inCi('pipeline', id, 'resource'));
-      const bus = (account: string) => `arn:aws:events:${region}:${account}:event-bus/default`;
-      const put = (account: string, resourcePolicy?: JsonObject): Request => ({ principal: eventsRole, orgPath: TARGET_PATH, action: 'events:PutEvents', resource: bus(account), resourceAccount: account, identity, resourcePolicy });
-      expect(busPolicies.length).toBeGreaterThan(0);
-      expect(await decide(put(CI, busPolicies[0]))).toBe('Allowed');
-      expect(await decide(put(OUTSIDER, busPolicies[0]))).not.toBe('Allowed');
-      expect(await decide(put(OTHER_OU_ACCOUNT))).not.toBe('Allowed');
-    });
-  });
 });
 
 function policyDocumentsOfType(t: TemplateUnderCheck, type: string): string[] {
   const resources = isObject(t.template.Resources) ? t.template.Resources : {};
-  return Object.entries(resources).filter(([, r]) => isObject(r) && r.Type === type).map(([id]) => id);
+  return Object.entries(resources)
+    .filter(([, r]) => isObject(r) && r.Type === type)
+    .map(([id]) => id);
 }
 
 test('the second config exercises the source pattern', () => {

@@ -60,7 +60,9 @@ export function policyOf(t: TemplateUnderCheck, resource: string, kind: PolicyKi
 /** Logical ID of the role whose RoleName is `name` (with `${Prefix}` as in names.ts). */
 export function roleId(t: TemplateUnderCheck, name: string): string {
   const resources = isObject(t.template.Resources) ? t.template.Resources : {};
-  const hit = Object.entries(resources).find(([, r]) => isObject(r) && isObject(r.Properties) && JSON.stringify(r.Properties.RoleName) === JSON.stringify({ 'Fn::Sub': name }));
+  const hit = Object.entries(resources).find(
+    ([, r]) => isObject(r) && isObject(r.Properties) && JSON.stringify(r.Properties.RoleName) === JSON.stringify({ 'Fn::Sub': name }),
+  );
   if (!hit) throw new Error(`${t.name}: no role named ${name}`);
   return hit[0];
 }
@@ -125,7 +127,9 @@ export function roleAccess(t: TemplateUnderCheck, id: string, values: Values): {
   const resources = isObject(t.template.Resources) ? t.template.Resources : {};
   const r = resources[id];
   if (!isObject(r) || r.Type !== 'AWS::IAM::Role' || !isObject(r.Properties)) throw new Error(`${t.name}: ${id} is not a role`);
-  const inline = policyDocuments(t).filter((p) => p.resource === id && p.kind === 'inline').map((p) => concrete(p.document, values) as JsonObject);
+  const inline = policyDocuments(t)
+    .filter((p) => p.resource === id && p.kind === 'inline')
+    .map((p) => concrete(p.document, values) as JsonObject);
   const arns = Array.isArray(r.Properties.ManagedPolicyArns) ? r.Properties.ManagedPolicyArns : [];
   const managed = arns.map((a) => awsManagedPolicy(String(concrete(a, values))));
   const b = r.Properties.PermissionsBoundary;

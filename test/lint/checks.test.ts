@@ -32,8 +32,14 @@ const NONCOMPLIANT: Record<string, { fixture: string; expect: Array<[string, Reg
     ],
   },
   'iam-no-wildcard-allow': { fixture: 'wildcard-action', expect: [['Role', /Policies\[0\]\.PolicyDocument statement 0: Allow of wildcard action '\*'/]] },
-  'iam-no-open-principal': { fixture: 'outsider-allowed', expect: [['BucketPolicy', /Allow to Principal "\*" without an aws:PrincipalOrgID or aws:PrincipalOrgPaths condition/]] },
-  'iam-policy-size': { fixture: 'oversize-trust-policy', expect: [['Role', /trust policy Properties\.AssumeRolePolicyDocument reach \d+ characters .* the limit is 2048/]] },
+  'iam-no-open-principal': {
+    fixture: 'outsider-allowed',
+    expect: [['BucketPolicy', /Allow to Principal "\*" without an aws:PrincipalOrgID or aws:PrincipalOrgPaths condition/]],
+  },
+  'iam-policy-size': {
+    fixture: 'oversize-trust-policy',
+    expect: [['Role', /trust policy Properties\.AssumeRolePolicyDocument reach \d+ characters .* the limit is 2048/]],
+  },
   'codepipeline-limits': {
     fixture: 'codepipeline-limits',
     expect: [

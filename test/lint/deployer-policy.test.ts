@@ -49,7 +49,8 @@ async function resourceOf(action: string, input: Record<string, unknown>, region
   const required = details.resourceTypes.find((r) => r.required);
   if (!required) {
     // Optional resource types: the resource named in the request, when the call names one.
-    if (service === 'cloudformation' && typeof input.StackName === 'string') return `arn:aws:cloudformation:${region}:${CI_ACCOUNT}:stack/${input.StackName}/11111111-2222-3333-4444-555555555555`;
+    if (service === 'cloudformation' && typeof input.StackName === 'string')
+      return `arn:aws:cloudformation:${region}:${CI_ACCOUNT}:stack/${input.StackName}/11111111-2222-3333-4444-555555555555`;
     if (service === 's3' && typeof input.Bucket === 'string') return `arn:aws:s3:::${input.Bucket}/${String(input.Key ?? '')}`;
     return '*';
   }
@@ -77,10 +78,18 @@ async function recordedCalls(fake: FakeAws): Promise<Call[]> {
   const out: Call[] = [];
   for (const c of fake.calls) {
     const action = actionOf(c.service, c.op);
-    out.push({ action, resource: await resourceOf(action, c.input, c.region, fake.managementAccountId), from: `${c.service}:${c.op} ${JSON.stringify(c.input).slice(0, 120)}` });
+    out.push({
+      action,
+      resource: await resourceOf(action, c.input, c.region, fake.managementAccountId),
+      from: `${c.service}:${c.op} ${JSON.stringify(c.input).slice(0, 120)}`,
+    });
     if (c.service === 's3' && c.op === 'HeadObject') {
       // Without s3:ListBucket a missing key answers 403, not 404 ("HeadObject - Amazon Simple Storage Service"): deploy would stop instead of uploading.
-      out.push({ action: 's3:ListBucket', resource: `arn:aws:s3:::${String(c.input.Bucket)}`, from: `s3:HeadObject of a missing key answering 404 ${c.input.Key}` });
+      out.push({
+        action: 's3:ListBucket',
+        resource: `arn:aws:s3:::${String(c.input.Bucket)}`,
+        from: `s3:HeadObject of a missing key answering 404 ${c.input.Key}`,
+      });
     }
     if (action === 's3:PutObject' && c.input.SSEKMSKeyId) {
       // SSE-KMS: S3 asks KMS for a data key on the caller's behalf.
@@ -89,7 +98,11 @@ async function recordedCalls(fake: FakeAws): Promise<Call[]> {
         resource: String(c.input.SSEKMSKeyId),
         // With S3 Bucket Keys (the templates bucket has them) the encryption context is the bucket's ARN
         // ("Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys").
-        context: { 'kms:ViaService': `s3.${c.region}.amazonaws.com`, 'aws:ResourceTag/xacct:prefix': PREFIX, 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${String(c.input.Bucket)}` },
+        context: {
+          'kms:ViaService': `s3.${c.region}.amazonaws.com`,
+          'aws:ResourceTag/xacct:prefix': PREFIX,
+          'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${String(c.input.Bucket)}`,
+        },
         from: `s3:PutObject (SSE-KMS) ${c.input.Key}`,
       });
     }
@@ -106,7 +119,11 @@ async function recordedCalls(fake: FakeAws): Promise<Call[]> {
 function creations(type: string, physicalId: string, region: string, stack: string, logicalId: string, keyArn = ''): Omit<Call, 'from'>[] | undefined {
   const tagged = { 'aws:ResourceTag/xacct:prefix': PREFIX };
   // ECR and CodeArtifact ask KMS for grants on the artifact key on the caller's behalf ("Encryption at rest", "CreateDomain").
-  const grant = (service: string) => ({ action: 'kms:CreateGrant', resource: keyArn, context: { ...tagged, 'kms:ViaService': `${service}.${region}.amazonaws.com`, 'kms:GrantIsForAWSResource': 'true' } });
+  const grant = (service: string) => ({
+    action: 'kms:CreateGrant',
+    resource: keyArn,
+    context: { ...tagged, 'kms:ViaService': `${service}.${region}.amazonaws.com`, 'kms:GrantIsForAWSResource': 'true' },
+  });
   const requestTag = { 'aws:RequestTag/xacct:prefix': PREFIX, 'aws:TagKeys': ['xacct:prefix'] };
   const key = (id: string) => `arn:aws:kms:${region}:${CI_ACCOUNT}:key/${id}`;
   switch (type) {
@@ -143,8 +160,14 @@ function creations(type: string, physicalId: string, region: string, stack: stri
       return [{ action: 'logs:CreateLogGroup', resource: `arn:aws:logs:${region}:${CI_ACCOUNT}:log-group:${physicalId}` }];
     case 'AWS::Events::Rule':
       return [
-        { action: 'events:PutRule', resource: `arn:aws:events:${region}:${CI_ACCOUNT}:rule/${physicalId.startsWith(`${stack}-`) ? physicalId : `${stack}-${logicalId}-ABCDEF`}` },
-        { action: 'events:PutTargets', resource: `arn:aws:events:${region}:${CI_ACCOUNT}:rule/${physicalId.startsWith(`${stack}-`) ? physicalId : `${stack}-${logicalId}-ABCDEF`}` },
+        {
+          action: 'events:PutRule',
+          resource: `arn:aws:events:${region}:${CI_ACCOUNT}:rule/${physicalId.startsWith(`${stack}-`) ? physicalId : `${stack}-${logicalId}-ABCDEF`}`,
+        },
+        {
+          action: 'events:PutTargets',
+          resource: `arn:aws:events:${region}:${CI_ACCOUNT}:rule/${physicalId.startsWith(`${stack}-`) ? physicalId : `${stack}-${logicalId}-ABCDEF`}`,
+        },
       ];
     case 'AWS::Events::EventBusPolicy':
       // PutPermission names no resource type in the Service Authorization Reference: it is authorized on "*".
@@ -166,7 +189,10 @@ function creations(type: string, physicalId: string, region: string, stack: stri
     case 'AWS::CodeArtifact::Repository':
       return [
         { action: 'codeartifact:CreateRepository', resource: '*', context: requestTag },
-        { action: 'codeartifact:PutRepositoryPermissionsPolicy', resource: `arn:aws:codeartifact:${region}:${CI_ACCOUNT}:repository/${PREFIX}-packages/${physicalId}` },
+        {
+          action: 'codeartifact:PutRepositoryPermissionsPolicy',
+          resource: `arn:aws:codeartifact:${region}:${CI_ACCOUNT}:repository/${PREFIX}-packages/${physicalId}`,
+        },
       ];
     case 'AWS::IAM::OIDCProvider':
       return [{ action: 'iam:CreateOpenIDConnectProvider', resource: `arn:aws:iam::${CI_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` }];
@@ -182,7 +208,14 @@ async function centralCreations(fake: FakeAws): Promise<Call[]> {
     const client = fake.clients({ region: s.region }).cfn(s.region);
     const { StackResourceSummaries = [] } = await client.send(new ListStackResourcesCommand({ StackName: s.name }));
     for (const r of StackResourceSummaries) {
-      const made = creations(r.ResourceType ?? '', r.PhysicalResourceId ?? '', s.region, s.name, r.LogicalResourceId ?? '', fake.outputsOf(s.region, `${PREFIX}-kms-key`).ArtifactKeyArn);
+      const made = creations(
+        r.ResourceType ?? '',
+        r.PhysicalResourceId ?? '',
+        s.region,
+        s.name,
+        r.LogicalResourceId ?? '',
+        fake.outputsOf(s.region, `${PREFIX}-kms-key`).ArtifactKeyArn,
+      );
       if (!made) unknown.push(`${s.name}/${r.LogicalResourceId} ${r.ResourceType}`);
       for (const m of made ?? []) out.push({ ...m, from: `CloudFormation creating ${r.ResourceType} ${r.LogicalResourceId} in ${s.name} (${s.region})` });
     }
@@ -198,7 +231,14 @@ function keyPolicies(fake: FakeAws): Map<string, JsonObject> {
     const template = JSON.parse(s.body) as JsonObject;
     const id = ['ArtifactKey', 'ArtifactKeyReplica'].find((k) => (template.Resources as JsonObject)[k] !== undefined);
     if (!id) continue;
-    const values = { ...s.parameters, TargetOrgPaths: s.parameters.TargetOrgPaths.split(','), 'AWS::Partition': 'aws', 'AWS::Region': s.region, 'AWS::AccountId': CI_ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
+    const values = {
+      ...s.parameters,
+      TargetOrgPaths: s.parameters.TargetOrgPaths.split(','),
+      'AWS::Partition': 'aws',
+      'AWS::Region': s.region,
+      'AWS::AccountId': CI_ACCOUNT,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
     out.set(s.region, policyOf({ name: s.name, template }, id, 'key', values)[0]);
   }
   return out;
@@ -215,7 +255,13 @@ const ENCRYPTION_CONTEXT = 'kms:EncryptionContext:aws:s3:arn';
  * other conditions for the simulator; one whose condition does not match is dropped.
  */
 export function resolveEncryptionContext(keyPolicy: JsonObject, value: string | undefined): JsonObject {
-  const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const glob = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
   const statements = (keyPolicy.Statement as JsonObject[]).flatMap((st) => {
     const arnLike = ((st.Condition as JsonObject | undefined)?.ArnLike ?? undefined) as JsonObject | undefined;
     const wanted = arnLike?.[ENCRYPTION_CONTEXT];
@@ -262,12 +308,21 @@ describe('the deployer policy', () => {
       source: { codecommit: { repository: `app${i}`, branch: 'main' } },
       ...(i === 0 ? { selfUpdate: true } : {}),
       stages: [
-        { name: 'NonProd', target: 'nonprod', regions: ['eu-west-1', 'us-east-1'], cloudformation: { stackName: `app${i}`, template: 'BuildOutput::template.yml' } },
+        {
+          name: 'NonProd',
+          target: 'nonprod',
+          regions: ['eu-west-1', 'us-east-1'],
+          cloudformation: { stackName: `app${i}`, template: 'BuildOutput::template.yml' },
+        },
         { name: 'Prod', target: 'prod', approval: true, cloudformation: { stackName: `app${i}`, template: 'BuildOutput::template.yml' } },
         ...(i === 0 ? [{ name: 'Fleet', target: 'prod', approval: true, stackset: { template: 'BuildOutput::fleet.yml' } }] : []),
       ],
     })) as ConfigInput['pipelines'];
-    const config = testConfig({ automationRole: true, targets: { nonprod: { ous: ['Root/Workloads/NonProd'], regions: ['eu-west-1', 'us-east-1'] }, prod: { ous: ['Root/Workloads/Prod'] } }, pipelines });
+    const config = testConfig({
+      automationRole: true,
+      targets: { nonprod: { ous: ['Root/Workloads/NonProd'], regions: ['eu-west-1', 'us-east-1'] }, prod: { ous: ['Root/Workloads/Prod'] } },
+      pipelines,
+    });
     expect((await deploy(config)).error).toBeUndefined();
     expect(fake.calls.some((c) => c.op === 'PutObject')).toBe(true);
     expect((await deploy(config)).error).toBeUndefined();
@@ -289,7 +344,17 @@ describe('the deployer policy', () => {
 
   test('covers every kind of call the commands make', () => {
     const actions = new Set(calls.map((c) => c.action));
-    for (const a of ['cloudformation:CreateStackSet', 'cloudformation:UpdateStackSet', 'cloudformation:DeleteStackSet', 'cloudformation:CreateChangeSet', 'cloudformation:DetectStackSetDrift', 's3:PutObject', 's3:ListAllMyBuckets', 'organizations:ListAccountsForParent', 'cloudformation:DeleteStack']) {
+    for (const a of [
+      'cloudformation:CreateStackSet',
+      'cloudformation:UpdateStackSet',
+      'cloudformation:DeleteStackSet',
+      'cloudformation:CreateChangeSet',
+      'cloudformation:DetectStackSetDrift',
+      's3:PutObject',
+      's3:ListAllMyBuckets',
+      'organizations:ListAccountsForParent',
+      'cloudformation:DeleteStack',
+    ]) {
       expect([a, actions.has(a)]).toEqual([a, true]);
     }
   });
@@ -309,10 +374,19 @@ describe('the deployer policy', () => {
 
   test('denies what is not xacct’s: another prefix’s StackSet and stack, a role outside the prefix, decryption with an untagged key', async () => {
     const outside: Call[] = [
-      { action: 'cloudformation:UpdateStackSet', resource: `arn:aws:cloudformation:eu-west-1:${fake.managementAccountId}:stackset/other-roles:1`, from: 'other StackSet' },
+      {
+        action: 'cloudformation:UpdateStackSet',
+        resource: `arn:aws:cloudformation:eu-west-1:${fake.managementAccountId}:stackset/other-roles:1`,
+        from: 'other StackSet',
+      },
       { action: 'cloudformation:DeleteStack', resource: `arn:aws:cloudformation:eu-west-1:${CI_ACCOUNT}:stack/app/1`, from: 'an app stack' },
       { action: 'iam:CreateRole', resource: `arn:aws:iam::${CI_ACCOUNT}:role/Admin`, from: 'a role outside the prefix' },
-      { action: 'kms:Decrypt', resource: `arn:aws:kms:eu-west-1:${CI_ACCOUNT}:key/1234`, context: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' }, from: 'another key' },
+      {
+        action: 'kms:Decrypt',
+        resource: `arn:aws:kms:eu-west-1:${CI_ACCOUNT}:key/1234`,
+        context: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
+        from: 'another key',
+      },
     ];
     for (const c of outside) expect([c.from, await allowed(policy, c)]).toEqual([c.from, 'ImplicitlyDenied']);
   });
@@ -343,7 +417,7 @@ async function verdicts(policy: JsonObject, everything: Call[], statements: stri
     try {
       if ((await allowed(policy, c)) !== 'Allowed') denied.push(`${c.action} on ${c.resource} (${c.from})`);
     } catch (e) {
-      throw new Error(`${c.action} on ${c.resource} (${c.from}): ${(e as Error).message}`);
+      throw new Error(`${c.action} on ${c.resource} (${c.from}): ${(e as Error).message}`, { cause: e });
     }
   }
   const unneeded: string[] = [];
@@ -373,22 +447,44 @@ describe('the deployer policy with a source account, the container and package s
     expect((await plan(config)).error).toBeUndefined();
     keys = keyPolicies(fake);
     const created = await centralCreations(fake);
-    expect(created.map((c) => c.action)).toEqual(expect.arrayContaining(['ecr:CreateRepository', 'codeartifact:CreateDomain', 'codeartifact:CreateRepository', 'iam:CreateOpenIDConnectProvider', 'kms:CreateGrant']));
+    expect(created.map((c) => c.action)).toEqual(
+      expect.arrayContaining([
+        'ecr:CreateRepository',
+        'codeartifact:CreateDomain',
+        'codeartifact:CreateRepository',
+        'iam:CreateOpenIDConnectProvider',
+        'kms:CreateGrant',
+      ]),
+    );
     everything = unique([...(await recordedCalls(fake)), ...created]);
   }, 120_000);
 
   afterAll(() => fake?.restore());
 
   test('allows every call and every creation, and each statement the options add is needed', async () => {
-    const added = (policy.Statement as JsonObject[]).map((st) => String(st.Sid)).filter((sid) => !(deployerPolicy({ prefix: PREFIX }).Statement.some((st) => st.Sid === sid)));
+    const added = (policy.Statement as JsonObject[])
+      .map((st) => String(st.Sid))
+      .filter((sid) => !deployerPolicy({ prefix: PREFIX }).Statement.some((st) => st.Sid === sid));
     // The pipeline reads a repository in another account (testConfig): the CI bus admits it.
-    expect(added).toEqual(['CentralStackEventBusPolicy', 'CentralStackImageRepositories', 'CentralStackPackageDomainCreation', 'CentralStackPackageDomain', 'CentralStackStoreKeyGrants', 'CentralStackGithubProvider']);
+    expect(added).toEqual([
+      'CentralStackEventBusPolicy',
+      'CentralStackImageRepositories',
+      'CentralStackPackageDomainCreation',
+      'CentralStackPackageDomain',
+      'CentralStackStoreKeyGrants',
+      'CentralStackGithubProvider',
+    ]);
     expect(await verdicts(policy, everything, added)).toEqual({ denied: [], unneeded: [] });
   });
 
   test('the key grants go to ECR and CodeArtifact only, for the tagged key only', async () => {
     const key = fake.outputsOf('eu-west-1', `${PREFIX}-kms-key`).ArtifactKeyArn;
-    const grant = (service: string, tag = PREFIX): Call => ({ action: 'kms:CreateGrant', resource: key, context: { 'aws:ResourceTag/xacct:prefix': tag, 'kms:ViaService': `${service}.eu-west-1.amazonaws.com`, 'kms:GrantIsForAWSResource': 'true' }, from: service });
+    const grant = (service: string, tag = PREFIX): Call => ({
+      action: 'kms:CreateGrant',
+      resource: key,
+      context: { 'aws:ResourceTag/xacct:prefix': tag, 'kms:ViaService': `${service}.eu-west-1.amazonaws.com`, 'kms:GrantIsForAWSResource': 'true' },
+      from: service,
+    });
     expect(await allowed(policy, grant('ecr'))).toBe('Allowed');
     expect(await allowed(policy, grant('secretsmanager'))).not.toBe('Allowed');
     expect(await allowed(policy, grant('ecr', 'other'))).not.toBe('Allowed');

@@ -53,19 +53,31 @@ describe('cfn-lint wrapper', () => {
     const path = 'Resources > CrossAccountRole > Properties > Tags';
     expect(waiverReason(spec, t.template, path, 'Tags is not a valid property of AWS::IAM::Role')).toMatch(/defines AWS::IAM::Role Properties\.Tags/);
     const b = broken('misspelled-property');
-    expect(waiverReason(spec, b.template, 'Resources > Key > Properties > EnableKeyRotaton', 'EnableKeyRotaton is not a valid property of AWS::KMS::Key')).toBeUndefined();
+    expect(
+      waiverReason(spec, b.template, 'Resources > Key > Properties > EnableKeyRotaton', 'EnableKeyRotaton is not a valid property of AWS::KMS::Key'),
+    ).toBeUndefined();
     expect(waiverReason(spec, t.template, path, 'Value of Tags must be a list')).toBeUndefined();
   });
 
   test('waives an unknown attribute only for an Fn::GetAtt of that type, which the current schema gives it', () => {
-    const ecr = { Resources: { Repo: { Type: 'AWS::ECR::Repository' }, Topic: { Type: 'AWS::SNS::Topic' } }, Outputs: { Uri: { Value: { 'Fn::GetAtt': ['Repo', 'RepositoryUri'] } }, Other: { Value: { 'Fn::GetAtt': ['Repo', 'RepositoryUrl'] } }, T: { Value: { 'Fn::GetAtt': ['Topic', 'RepositoryUri'] } } } } as unknown as JsonObject;
-    expect(waiverReason(spec, ecr, 'Outputs > Uri > Value', 'No such attribute RepositoryUri on AWS::ECR::Repository')).toMatch(/gives AWS::ECR::Repository the attribute RepositoryUri/);
+    const ecr = {
+      Resources: { Repo: { Type: 'AWS::ECR::Repository' }, Topic: { Type: 'AWS::SNS::Topic' } },
+      Outputs: {
+        Uri: { Value: { 'Fn::GetAtt': ['Repo', 'RepositoryUri'] } },
+        Other: { Value: { 'Fn::GetAtt': ['Repo', 'RepositoryUrl'] } },
+        T: { Value: { 'Fn::GetAtt': ['Topic', 'RepositoryUri'] } },
+      },
+    } as unknown as JsonObject;
+    expect(waiverReason(spec, ecr, 'Outputs > Uri > Value', 'No such attribute RepositoryUri on AWS::ECR::Repository')).toMatch(
+      /gives AWS::ECR::Repository the attribute RepositoryUri/,
+    );
     expect(waiverReason(spec, ecr, 'Outputs > Other > Value', 'No such attribute RepositoryUrl on AWS::ECR::Repository')).toBeUndefined();
     expect(waiverReason(spec, ecr, 'Outputs > T > Value', 'No such attribute RepositoryUri on AWS::ECR::Repository')).toBeUndefined();
   });
 
   test('reads the npm text output and the Python JSON output', () => {
-    const text = '\x1b[90m0 infos\x1b[39m\n0 warn\n1 crit\nResource: \x1b[31mResources > A > Properties > B\x1b[39m\nMessage: B is not a valid property of AWS::X::Y\nDocumentation: d\n';
+    const text =
+      '\x1b[90m0 infos\x1b[39m\n0 warn\n1 crit\nResource: \x1b[31mResources > A > Properties > B\x1b[39m\nMessage: B is not a valid property of AWS::X::Y\nDocumentation: d\n';
     expect(parseNpmOutput(text)).toEqual([{ level: 'crit', resource: 'Resources > A > Properties > B', message: 'B is not a valid property of AWS::X::Y' }]);
     const t = broken('bad-depends-on');
     const json = JSON.stringify([
@@ -83,6 +95,8 @@ describe('cfn-lint wrapper', () => {
 
   test('npm flavour: a misspelled property is not waived', async () => {
     const r = await runCfnLint([broken('misspelled-property')], spec, 'npm');
-    expect(r.findings.map(formatFinding)).toContainEqual(expect.stringMatching(/^misspelled-property: Key: \[cfn-lint:npm-crit\] .*EnableKeyRotaton is not a valid property/));
+    expect(r.findings.map(formatFinding)).toContainEqual(
+      expect.stringMatching(/^misspelled-property: Key: \[cfn-lint:npm-crit\] .*EnableKeyRotaton is not a valid property/),
+    );
   });
 });

@@ -34,17 +34,28 @@ describe('destroy', () => {
     expect(roles.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: [fake.ou('Root/Workloads/NonProd'), fake.ou('Root/Workloads/Prod')].sort() });
     expect(roles.input.RetainStacks).toBe(false);
     const source = deletes.find((c) => c.input.StackSetName === 'xacct-codecommit-source-333333333333')!;
-    expect(source.input.DeploymentTargets).toEqual({ OrganizationalUnitIds: [fake.ou('Root/Infrastructure')], Accounts: [SOURCE_ACCOUNT], AccountFilterType: 'INTERSECTION' });
+    expect(source.input.DeploymentTargets).toEqual({
+      OrganizationalUnitIds: [fake.ou('Root/Infrastructure')],
+      Accounts: [SOURCE_ACCOUNT],
+      AccountFilterType: 'INTERSECTION',
+    });
 
     // Order: every StackSet deleted before any stack; protection off before each DeleteStack; pipeline first, key last.
     const ops = fake.calls.filter((c) => ['DeleteStackSet', 'UpdateTerminationProtection', 'DeleteStack'].includes(c.op));
     const lastStackSet = ops.map((c) => c.op).lastIndexOf('DeleteStackSet');
     expect(ops.slice(0, lastStackSet + 1).every((c) => c.op === 'DeleteStackSet')).toBe(true);
-    const stackOps = ops.slice(lastStackSet + 1).map((c) => `${c.op}${c.op === 'UpdateTerminationProtection' ? `=${c.input.EnableTerminationProtection}` : ''}:${String(c.input.StackName).split('/')[1]}`);
+    const stackOps = ops
+      .slice(lastStackSet + 1)
+      .map(
+        (c) => `${c.op}${c.op === 'UpdateTerminationProtection' ? `=${c.input.EnableTerminationProtection}` : ''}:${String(c.input.StackName).split('/')[1]}`,
+      );
     expect(stackOps).toEqual([
-      'UpdateTerminationProtection=false:xacct-pipeline', 'DeleteStack:xacct-pipeline',
-      'UpdateTerminationProtection=false:xacct-buckets', 'DeleteStack:xacct-buckets',
-      'UpdateTerminationProtection=false:xacct-kms-key', 'DeleteStack:xacct-kms-key',
+      'UpdateTerminationProtection=false:xacct-pipeline',
+      'DeleteStack:xacct-pipeline',
+      'UpdateTerminationProtection=false:xacct-buckets',
+      'DeleteStack:xacct-buckets',
+      'UpdateTerminationProtection=false:xacct-kms-key',
+      'DeleteStack:xacct-kms-key',
     ]);
 
     const retained = run.result!.retained;
@@ -134,13 +145,17 @@ describe('what stays in the target accounts for the app stacks', () => {
     // A change reaches every instance (here a description changed by hand, which deploy puts back).
     fake.stackSets.get('xacct-cloudformation-role')!.description = 'changed by hand';
     const again = await deploy(testConfig());
-    expect((again.error as Error).message).toContain(`${back} eu-west-1 FAILED: Resource handler returned message: "Role with name xacct-cfn-exec already exists."`);
+    expect((again.error as Error).message).toContain(
+      `${back} eu-west-1 FAILED: Resource handler returned message: "Role with name xacct-cfn-exec already exists."`,
+    );
     expect((again.error as Error).message).toContain('An account that was in a target OU before keeps the CloudFormation role and its boundary');
   });
 });
 
 test('retained container and package stores: how to remove each by hand', () => {
-  expect(removalHint('AWS::ECR::Repository', 'xacct/api', 'eu-west-1')).toBe('with its images (--force): aws ecr delete-repository --repository-name xacct/api --force --region eu-west-1');
+  expect(removalHint('AWS::ECR::Repository', 'xacct/api', 'eu-west-1')).toBe(
+    'with its images (--force): aws ecr delete-repository --repository-name xacct/api --force --region eu-west-1',
+  );
   expect(removalHint('AWS::CodeArtifact::Repository', 'arn:aws:codeartifact:eu-west-1:222222222222:repository/xacct-packages/shared', 'eu-west-1')).toBe(
     'aws codeartifact delete-repository --domain xacct-packages --repository shared --region eu-west-1',
   );

@@ -21,8 +21,17 @@ const config = testConfig();
 /** What a deploy leaves in AWS, in a form two organizations can be compared by. */
 function endState(f: FakeAws): unknown {
   return {
-    stackSets: [...f.stackSets.values()].map((ss) => ({ name: ss.name, body: ss.body, parameters: ss.parameters, instances: [...ss.instances.values()].map((i) => `${i.account}/${i.region}/${i.status}`).sort() })).sort((a, b) => a.name.localeCompare(b.name)),
-    stacks: [...f.stacks.values()].map((s) => ({ name: s.name, region: s.region, status: s.status, body: s.body, protection: s.protection })).sort((a, b) => a.name.localeCompare(b.name)),
+    stackSets: [...f.stackSets.values()]
+      .map((ss) => ({
+        name: ss.name,
+        body: ss.body,
+        parameters: ss.parameters,
+        instances: [...ss.instances.values()].map((i) => `${i.account}/${i.region}/${i.status}`).sort(),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    stacks: [...f.stacks.values()]
+      .map((s) => ({ name: s.name, region: s.region, status: s.status, body: s.body, protection: s.protection }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
 
@@ -44,7 +53,10 @@ async function interruptedAt(k: number): Promise<{ error: unknown; afterSignal: 
       else afterSignal.push(op);
     } else if (index === k) {
       signalled = true;
-      onTheWire = clients.inFlight.list().filter((c) => c.sent).map((c) => c.operation.split(':')[1]);
+      onTheWire = clients.inFlight
+        .list()
+        .filter((c) => c.sent)
+        .map((c) => c.operation.split(':')[1]);
       onTheWire.splice(onTheWire.indexOf(op), 1);
       press();
     }
@@ -59,7 +71,9 @@ async function interruptedAt(k: number): Promise<{ error: unknown; afterSignal: 
   );
   fake.onRequest = undefined;
   const running = [
-    ...[...fake.stackSets.values()].flatMap((ss) => ss.operations.filter((o) => o.status === 'RUNNING' || o.status === 'QUEUED').map((o) => `operation ${o.id}`)),
+    ...[...fake.stackSets.values()].flatMap((ss) =>
+      ss.operations.filter((o) => o.status === 'RUNNING' || o.status === 'QUEUED').map((o) => `operation ${o.id}`),
+    ),
     ...[...fake.stacks.values()].filter((s) => s.status.endsWith('_IN_PROGRESS') && s.status !== 'REVIEW_IN_PROGRESS').map((s) => `stack '${s.name}'`),
   ];
   return { error, afterSignal, running };
@@ -83,7 +97,8 @@ test('Ctrl-C after each call of a first deploy: no call after it, the message na
       // Exactly: every operation and stack change running in AWS, and nothing else.
       const named = [...message.matchAll(/^ {2}StackSet '[^']+' (operation \S+)$/gm), ...message.matchAll(/^ {2}(stack '[^']+') \(/gm)].map((m) => m[1]).sort();
       expect([k, named]).toEqual([k, [...running].sort()]);
-      if (running.length === 0) expect([k, message]).toEqual([k, expect.stringMatching(/AWS is not running anything xacct started|Calls sent but not answered/)]);
+      if (running.length === 0)
+        expect([k, message]).toEqual([k, expect.stringMatching(/AWS is not running anything xacct started|Calls sent but not answered/)]);
     }
     expect([k, afterSignal]).toEqual([k, []]);
     const rerun = await deploy(config, { yes: true });

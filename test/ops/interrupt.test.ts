@@ -112,7 +112,9 @@ describe('interrupt', () => {
   test('plan attaches too, read-only, and plans against what the operation left', async () => {
     fake = standardOrg().install();
     await interruptedDeploy();
-    const interrupted = running().map((o) => o.id).sort();
+    const interrupted = running()
+      .map((o) => o.id)
+      .sort();
     fake.resetCalls();
     const run = await plan(testConfig());
     expect(run.error).toBeUndefined();

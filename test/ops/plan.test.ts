@@ -56,7 +56,9 @@ describe('plan', () => {
     const s = stackSet(r, 'xacct-cross-account-role');
     expect(s.action).toBe('update');
     expect(s.reasons).toEqual(['template changed']);
-    expect(s.template!.resources).toEqual([expect.objectContaining({ logicalId: 'CrossAccountRole', type: 'AWS::IAM::Role', change: 'modify', impact: 'WILL_UPDATE' })]);
+    expect(s.template!.resources).toEqual([
+      expect.objectContaining({ logicalId: 'CrossAccountRole', type: 'AWS::IAM::Role', change: 'modify', impact: 'WILL_UPDATE' }),
+    ]);
     // The property diff names the statement that changed, not the whole policy list.
     expect(s.template!.resources[0].properties.map((p) => p.path)).toEqual([expect.stringMatching(/^Policies\[0\]\.PolicyDocument\.Statement\[\d+\]/)]);
     expect(s.template!.iam.map((c) => c.change)).toEqual(['+']);
@@ -70,7 +72,7 @@ describe('plan', () => {
     const text = run.io.results[0].text;
     expect(text).toContain('StackSet xacct-cross-account-role: update (template changed)');
     expect(text).toContain('IAM changes: 1 statement, permissions broadened');
-    expect(text).toMatch(/^    \+ Allow kms:Decrypt, kms:DescribeKey, kms:GenerateDataKey\* on /m);
+    expect(text).toMatch(/^ {4}\+ Allow kms:Decrypt, kms:DescribeKey, kms:GenerateDataKey\* on /m);
     expect(text).toContain('[~] AWS::IAM::Role CrossAccountRole');
     expect(text).toContain('accounts affected: 40');
     expect(text).toMatch(/changes pending: 1 StackSet \(40 accounts affected, about 60 s at MaxConcurrentPercentage 100, regions SEQUENTIAL\), 0 stacks/);
@@ -108,7 +110,9 @@ describe('plan', () => {
 
   test('a new OU: the OU/region pair to add and its accounts, no template diff', async () => {
     await deployed();
-    const config = testConfig({ targets: { nonprod: { ous: ['Root/Workloads/NonProd'] }, prod: { ous: ['Root/Workloads/Prod'] }, sandbox: { ous: ['Root/Sandbox'] } } });
+    const config = testConfig({
+      targets: { nonprod: { ous: ['Root/Workloads/NonProd'] }, prod: { ous: ['Root/Workloads/Prod'] }, sandbox: { ous: ['Root/Sandbox'] } },
+    });
     const r = (await plan(config)).result!;
     expect(fake.mutatingCalls()).toEqual([]);
     const s = stackSet(r, 'xacct-read-only-role');
@@ -118,7 +122,9 @@ describe('plan', () => {
     // The role templates carry the org paths as a parameter: that changes, the template does not.
     expect(s.template).toBeUndefined();
     expect(s.parameters).toEqual([]);
-    expect(s.operations).toEqual([{ kind: 'add', description: `add instances for OU ${fake.ou('Root/Sandbox')} in eu-west-1`, accounts: 10, regions: ['eu-west-1'], waves: 1, seconds: 60 }]);
+    expect(s.operations).toEqual([
+      { kind: 'add', description: `add instances for OU ${fake.ou('Root/Sandbox')} in eu-west-1`, accounts: 10, regions: ['eu-west-1'], waves: 1, seconds: 60 },
+    ]);
     expect((await plan(config)).io.results[0].text).toContain(`+ Root/Sandbox (${fake.ou('Root/Sandbox')}) eu-west-1`);
   });
 

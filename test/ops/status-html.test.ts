@@ -14,7 +14,16 @@ import { cellState, renderStatusHtml } from '../../deploy/status/html';
 import type { InstanceCell, StatusReportWithInstances } from '../../deploy/status/model';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // Measured on the loaded 2-core machine: about 3-6 s for the whole file (browser start about 1 s).
 jest.setTimeout(120_000);
@@ -27,7 +36,8 @@ const OUS = [
 const SOURCE = { id: 'ou-ab12-00000001', name: 'Root/Shared', account: '333333333333' };
 const REGION = 'eu-west-1';
 const account = (ou: number, i: number) => `${100000000000 + ou * 1000 + i}`;
-const SCP_DENY = 'ResourceLogicalId:CrossAccountRole, ResourceType:AWS::IAM::Role, ResourceStatusReason:User is not authorized to perform: iam:CreateRole with an explicit deny in a service control policy.';
+const SCP_DENY =
+  'ResourceLogicalId:CrossAccountRole, ResourceType:AWS::IAM::Role, ResourceStatusReason:User is not authorized to perform: iam:CreateRole with an explicit deny in a service control policy.';
 const CANCELLED = 'Cancelled since failure tolerance has exceeded';
 const INOPERABLE = 'Stack deletion failed: the role is still in use. Retain the stack or remove it by hand.';
 
@@ -49,15 +59,27 @@ const SUSPENDED = account(2, 99);
 const NOT_YET = { stackSet: 'xacct-cloudformation-role', account: account(3, 20) };
 const DRIFTED = [account(1, 1), account(1, 2), account(2, 50), account(2, 51), account(3, 9)];
 
-function stackSet(name: string, members: Array<{ ou: (typeof OUS)[number] | typeof SOURCE; accounts: string[] }>, withDrift: boolean): StackSetStatus & { groups: Array<{ instances: InstanceCell[] }> } {
+function stackSet(
+  name: string,
+  members: Array<{ ou: (typeof OUS)[number] | typeof SOURCE; accounts: string[] }>,
+  withDrift: boolean,
+): StackSetStatus & { groups: Array<{ instances: InstanceCell[] }> } {
   const groups = members.map(({ ou, accounts }) => {
-    const instances: InstanceCell[] = accounts.filter((a) => !(name === NOT_YET.stackSet && a === NOT_YET.account)).map((a) => {
-      const special = a === SUSPENDED ? { status: 'OUTDATED', detailedStatus: 'SKIPPED_SUSPENDED_ACCOUNT' } : SPECIAL[name]?.[a];
-      return { account: a, ...(special ?? { status: 'CURRENT', detailedStatus: 'SUCCEEDED' }), ...(withDrift ? { driftStatus: DRIFTED.includes(a) ? 'DRIFTED' : 'IN_SYNC' } : {}) };
-    });
+    const instances: InstanceCell[] = accounts
+      .filter((a) => !(name === NOT_YET.stackSet && a === NOT_YET.account))
+      .map((a) => {
+        const special = a === SUSPENDED ? { status: 'OUTDATED', detailedStatus: 'SKIPPED_SUSPENDED_ACCOUNT' } : SPECIAL[name]?.[a];
+        return {
+          account: a,
+          ...(special ?? { status: 'CURRENT', detailedStatus: 'SUCCEEDED' }),
+          ...(withDrift ? { driftStatus: DRIFTED.includes(a) ? 'DRIFTED' : 'IN_SYNC' } : {}),
+        };
+      });
     const counts: Record<string, number> = {};
     for (const i of instances) counts[`${i.status}/${i.detailedStatus}`] = (counts[`${i.status}/${i.detailedStatus}`] ?? 0) + 1;
-    const failed = instances.filter((i) => ['failed', 'inoperable'].includes(cellState(i))).map((i) => ({ account: i.account, status: i.status, detailedStatus: i.detailedStatus ?? '', reason: i.reason ?? '' }));
+    const failed = instances
+      .filter((i) => ['failed', 'inoperable'].includes(cellState(i)))
+      .map((i) => ({ account: i.account, status: i.status, detailedStatus: i.detailedStatus ?? '', reason: i.reason ?? '' }));
     return { ouId: ou.id, ou: ou.name, region: REGION, total: instances.length, counts, failed, instances };
   });
   const all = groups.flatMap((g) => g.instances);
@@ -68,7 +90,19 @@ function stackSet(name: string, members: Array<{ ou: (typeof OUS)[number] | type
         operationId: 'xacct-drift-1',
         status: 'SUCCEEDED',
         checked: all.length,
-        drifted: DRIFTED.map((a) => ({ account: a, region: REGION, resources: [{ logicalId: 'ReadOnlyRole', type: 'AWS::IAM::Role', physicalId: 'xacct-read-only', status: 'MODIFIED', differences: ['MaxSessionDuration: 3600 -> 43200'] }] })),
+        drifted: DRIFTED.map((a) => ({
+          account: a,
+          region: REGION,
+          resources: [
+            {
+              logicalId: 'ReadOnlyRole',
+              type: 'AWS::IAM::Role',
+              physicalId: 'xacct-read-only',
+              status: 'MODIFIED',
+              differences: ['MaxSessionDuration: 3600 -> 43200'],
+            },
+          ],
+        })),
       }
     : undefined;
   return { name, exists: true, instances: all.length, byStatus, groups, runningOperations: [], ...(drift ? { drift } : {}) };
@@ -88,7 +122,14 @@ function organization(): StatusReportWithInstances {
     ],
     stacks: [
       { name: 'xacct-kms-key', region: REGION, exists: true, status: 'UPDATE_COMPLETE', terminationProtection: true },
-      { name: 'xacct-pipeline', region: REGION, exists: true, status: 'UPDATE_ROLLBACK_COMPLETE', reason: 'Resource update cancelled', terminationProtection: true },
+      {
+        name: 'xacct-pipeline',
+        region: REGION,
+        exists: true,
+        status: 'UPDATE_ROLLBACK_COMPLETE',
+        reason: 'Resource update cancelled',
+        terminationProtection: true,
+      },
     ],
   };
 }
@@ -104,7 +145,12 @@ describe('the status page of a 500-account organization, in headless Chromium', 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
     writeFileSync(file, renderStatusHtml(organization()));
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'xacct-chromium-profile-')), { executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 60_000 });
+    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'xacct-chromium-profile-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      timeout: 60_000,
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(`file://${file}`, { waitUntil: 'load' });
@@ -118,7 +164,10 @@ describe('the status page of a 500-account organization, in headless Chromium', 
   const count = (selector: string) => page.locator(selector).count();
   /** A computed style property of the first match, read in the page (the test's TypeScript has no DOM types). */
   const style = (selector: string, property: string) =>
-    page.locator(selector).first().evaluate((el, p) => (globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }).getComputedStyle(el)[p], property);
+    page
+      .locator(selector)
+      .first()
+      .evaluate((el, p) => (globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }).getComputedStyle(el)[p], property);
 
   test('a screenshot was taken', () => {
     expect(statSync(screenshot).size).toBeGreaterThan(20_000);
@@ -196,7 +245,16 @@ describe('renderStatusHtml without per-account instances (the StatusReport statu
           exists: true,
           instances: 5,
           byStatus: { CURRENT: 4, OUTDATED: 1 },
-          groups: [{ ouId: 'ou-ab12-00000005', ou: 'Root/Workloads/Prod', region: REGION, total: 5, counts: { 'CURRENT/SUCCEEDED': 4, 'OUTDATED/FAILED': 1 }, failed: [{ account: '444455556666', status: 'OUTDATED', detailedStatus: 'FAILED', reason: 'AccessDenied <SCP>' }] }],
+          groups: [
+            {
+              ouId: 'ou-ab12-00000005',
+              ou: 'Root/Workloads/Prod',
+              region: REGION,
+              total: 5,
+              counts: { 'CURRENT/SUCCEEDED': 4, 'OUTDATED/FAILED': 1 },
+              failed: [{ account: '444455556666', status: 'OUTDATED', detailedStatus: 'FAILED', reason: 'AccessDenied <SCP>' }],
+            },
+          ],
           runningOperations: [],
         },
       ],

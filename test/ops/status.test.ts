@@ -27,7 +27,9 @@ describe('status', () => {
     const prod = s.groups.find((g) => g.ou === 'Root/Workloads/Prod')!;
     expect(prod.region).toBe('eu-west-1');
     expect(prod.counts).toEqual({ 'CURRENT/SUCCEEDED': 19, 'OUTDATED/FAILED': 1 });
-    expect(prod.failed).toEqual([{ account: bad, status: 'OUTDATED', detailedStatus: 'FAILED', reason: 'Role xacct-cross-account already exists (Service: Iam, Status Code: 409)' }]);
+    expect(prod.failed).toEqual([
+      { account: bad, status: 'OUTDATED', detailedStatus: 'FAILED', reason: 'Role xacct-cross-account already exists (Service: Iam, Status Code: 409)' },
+    ]);
     expect(s.groups.find((g) => g.ou === 'Root/Workloads/NonProd')!.counts).toEqual({ 'CURRENT/SUCCEEDED': 20 });
     expect(s.lastOperation).toMatchObject({ action: 'CREATE', status: 'SUCCEEDED' });
     expect(s.lastOperation!.id).toMatch(/^xacct-add-/);
@@ -47,9 +49,21 @@ describe('status', () => {
     expect((await deploy(testConfig())).error).toBeUndefined();
     const drifted = fake.accountsUnder(fake.ou('Root/Workloads/NonProd'))[1];
     fake.driftInstance('xacct-read-only-role', drifted, 'eu-west-1', [
-      { logicalId: 'ReadOnlyRole', type: 'AWS::IAM::Role', status: 'MODIFIED', differences: [{ path: '/MaxSessionDuration', expected: '3600', actual: '43200' }] },
+      {
+        logicalId: 'ReadOnlyRole',
+        type: 'AWS::IAM::Role',
+        status: 'MODIFIED',
+        differences: [{ path: '/MaxSessionDuration', expected: '3600', actual: '43200' }],
+      },
     ]);
-    fake.driftStack('eu-west-1', 'xacct-buckets', [{ logicalId: 'ArtifactBucket', type: 'AWS::S3::Bucket', status: 'MODIFIED', differences: [{ path: '/VersioningConfiguration/Status', expected: 'Enabled', actual: 'Suspended' }] }]);
+    fake.driftStack('eu-west-1', 'xacct-buckets', [
+      {
+        logicalId: 'ArtifactBucket',
+        type: 'AWS::S3::Bucket',
+        status: 'MODIFIED',
+        differences: [{ path: '/VersioningConfiguration/Status', expected: 'Enabled', actual: 'Suspended' }],
+      },
+    ]);
     fake.resetCalls();
 
     const run = await status(testConfig(), { drift: true });
@@ -61,16 +75,33 @@ describe('status', () => {
     expect(ro.drift!.status).toBe('SUCCEEDED');
     expect(ro.drift!.checked).toBe(8);
     expect(ro.drift!.drifted).toEqual([
-      { account: drifted, region: 'eu-west-1', resources: [{ logicalId: 'ReadOnlyRole', type: 'AWS::IAM::Role', physicalId: `ReadOnlyRole-${drifted}`, status: 'MODIFIED', differences: ['/MaxSessionDuration: 3600 -> 43200'] }] },
+      {
+        account: drifted,
+        region: 'eu-west-1',
+        resources: [
+          {
+            logicalId: 'ReadOnlyRole',
+            type: 'AWS::IAM::Role',
+            physicalId: `ReadOnlyRole-${drifted}`,
+            status: 'MODIFIED',
+            differences: ['/MaxSessionDuration: 3600 -> 43200'],
+          },
+        ],
+      },
     ]);
     expect(run.result!.stackSets.find((x) => x.name === 'xacct-cross-account-role')!.drift!.drifted).toEqual([]);
     const buckets = run.result!.stacks.find((x) => x.name === 'xacct-buckets')!;
-    expect(buckets.drift).toEqual({ status: 'DRIFTED', resources: [expect.objectContaining({ logicalId: 'ArtifactBucket', differences: ['/VersioningConfiguration/Status: Enabled -> Suspended'] })] });
+    expect(buckets.drift).toEqual({
+      status: 'DRIFTED',
+      resources: [expect.objectContaining({ logicalId: 'ArtifactBucket', differences: ['/VersioningConfiguration/Status: Enabled -> Suspended'] })],
+    });
     expect(run.result!.stacks.find((x) => x.name === 'xacct-kms-key')!.drift).toEqual({ status: 'IN_SYNC', resources: [] });
 
     const text = run.io.results[0].text;
     expect(text).toMatch(/drift \(operation \S+ SUCCEEDED\): 1 of 8 instances drifted/);
-    expect(text).toContain(`    ${drifted} eu-west-1:\n      MODIFIED AWS::IAM::Role ReadOnlyRole (ReadOnlyRole-${drifted})\n        /MaxSessionDuration: 3600 -> 43200`);
+    expect(text).toContain(
+      `    ${drifted} eu-west-1:\n      MODIFIED AWS::IAM::Role ReadOnlyRole (ReadOnlyRole-${drifted})\n        /MaxSessionDuration: 3600 -> 43200`,
+    );
     expect(text).toContain('  drift: DRIFTED, 1 resource');
   });
 

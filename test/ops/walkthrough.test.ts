@@ -70,7 +70,14 @@ async function walkthrough(): Promise<string[]> {
   blocks.push(await transcript('xacct plan --config xacct.yaml --detailed-exitcode', detailed, true));
 
   const drifted = fake.accountsUnder(fake.ou('Root/Workloads/Prod'))[0];
-  fake.driftInstance('xacct-read-only-role', drifted, 'eu-west-1', [{ logicalId: 'ReadOnlyRole', type: 'AWS::IAM::Role', status: 'MODIFIED', differences: [{ path: '/MaxSessionDuration', expected: '3600', actual: '43200' }] }]);
+  fake.driftInstance('xacct-read-only-role', drifted, 'eu-west-1', [
+    {
+      logicalId: 'ReadOnlyRole',
+      type: 'AWS::IAM::Role',
+      status: 'MODIFIED',
+      differences: [{ path: '/MaxSessionDuration', expected: '3600', actual: '43200' }],
+    },
+  ]);
   blocks.push(await transcript('xacct status --config xacct.yaml --drift', (io) => runStatus(config, { ...deps(io), drift: true })));
 
   // Ctrl-C at the first wait of the next rollout, then a re-run.
@@ -79,14 +86,29 @@ async function walkthrough(): Promise<string[]> {
   const signals: SignalSource = { onInterrupt: (h) => ((press = h), () => (press = () => {})) };
   const pressing: Clock = { now: () => clock.now(), random: () => clock.random(), sleep: async (ms) => (await clock.sleep(ms), press()) };
   blocks.push(
-    await transcript('xacct deploy --config xacct.yaml    # Ctrl-C while it waits', (io) =>
-      withInterrupts({ clock: pressing, source: signals, region: config.homeRegion }, (ctx) => runDeploy(config, { clients, io, clock: ctx.clock, activity: ctx.activity, confirm: NEVER_CONFIRM })).then(() => undefined),
-    true),
+    await transcript(
+      'xacct deploy --config xacct.yaml    # Ctrl-C while it waits',
+      (io) =>
+        withInterrupts({ clock: pressing, source: signals, region: config.homeRegion }, (ctx) =>
+          runDeploy(config, { clients, io, clock: ctx.clock, activity: ctx.activity, confirm: NEVER_CONFIRM }),
+        ).then(() => undefined),
+      true,
+    ),
   );
   blocks.push(await transcript('xacct deploy --config xacct.yaml', (io) => runDeploy(config, { ...deps(io), confirm: NEVER_CONFIRM }).then(() => undefined)));
 
-  blocks.push(await transcript('xacct destroy --config xacct.yaml    # in CI: no terminal, no --yes', (io) => runDestroy(config, { ...deps(io), confirm: { yes: false, interactive: false, ask: async () => false } }), true));
-  blocks.push(await transcript('xacct destroy --config xacct.yaml --yes', (io) => runDestroy(config, { ...deps(io), confirm: { yes: true, interactive: false, ask: async () => false } })));
+  blocks.push(
+    await transcript(
+      'xacct destroy --config xacct.yaml    # in CI: no terminal, no --yes',
+      (io) => runDestroy(config, { ...deps(io), confirm: { yes: false, interactive: false, ask: async () => false } }),
+      true,
+    ),
+  );
+  blocks.push(
+    await transcript('xacct destroy --config xacct.yaml --yes', (io) =>
+      runDestroy(config, { ...deps(io), confirm: { yes: true, interactive: false, ask: async () => false } }),
+    ),
+  );
   return blocks;
 }
 

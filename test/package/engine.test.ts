@@ -27,7 +27,13 @@ interface Result {
 }
 
 async function node(args: string[], cwd: string): Promise<Result> {
-  const env = { PATH: process.env.PATH ?? '', HOME: cwd, AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, NO_COLOR: '1' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: cwd,
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+    NO_COLOR: '1',
+  };
   try {
     const r = await run(process.execPath, args, { cwd, env, maxBuffer: 16 * 1024 * 1024 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -70,13 +76,13 @@ test('the engine is one file: the empty folder holds nothing else, and no node_m
   for (let dir = empty; dirname(dir) !== dir; dir = dirname(dir)) expect(existsSync(join(dir, 'node_modules'))).toBe(false);
 });
 
-test('xacct rollout --help runs there, with the command\'s options and exit codes', async () => {
+test("xacct rollout --help runs there, with the command's options and exit codes", async () => {
   const r = await node(['xacct.js', 'rollout', '--help'], empty);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^xacct rollout\n/);
   for (const option of ['--pipeline', '--stage', '--template', '--preview', '--summary-file', '--config']) expect(r.stdout).toContain(option);
-  expect(r.stdout).toContain('1  the rollout failed: every failed account and region is listed with AWS\'s reason');
+  expect(r.stdout).toContain("1  the rollout failed: every failed account and region is listed with AWS's reason");
 });
 
 test(`--version prints ${pkg.version}, and only the engine's commands are offered`, async () => {
@@ -89,18 +95,43 @@ test(`--version prints ${pkg.version}, and only the engine's commands are offere
 test('it rolls a stackset: stage out, previews a change (the diff needs the bundled resource specification), and names every failed account', async () => {
   const config = parseConfig({
     targets: { prod: { ous: ['Root/Workloads/Prod'], regions: ['eu-west-1', 'us-east-1'] } },
-    pipelines: [{ name: 'app', source: { codecommit: { repository: 'app' } }, stages: [{ name: 'Prod', target: 'prod', approval: true, stackset: { template: 'BuildOutput::t.json' } }] }],
+    pipelines: [
+      {
+        name: 'app',
+        source: { codecommit: { repository: 'app' } },
+        stages: [{ name: 'Prod', target: 'prod', approval: true, stackset: { template: 'BuildOutput::t.json' } }],
+      },
+    ],
   });
   writeFileSync(join(empty, 'xacct-config.json'), JSON.stringify(config));
   const template = (name: string) => JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: name } } } });
   const rollout = (extra: string[]) =>
-    node(['xacct.js', 'rollout', '--config', 'xacct-config.json', '--pipeline', 'app', '--stage', 'Prod', '--template', 't.json', '--endpoint-url', endpoint, ...extra], empty);
+    node(
+      [
+        'xacct.js',
+        'rollout',
+        '--config',
+        'xacct-config.json',
+        '--pipeline',
+        'app',
+        '--stage',
+        'Prod',
+        '--template',
+        't.json',
+        '--endpoint-url',
+        endpoint,
+        ...extra,
+      ],
+      empty,
+    );
 
   writeFileSync(join(empty, 't.json'), template('one'));
   const first = await rollout([]);
   expect(first.stderr).not.toMatch(/^error:/m);
   expect(first.code).toBe(0);
-  expect(first.stdout).toMatch(/^rolled out StackSet xacct-app-Prod \(created\) \(account 222222222222, StackSets as DELEGATED_ADMIN\)\n {2}add instances for OU ou-ab12-\d{8} in eu-west-1, us-east-1: xacct-add-[0-9a-f]{32} SUCCEEDED\n$/);
+  expect(first.stdout).toMatch(
+    /^rolled out StackSet xacct-app-Prod \(created\) \(account 222222222222, StackSets as DELEGATED_ADMIN\)\n {2}add instances for OU ou-ab12-\d{8} in eu-west-1, us-east-1: xacct-add-[0-9a-f]{32} SUCCEEDED\n$/,
+  );
   expect(fake.stackSets.get('xacct-app-Prod')!.instances.size).toBe(80);
 
   writeFileSync(join(empty, 't.json'), template('two'));

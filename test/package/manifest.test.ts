@@ -49,7 +49,7 @@ describe('package.json', () => {
     for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) expect(`${name}@${version}`).toMatch(/@\d+\.\d+\.\d+$/);
   });
 
-  test("what xacct lint loads at run time is a dependency; the AGPL iam-simulate only a development one", () => {
+  test('what xacct lint loads at run time is a dependency; the AGPL iam-simulate only a development one', () => {
     for (const name of Object.keys(LINT_PACKAGES)) expect(pkg.dependencies[name]).toBeDefined();
     expect(pkg.dependencies['@cloud-copilot/iam-simulate']).toBeUndefined();
     expect(pkg.devDependencies['@cloud-copilot/iam-simulate']).toBeDefined();

@@ -115,7 +115,18 @@ describe(`the ${pkg.name} package: packed from a checkout without lib/, installe
   });
 
   test('the tarball holds the compiled CLI, the schema, LICENSE, CHANGELOG and the suppressions; no tests, sources, .ci/ or build state', () => {
-    expect(files).toEqual(expect.arrayContaining(['lib/deploy/cli.js', 'lib/templates-src/index.js', 'dist/config.schema.json', 'LICENSE', 'README.md', 'CHANGELOG.md', '.lint-suppressions.yaml', 'package.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'lib/deploy/cli.js',
+        'lib/templates-src/index.js',
+        'dist/config.schema.json',
+        'LICENSE',
+        'README.md',
+        'CHANGELOG.md',
+        '.lint-suppressions.yaml',
+        'package.json',
+      ]),
+    );
     // xacct's engine, the one file xacct deploy puts into the templates bucket for the pipeline.
     expect(files).toContain('lib/deploy/rollout/xacct-engine.js');
     expect(files.filter((f) => /(^|\/)test\/|\.test\.|^\.ci\/|tsbuildinfo|^lib\/(bench|test)\/|\.ts$/.test(f))).toEqual([]);

@@ -45,8 +45,14 @@ describe('make build: installing dependencies', () => {
     const lines = await makeInstall(dir);
     expect(lines.filter((l) => /npm error/.test(l))).toEqual([]);
     const fallback = lines.filter((l) => /npm ci refused/.test(l));
-    expect(fallback).toEqual(['npm ci refused (Missing: dep@1.0.0 from lock file; all of it in npm-ci.log): installing the locked versions with npm install --no-save']);
-    expect(readFileSync(join(dir, 'npm-ci.log'), 'utf8').split('\n').filter((l) => l.startsWith('npm error')).length).toBeGreaterThan(10);
+    expect(fallback).toEqual([
+      'npm ci refused (Missing: dep@1.0.0 from lock file; all of it in npm-ci.log): installing the locked versions with npm install --no-save',
+    ]);
+    expect(
+      readFileSync(join(dir, 'npm-ci.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('npm error')).length,
+    ).toBeGreaterThan(10);
     expect(existsSync(join(dir, 'node_modules', 'dep', 'package.json'))).toBe(true);
     expect(existsSync(join(dir, STAMP))).toBe(true);
     // --no-save: the lockfile stays as committed.

@@ -4,16 +4,17 @@ import { codecommitSource } from '../../templates-src/source/codecommit-source';
 import { synth } from '../../templates-src/cfn';
 import type { DeployContext } from '../../templates-src/index';
 import { MAX_INLINE_BYTES, templateDelivery } from '../../templates-src/delivery';
+import type { Json } from '../support/json';
 
 const actionsOf = (t: ReturnType<typeof template>, id = 'AppPipeline') =>
-  (t.Resources[id].Properties as any).Stages as Array<{ Name: string; Actions: Array<Record<string, any>> }>;
+  (t.Resources[id].Properties as Json).Stages as Array<{ Name: string; Actions: Array<Record<string, Json>> }>;
 
 describe('pipeline (default config: CodeCommit in the CI account, change sets, approval before prod)', () => {
   const t = template('default', 'pipeline');
   const stages = actionsOf(t);
 
   test('is a V2 pipeline whose artifact store uses the key by ARN, never an alias', () => {
-    const p = t.Resources.AppPipeline.Properties as any;
+    const p = t.Resources.AppPipeline.Properties as Json;
     expect(p.PipelineType).toBe('V2');
     expect(p.ArtifactStore.EncryptionKey).toEqual({ Id: { 'Fn::ImportValue': { 'Fn::Sub': '${Prefix}-artifact-key-arn' } }, Type: 'KMS' });
     expect(JSON.stringify(p)).not.toContain('alias/');
@@ -28,7 +29,7 @@ describe('pipeline (default config: CodeCommit in the CI account, change sets, a
     const src = stages[0].Actions[0];
     expect(src.Configuration).toMatchObject({ RepositoryName: 'app', BranchName: 'main', PollForSourceChanges: 'false' });
     expect(src.RoleArn).toBeUndefined();
-    const rule = t.Resources.AppSourceRule.Properties as any;
+    const rule = t.Resources.AppSourceRule.Properties as Json;
     expect(rule.EventPattern.detail).toEqual({ event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: ['main'] });
     expect(rule.Targets[0].RoleArn).toEqual({ 'Fn::GetAtt': ['EventsRole', 'Arn'] });
   });
@@ -48,11 +49,11 @@ describe('pipeline (default config: CodeCommit in the CI account, change sets, a
   });
 
   test('the build project is encrypted with the key, logs to its own group, runs as the build role', () => {
-    const b = t.Resources.AppBuild.Properties as any;
+    const b = t.Resources.AppBuild.Properties as Json;
     expect(b.EncryptionKey).toEqual({ 'Fn::ImportValue': { 'Fn::Sub': '${Prefix}-artifact-key-arn' } });
     expect(b.ServiceRole).toEqual({ 'Fn::GetAtt': ['BuildRole', 'Arn'] });
     expect(b.Source.BuildSpec).toBe('buildspec.yml');
-    expect((t.Resources.AppBuildLogs.Properties as any).KmsKeyId).toEqual(b.EncryptionKey);
+    expect((t.Resources.AppBuildLogs.Properties as Json).KmsKeyId).toEqual(b.EncryptionKey);
   });
 
   test('the pipeline role may assume only the fixed cross-account role, inside the organization', () => {
@@ -61,7 +62,9 @@ describe('pipeline (default config: CodeCommit in the CI account, change sets, a
     expect(assume).toHaveLength(1);
     expect(assume[0].Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/${Prefix}-cross-account' }]);
     expect(assume[0].Condition.StringEquals['aws:ResourceOrgID']).toEqual({ Ref: 'OrganizationId' });
-    expect(asList(s.find((x) => x.Sid === 'ReadSameAccountRepositories')!.Action)).toEqual(expect.arrayContaining(['codecommit:GetBranch', 'codecommit:UploadArchive']));
+    expect(asList(s.find((x) => x.Sid === 'ReadSameAccountRepositories')!.Action)).toEqual(
+      expect.arrayContaining(['codecommit:GetBranch', 'codecommit:UploadArchive']),
+    );
     expect(asList(s.find((x) => x.Sid === 'RunBuilds')!.Action)).toEqual(['codebuild:BatchGetBuilds', 'codebuild:StartBuild']);
   });
 
@@ -87,10 +90,10 @@ describe('pattern 1: cross-account CodeCommit source', () => {
   });
 
   test('the CI bus admits the source account (org-scoped) and a rule matches its forwarded events', () => {
-    const policy = t.Resources.AppSourceBusPolicy.Properties as any;
+    const policy = t.Resources.AppSourceBusPolicy.Properties as Json;
     expect(policy.Statement.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AppSourceAccountId}:root' } });
     expect(policy.Statement.Condition.StringEquals['aws:PrincipalOrgID']).toEqual({ Ref: 'OrganizationId' });
-    expect((t.Resources.AppSourceRule.Properties as any).EventPattern.account).toEqual([{ Ref: 'AppSourceAccountId' }]);
+    expect((t.Resources.AppSourceRule.Properties as Json).EventPattern.account).toEqual([{ Ref: 'AppSourceAccountId' }]);
   });
 
   test('the pipeline role may also assume the source access role', () => {
@@ -99,15 +102,24 @@ describe('pattern 1: cross-account CodeCommit source', () => {
   });
 
   test('source account: access role trusted by the pipeline role, with repository read and artifact put', () => {
-    const role = src.Resources.SourceAccessRole.Properties as any;
+    const role = src.Resources.SourceAccessRole.Properties as Json;
     const [trust] = statementsIn(role.AssumeRolePolicyDocument);
     expect(trust.Condition.ArnEquals['aws:PrincipalArn']).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${CiAccountId}:role/${Prefix}-pipeline' }]);
     const actions = statementsIn(role.Policies).flatMap((s) => asList<string>(s.Action));
-    expect(actions).toEqual(expect.arrayContaining(['codecommit:GetBranch', 'codecommit:GetCommit', 'codecommit:UploadArchive', 'codecommit:GetUploadArchiveStatus', 'codecommit:CancelUploadArchive', 's3:PutObject']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'codecommit:GetBranch',
+        'codecommit:GetCommit',
+        'codecommit:UploadArchive',
+        'codecommit:GetUploadArchiveStatus',
+        'codecommit:CancelUploadArchive',
+        's3:PutObject',
+      ]),
+    );
   });
 
   test('source account: events forwarded to the CI default bus by a role allowed only PutEvents there', () => {
-    const rule = src.Resources.ForwardAppMainEvents.Properties as any;
+    const rule = src.Resources.ForwardAppMainEvents.Properties as Json;
     expect(rule.EventPattern['detail-type']).toEqual(['CodeCommit Repository State Change']);
     expect(rule.EventPattern.detail.referenceName).toEqual(['main']);
     expect(rule.Targets[0].Arn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${CiAccountId}:event-bus/default' });
@@ -116,9 +128,13 @@ describe('pattern 1: cross-account CodeCommit source', () => {
   });
 
   test('the key and artifact bucket admit the source-access role from the source accounts only', () => {
-    const key = statementsIn(template('cross-account-source', 'kms-key').Resources.ArtifactKey.Properties!.KeyPolicy).find((s) => s.Sid === 'SourceAccessRolesUseThroughS3')!;
+    const key = statementsIn(template('cross-account-source', 'kms-key').Resources.ArtifactKey.Properties!.KeyPolicy).find(
+      (s) => s.Sid === 'SourceAccessRolesUseThroughS3',
+    )!;
     expect(key.Condition.StringEquals['aws:PrincipalAccount']).toEqual({ Ref: 'SourceAccountIds' });
-    const bucket = statementsIn(template('cross-account-source', 'buckets').Resources.ArtifactBucketPolicy.Properties!.PolicyDocument).find((s) => s.Sid === 'SourceAccessRolesReadWrite')!;
+    const bucket = statementsIn(template('cross-account-source', 'buckets').Resources.ArtifactBucketPolicy.Properties!.PolicyDocument).find(
+      (s) => s.Sid === 'SourceAccessRolesReadWrite',
+    )!;
     expect(bucket.Condition.ArnLike['aws:PrincipalArn']).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/${Prefix}-source-access' });
     expect(JSON.stringify(template('default', 'kms-key'))).not.toContain('source-access');
   });
@@ -127,23 +143,33 @@ describe('pattern 1: cross-account CodeCommit source', () => {
 describe('pattern 1 at scale: pipelines sharing a source account (shared-source config)', () => {
   const t = template('shared-source', 'pipeline');
   const src = template('shared-source', 'codecommit-source-333333333333');
-  const rules = resourcesOfType(src, 'AWS::Events::Rule').map(([id, r]) => [id, r.Properties as any] as const);
+  const rules = resourcesOfType(src, 'AWS::Events::Rule').map(([id, r]) => [id, r.Properties as Json] as const);
 
   test('one source template for the account, none per pipeline', () => {
     expect([...built('shared-source').templates.keys()].filter((n) => n.startsWith('codecommit-source'))).toEqual(['codecommit-source-333333333333']);
-    expect(built('shared-source').manifest.templates.filter((m) => m.name === 'codecommit-source').map((m) => m.deployAs)).toEqual(['xacct-codecommit-source-333333333333']);
+    expect(
+      built('shared-source')
+        .manifest.templates.filter((m) => m.name === 'codecommit-source')
+        .map((m) => m.deployAs),
+    ).toEqual(['xacct-codecommit-source-333333333333']);
   });
 
   test('one access role reading exactly the repositories pipelines read there', () => {
     const [read] = statementsIn(src.Resources.SourceAccessRole.Properties!.Policies).filter((s) => s.Sid === 'ReadRepositories');
     expect(read.Resource).toEqual(['platform', 'web'].map((r) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:codecommit:\${AWS::Region}:\${AWS::AccountId}:${r}` })));
-    expect(resourcesOfType(src, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(['SourceAccessRole', 'SourceEventsRole']);
-    expect(resourcesOfType(src, 'AWS::SSM::Parameter').map(([, r]) => (r.Properties as any).Name)).toEqual([{ 'Fn::Sub': '/${Prefix}/roles/source-access' }]);
+    expect(
+      resourcesOfType(src, 'AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['SourceAccessRole', 'SourceEventsRole']);
+    expect(resourcesOfType(src, 'AWS::SSM::Parameter').map(([, r]) => (r.Properties as Json).Name)).toEqual([{ 'Fn::Sub': '/${Prefix}/roles/source-access' }]);
     expect(Object.values(src.Outputs ?? {}).flatMap((o) => (o.Export ? [o.Export.Name] : []))).toEqual([{ 'Fn::Sub': '${Prefix}-source-access-role-arn' }]);
   });
 
   test('one forwarding rule per repository and branch, each matching only its own', () => {
-    const matched = rules.map(([, r]) => `${JSON.stringify(r.EventPattern.resources[0]).match(/:([a-z]+)"\}$/)![1]}/${r.EventPattern.detail.referenceName.join()}`);
+    const matched = rules.map(
+      ([, r]) => `${JSON.stringify(r.EventPattern.resources[0]).match(/:([a-z]+)"\}$/)![1]}/${r.EventPattern.detail.referenceName.join()}`,
+    );
     expect(matched.sort()).toEqual(['platform/hotfix', 'platform/main', 'web/main']);
     expect(rules.map(([id]) => id).sort()).toEqual(['ForwardPlatformHotfixEvents', 'ForwardPlatformMainEvents', 'ForwardWebMainEvents']);
   });
@@ -152,16 +178,30 @@ describe('pattern 1 at scale: pipelines sharing a source account (shared-source 
     const config = fixtureConfig('shared-source');
     const twice = { ...config, pipelines: [...config.pipelines, { ...config.pipelines[2], name: 'web-preview' }] };
     const body = synth(codecommitSource(twice, '333333333333'));
-    expect(resourcesOfType(body, 'AWS::Events::Rule').map(([id]) => id).sort()).toEqual(['ForwardPlatformHotfixEvents', 'ForwardPlatformMainEvents', 'ForwardWebMainEvents']);
-    expect(Object.keys(synth(pipelineTemplate(twice)).Resources).filter((id) => id.endsWith('SourceRule')).sort()).toEqual(['ApiHotfixSourceRule', 'ApiSourceRule', 'WebPreviewSourceRule', 'WebSourceRule']);
+    expect(
+      resourcesOfType(body, 'AWS::Events::Rule')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['ForwardPlatformHotfixEvents', 'ForwardPlatformMainEvents', 'ForwardWebMainEvents']);
+    expect(
+      Object.keys(synth(pipelineTemplate(twice)).Resources)
+        .filter((id) => id.endsWith('SourceRule'))
+        .sort(),
+    ).toEqual(['ApiHotfixSourceRule', 'ApiSourceRule', 'WebPreviewSourceRule', 'WebSourceRule']);
   });
 
   test('each pipeline starts from its own repository and branch, assuming the one access role', () => {
-    for (const [id, repo, branch] of [['Api', 'platform', 'main'], ['ApiHotfix', 'platform', 'hotfix'], ['Web', 'web', 'main']]) {
-      const pattern = (t.Resources[`${id}SourceRule`].Properties as any).EventPattern;
+    for (const [id, repo, branch] of [
+      ['Api', 'platform', 'main'],
+      ['ApiHotfix', 'platform', 'hotfix'],
+      ['Web', 'web', 'main'],
+    ]) {
+      const pattern = (t.Resources[`${id}SourceRule`].Properties as Json).EventPattern;
       expect(pattern.detail.referenceName).toEqual([branch]);
       expect(JSON.stringify(pattern.resources)).toContain(`:${repo}"`);
-      expect(actionsOf(t, `${id}Pipeline`)[0].Actions[0].RoleArn).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${${id}SourceAccountId}:role/\${Prefix}-source-access` });
+      expect(actionsOf(t, `${id}Pipeline`)[0].Actions[0].RoleArn).toEqual({
+        'Fn::Sub': `arn:\${AWS::Partition}:iam::\${${id}SourceAccountId}:role/\${Prefix}-source-access`,
+      });
     }
   });
 });
@@ -177,24 +217,30 @@ describe('pattern 2: CodeDeploy into a target account', () => {
   });
 
   test('the cross-account role gains CodeDeploy permissions only here', () => {
-    const s = statementsIn(template('codedeploy', 'cross-account-role').Resources.CrossAccountRole.Properties!.Policies).find((x) => x.Sid === 'CodeDeployDeployments')!;
+    const s = statementsIn(template('codedeploy', 'cross-account-role').Resources.CrossAccountRole.Properties!.Policies).find(
+      (x) => x.Sid === 'CodeDeployDeployments',
+    )!;
     expect(asList(s.Action)).toContain('codedeploy:CreateDeployment');
   });
 
   test('the instance role reads artifacts: managed policy, and key/bucket policies admit it by name', () => {
-    const policy = template('codedeploy', 'codedeploy-instance-policy').Resources.CodeDeployInstancePolicy.Properties as any;
+    const policy = template('codedeploy', 'codedeploy-instance-policy').Resources.CodeDeployInstancePolicy.Properties as Json;
     expect(statementsIn(policy.PolicyDocument).flatMap((s) => asList<string>(s.Action))).toEqual(expect.arrayContaining(['s3:GetObject', 'kms:Decrypt']));
     expect(JSON.stringify(template('codedeploy', 'kms-key').Resources.ArtifactKey)).toContain(':role/site-instance');
     expect(JSON.stringify(template('codedeploy', 'buckets').Resources.ArtifactBucketPolicy)).toContain(':role/site-instance');
     expect(policy.ManagedPolicyName).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance' });
-    expect(template('codedeploy', 'codedeploy-instance-policy').Outputs!.CodeDeployInstancePolicyArn.Export!.Name).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance-policy-arn' });
+    expect(template('codedeploy', 'codedeploy-instance-policy').Outputs!.CodeDeployInstancePolicyArn.Export!.Name).toEqual({
+      'Fn::Sub': '${Prefix}-codedeploy-instance-policy-arn',
+    });
   });
 
   test('a CodeConnections source needs no polling rule and the role may use the connection', () => {
     expect(Object.keys(t.Resources).some((k) => k.endsWith('SourceRule'))).toBe(false);
     const s = statementsIn(t.Resources.PipelineRole.Properties!.Policies).find((x) => x.Sid === 'UseConnections')!;
     expect(asList(s.Action)).toContain('codeconnections:UseConnection');
-    expect(statementsIn(t.Resources.PipelineRole.Properties!.Policies).find((x) => x.Sid === 'NotifyApprovers')!.Resource).toEqual(['arn:aws:sns:eu-central-1:111111111111:approvals']);
+    expect(statementsIn(t.Resources.PipelineRole.Properties!.Policies).find((x) => x.Sid === 'NotifyApprovers')!.Resource).toEqual([
+      'arn:aws:sns:eu-central-1:111111111111:approvals',
+    ]);
   });
 });
 
@@ -203,15 +249,20 @@ describe('pattern 4 across regions: a two-region prod stage', () => {
   const prod = actionsOf(t).find((s) => s.Name === 'Prod')!.Actions;
 
   test('one artifact store per region; the regional key named by ARN from the replica key ID', () => {
-    const stores = (t.Resources.AppPipeline.Properties as any).ArtifactStores;
-    expect(stores.map((s: any) => s.Region)).toEqual([{ 'Fn::Sub': '${AWS::Region}' }, 'us-east-1']);
+    const stores = (t.Resources.AppPipeline.Properties as Json).ArtifactStores;
+    expect(stores.map((s: Json) => s.Region)).toEqual([{ 'Fn::Sub': '${AWS::Region}' }, 'us-east-1']);
     const us = stores[1].ArtifactStore;
     expect(us.Location).toEqual({ 'Fn::Sub': '${Prefix}-artifacts-${AWS::AccountId}-us-east-1' });
     expect(JSON.stringify(us.EncryptionKey.Id)).toContain('arn:${AWS::Partition}:kms:us-east-1:${AWS::AccountId}:key/${KeyId}');
   });
 
   test('prepare/execute pairs in both regions; only the other region names Region', () => {
-    expect(prod.map((a) => a.Name)).toEqual(['Prepare-Account-eu-west-1', 'Execute-Account-eu-west-1', 'Prepare-Account-us-east-1', 'Execute-Account-us-east-1']);
+    expect(prod.map((a) => a.Name)).toEqual([
+      'Prepare-Account-eu-west-1',
+      'Execute-Account-eu-west-1',
+      'Prepare-Account-us-east-1',
+      'Execute-Account-us-east-1',
+    ]);
     expect(prod.map((a) => a.Region)).toEqual([undefined, undefined, 'us-east-1', 'us-east-1']);
     expect(prod[1].Configuration.OutputFileName).toBe('outputs.json');
     expect(prod[0].Configuration.TemplateConfiguration).toBe('BuildOutput::prod.json');
@@ -223,7 +274,9 @@ describe('pattern 4 across regions: a two-region prod stage', () => {
     expect(r.Resources.ArtifactKeyReplica.DeletionPolicy).toBe('Retain');
     expect(r.Resources.ArtifactKeyReplica.Properties!.KeyPolicy).toEqual(template('two-region', 'kms-key').Resources.ArtifactKey.Properties!.KeyPolicy);
     expect(r.Resources.ArtifactBucket.Properties!.BucketEncryption).toEqual({
-      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['ArtifactKeyReplica', 'Arn'] } }, BucketKeyEnabled: true }],
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['ArtifactKeyReplica', 'Arn'] } }, BucketKeyEnabled: true },
+      ],
     });
     expect(template('two-region', 'kms-key').Resources.ArtifactKey.Properties!.MultiRegion).toBe(true);
   });
@@ -273,7 +326,9 @@ describe('at deploy time with 100 target accounts', () => {
 
   test('the key lets account principals use it only for the templates bucket', () => {
     const s = statementsIn(template('default', 'kms-key').Resources.ArtifactKey.Properties!.KeyPolicy).find((x) => x.Sid === 'TemplatesBucketUseByAccount')!;
-    expect(s.Condition.ArnLike['kms:EncryptionContext:aws:s3:arn']).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Prefix}-templates-${AWS::AccountId}-${AWS::Region}*' });
+    expect(s.Condition.ArnLike['kms:EncryptionContext:aws:s3:arn']).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Prefix}-templates-${AWS::AccountId}-${AWS::Region}*',
+    });
   });
 
   test('100 accounts in one stage become four consecutive stages of 25 accounts, the approval before the first', () => {

@@ -10,7 +10,14 @@ const messages = (c: ReturnType<typeof config>) => pipelineProblems(c, planPipel
 
 describe('CodePipeline cross-account rules', () => {
   test('a valid three-account pipeline has no problems', () => {
-    expect(messages(config([{ name: 'A', target: 'nonprod', cloudformation: cfn() }, { name: 'B', target: 'prod', approval: true, cloudformation: cfn() }]))).toEqual([]);
+    expect(
+      messages(
+        config([
+          { name: 'A', target: 'nonprod', cloudformation: cfn() },
+          { name: 'B', target: 'prod', approval: true, cloudformation: cfn() },
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   test('an artifact may not pass between two non-pipeline accounts', () => {
@@ -62,11 +69,38 @@ describe('CodePipeline cross-account rules', () => {
     ]);
   });
 
-  test("one account whose actions alone exceed 50 cannot be split, and the message points to fewer regions or stackset:", () => {
-    const regions = ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-southeast-1', 'ap-southeast-2', 'af-south-1', 'me-south-1', 'eu-south-1', 'ap-east-1', 'il-central-1', 'mx-central-1', 'ap-southeast-3', 'eu-central-2', 'ap-south-2', 'eu-south-2'];
+  test('one account whose actions alone exceed 50 cannot be split, and the message points to fewer regions or stackset:', () => {
+    const regions = [
+      'eu-west-1',
+      'eu-west-2',
+      'eu-west-3',
+      'eu-central-1',
+      'eu-north-1',
+      'us-east-1',
+      'us-east-2',
+      'us-west-1',
+      'us-west-2',
+      'ca-central-1',
+      'sa-east-1',
+      'ap-south-1',
+      'ap-northeast-1',
+      'ap-northeast-2',
+      'ap-southeast-1',
+      'ap-southeast-2',
+      'af-south-1',
+      'me-south-1',
+      'eu-south-1',
+      'ap-east-1',
+      'il-central-1',
+      'mx-central-1',
+      'ap-southeast-3',
+      'eu-central-2',
+      'ap-south-2',
+      'eu-south-2',
+    ];
     const c = config([{ name: 'World', target: 'prod', regions, cloudformation: cfn() }]);
     expect(messages(c)).toEqual([
-      "pipelines[0].stages[0]: stage \"World\" needs 52 actions (1 accounts x 26 regions x 2); CodePipeline allows 50 per stage, and one account's 52 actions do not fit one stage. Deploy to fewer regions per stage, or use a stackset: stage (one action whatever the number of accounts and regions).",
+      'pipelines[0].stages[0]: stage "World" needs 52 actions (1 accounts x 26 regions x 2); CodePipeline allows 50 per stage, and one account\'s 52 actions do not fit one stage. Deploy to fewer regions per stage, or use a stackset: stage (one action whatever the number of accounts and regions).',
     ]);
   });
 
@@ -83,6 +117,8 @@ describe('CodePipeline cross-account rules', () => {
   });
 
   test('a stage needs exactly one kind of action', () => {
-    expect(() => config([{ name: 'X', target: 'prod' }])).toThrow(/stages\[0\]: a stage needs exactly one of cloudformation, codedeploy, stackset, codebuild, lambda or custom/);
+    expect(() => config([{ name: 'X', target: 'prod' }])).toThrow(
+      /stages\[0\]: a stage needs exactly one of cloudformation, codedeploy, stackset, codebuild, lambda or custom/,
+    );
   });
 });

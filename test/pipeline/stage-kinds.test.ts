@@ -13,9 +13,10 @@ import { CODEPIPELINE_LIMITS } from '../../templates-src/checks/codepipeline-lim
 import type { DeployContext } from '../../templates-src/index';
 import { BUILDSPEC_SCHEMA } from '../support/buildspec-schema';
 import { asList, fixtureConfig, statementsIn, template } from '../support/build';
+import type { Json } from '../support/json';
 
-type Action = Record<string, any>;
-const stagesOf = (t: ReturnType<typeof template>, id: string) => (t.Resources[id].Properties as any).Stages as Array<{ Name: string; Actions: Action[] }>;
+type Action = Record<string, Json>;
+const stagesOf = (t: ReturnType<typeof template>, id: string) => (t.Resources[id].Properties as Json).Stages as Array<{ Name: string; Actions: Action[] }>;
 const env = (a: Action) => JSON.parse(a.Configuration.EnvironmentVariables) as Array<{ name: string; value: string; type: string }>;
 
 describe('stackset: stages (stackset config)', () => {
@@ -54,20 +55,25 @@ describe('stackset: stages (stackset config)', () => {
     const approve = stages[4].Actions[1];
     const text: string = approve.Configuration.CustomData;
     expect(text).toBe('Roll the app out to every prod account. What it changes: #{Preview-Prod.XACCT_PREVIEW}');
-    expect(text.replace('#{Preview-Prod.XACCT_PREVIEW}', 'x'.repeat(MAX_PREVIEW_SUMMARY)).length).toBeLessThanOrEqual(CODEPIPELINE_LIMITS.maxConfigurationValue);
+    expect(text.replace('#{Preview-Prod.XACCT_PREVIEW}', 'x'.repeat(MAX_PREVIEW_SUMMARY)).length).toBeLessThanOrEqual(
+      CODEPIPELINE_LIMITS.maxConfigurationValue,
+    );
     expect(approve.Configuration.ExternalEntityLink).toEqual({
-      'Fn::Sub': 'https://s3.console.aws.amazon.com/s3/object/${Prefix}-artifacts-${AWS::AccountId}-${AWS::Region}?region=${AWS::Region}&prefix=xacct/previews/app/Prod/#{codepipeline.PipelineExecutionId}.txt',
+      'Fn::Sub':
+        'https://s3.console.aws.amazon.com/s3/object/${Prefix}-artifacts-${AWS::AccountId}-${AWS::Region}?region=${AWS::Region}&prefix=xacct/previews/app/Prod/#{codepipeline.PipelineExecutionId}.txt',
     });
     const preview = env(stages[4].Actions[0]);
     expect(preview.find((v) => v.name === 'XACCT_REPORT_KEY')!.value).toBe('xacct/previews/app/Prod/#{codepipeline.PipelineExecutionId}.txt');
-    for (const a of stages.flatMap((s) => s.Actions)) for (const v of Object.values(a.Configuration ?? {})) if (typeof v === 'string') expect(v.length).toBeLessThanOrEqual(CODEPIPELINE_LIMITS.maxConfigurationValue);
+    for (const a of stages.flatMap((s) => s.Actions))
+      for (const v of Object.values(a.Configuration ?? {}))
+        if (typeof v === 'string') expect(v.length).toBeLessThanOrEqual(CODEPIPELINE_LIMITS.maxConfigurationValue);
   });
 
   test('the rollout project installs the engine and the resolved config from the templates bucket (Parameters in dist/, literal keys from xacct deploy)', () => {
-    const p = t.Resources.AppRollout.Properties as any;
+    const p = t.Resources.AppRollout.Properties as Json;
     expect(p.ServiceRole).toEqual({ 'Fn::GetAtt': ['StacksetDeployRole', 'Arn'] });
     expect(p.Source).toEqual({ Type: 'CODEPIPELINE', BuildSpec: rolloutBuildspec() });
-    const vars = Object.fromEntries(p.Environment.EnvironmentVariables.map((v: any) => [v.Name, v.Value]));
+    const vars = Object.fromEntries(p.Environment.EnvironmentVariables.map((v: Json) => [v.Name, v.Value]));
     expect(vars).toEqual({
       XACCT_BUCKET: { 'Fn::Sub': '${Prefix}-templates-${AWS::AccountId}-${AWS::Region}' },
       XACCT_ENGINE_KEY: { Ref: 'RolloutEngineKey' },
@@ -83,11 +89,13 @@ describe('stackset: stages (stackset config)', () => {
       rollout: { engineKey: 'xacct/engine/0123456789abcdef.js', configKey: 'xacct/config/fedcba9876543210.json' },
     };
     const deployed = synth(pipelineTemplate(fixtureConfig('stackset'), ctx));
-    const at = (deployed.Resources.AppRollout.Properties as any).Environment.EnvironmentVariables;
-    expect(at.find((v: any) => v.Name === 'XACCT_ENGINE_KEY').Value).toBe('xacct/engine/0123456789abcdef.js');
+    const at = (deployed.Resources.AppRollout.Properties as Json).Environment.EnvironmentVariables;
+    expect(at.find((v: Json) => v.Name === 'XACCT_ENGINE_KEY').Value).toBe('xacct/engine/0123456789abcdef.js');
     expect(Object.keys(deployed.Parameters!)).toEqual(['Prefix', 'OrganizationId']);
     // Accounts are not listed for a stackset: stage: the same template whatever the OUs hold.
-    expect(deployed).toEqual(synth(pipelineTemplate(fixtureConfig('stackset'), { ...ctx, targets: { ...ctx.targets, prod: { ...ctx.targets.prod, accounts: ['400000000000'] } } })));
+    expect(deployed).toEqual(
+      synth(pipelineTemplate(fixtureConfig('stackset'), { ...ctx, targets: { ...ctx.targets, prod: { ...ctx.targets.prod, accounts: ['400000000000'] } } })),
+    );
   });
 
   test.each([
@@ -111,28 +119,34 @@ describe('stackset: stages (stackset config)', () => {
     const deploy = stages[1].Actions[0];
     expect(deploy.Configuration).toEqual({ ProjectName: { 'Fn::Sub': '${Prefix}-app-self-update' } });
     expect(deploy.InputArtifacts).toEqual([{ Name: 'SourceOutput' }]);
-    const p = t.Resources.AppSelfUpdate.Properties as any;
-    expect(p.Environment.EnvironmentVariables.find((v: any) => v.Name === 'XACCT_CONFIG_PATH').Value).toBe('infra/xacct.yaml');
+    const p = t.Resources.AppSelfUpdate.Properties as Json;
+    expect(p.Environment.EnvironmentVariables.find((v: Json) => v.Name === 'XACCT_CONFIG_PATH').Value).toBe('infra/xacct.yaml');
     expect(parse(selfUpdateBuildspec()).phases.build.commands[1]).toBe('node /tmp/xacct.js deploy --config "$CODEBUILD_SRC_DIR/$XACCT_CONFIG_PATH" --no-color');
     const statements = statementsIn(t.Resources.SelfUpdateRole.Properties!.Policies);
     expect(statements.slice(0, -3)).toEqual(JSON.parse(JSON.stringify(deployerStatements())));
     expect(statements.slice(-3).map((s) => s.Sid)).toEqual(['ReadSourceArtifacts', 'UseArtifactKeyThroughS3ForSource', 'WriteSelfUpdateLogs']);
-    expect((t.Resources.AppPipeline.Properties as any).RestartExecutionOnUpdate).toBe(true);
-    expect((template('default', 'pipeline').Resources.AppPipeline.Properties as any).RestartExecutionOnUpdate).toBe(false);
+    expect((t.Resources.AppPipeline.Properties as Json).RestartExecutionOnUpdate).toBe(true);
+    expect((template('default', 'pipeline').Resources.AppPipeline.Properties as Json).RestartExecutionOnUpdate).toBe(false);
   });
 
   test('the pipeline role may start the engine projects; the key policy admits the engine roles through S3 only', () => {
     const run = statementsIn(t.Resources.PipelineRole.Properties!.Policies).find((s) => s.Sid === 'RunBuilds')!;
-    expect(run.Resource).toEqual(['build', 'rollout', 'self-update'].map((k) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:codebuild:\${AWS::Region}:\${AWS::AccountId}:project/\${Prefix}-app-${k}` })));
+    expect(run.Resource).toEqual(
+      ['build', 'rollout', 'self-update'].map((k) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:codebuild:\${AWS::Region}:\${AWS::AccountId}:project/\${Prefix}-app-${k}`,
+      })),
+    );
     const key = statementsIn(template('stackset', 'kms-key').Resources.ArtifactKey.Properties!.KeyPolicy).find((s) => s.Sid === 'EngineRolesUseThroughS3')!;
-    expect(key.Condition.ArnEquals['aws:PrincipalArn']).toEqual(['stackset-deploy', 'self-update'].map((r) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/\${Prefix}-${r}` })));
+    expect(key.Condition.ArnEquals['aws:PrincipalArn']).toEqual(
+      ['stackset-deploy', 'self-update'].map((r) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/\${Prefix}-${r}` })),
+    );
     expect(key.Condition.StringLike['kms:ViaService']).toBe('s3.*.amazonaws.com');
     expect(JSON.stringify(template('default', 'kms-key'))).not.toContain('EngineRolesUseThroughS3');
   });
 
   test('the templates bucket, where the engine lives, expires only old versions', () => {
-    const rules = (template('stackset', 'buckets').Resources.TemplatesBucket.Properties as any).LifecycleConfiguration.Rules;
-    expect(rules.map((r: any) => r.ExpirationInDays)).toEqual([undefined]);
+    const rules = (template('stackset', 'buckets').Resources.TemplatesBucket.Properties as Json).LifecycleConfiguration.Rules;
+    expect(rules.map((r: Json) => r.ExpirationInDays)).toEqual([undefined]);
   });
 });
 
@@ -140,9 +154,12 @@ describe('codebuild: and lambda: stages (target-actions config)', () => {
   const t = template('target-actions', 'pipeline');
   const stages = stagesOf(t, 'SvcPipeline');
 
-  test('one action per account and region, each through that account\'s cross-account role', () => {
+  test("one action per account and region, each through that account's cross-account role", () => {
     const migrate = stages.find((s) => s.Name === 'ProdMigrate')!.Actions;
-    expect(migrate.map((a) => [a.Name, a.Region])).toEqual([['Build-Account-eu-west-1', undefined], ['Build-Account-eu-central-1', 'eu-central-1']]);
+    expect(migrate.map((a) => [a.Name, a.Region])).toEqual([
+      ['Build-Account-eu-west-1', undefined],
+      ['Build-Account-eu-central-1', 'eu-central-1'],
+    ]);
     expect(migrate[0].ActionTypeId).toEqual({ Category: 'Build', Owner: 'AWS', Provider: 'CodeBuild', Version: '1' });
     expect(migrate[0].Configuration).toEqual({ ProjectName: 'svc-migrate' });
     expect(migrate[0].RoleArn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${SvcProdMigrateAccountId}:role/${Prefix}-cross-account' });

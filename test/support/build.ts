@@ -4,14 +4,33 @@ import { parse } from 'yaml';
 import { buildDist, BuildResult } from '../../templates-src/build';
 import { Config, parseConfig } from '../../templates-src/config';
 import type { CfnTemplate } from '../../templates-src/cfn';
+import type { Json } from './json';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures');
 export const CONFIGS = ['default', 'two-ous'] as const;
 /** Every config under test/fixtures/configs: each gets expected-JSON fixtures and build checks. */
-export const ALL_CONFIGS = ['default', 'two-ous', 'cross-account-source', 'codedeploy', 'two-region', 'stackset', 'target-actions', 'shared-source', 'codedeploy-instance-role', 'stores', 'github', 'accounts'] as const;
+export const ALL_CONFIGS = [
+  'default',
+  'two-ous',
+  'cross-account-source',
+  'codedeploy',
+  'two-region',
+  'stackset',
+  'target-actions',
+  'shared-source',
+  'codedeploy-instance-role',
+  'stores',
+  'github',
+  'accounts',
+] as const;
+
+/** A fixture config as written, before validation (to derive variants from it). */
+export function configInput(name: string): Record<string, unknown> {
+  return parse(readFileSync(join(FIXTURES, 'configs', `${name}.yml`), 'utf8')) as Record<string, unknown>;
+}
 
 export function fixtureConfig(name: string): Config {
-  return parseConfig(parse(readFileSync(join(FIXTURES, 'configs', `${name}.yml`), 'utf8')), `${name}.yml`);
+  return parseConfig(configInput(name), `${name}.yml`);
 }
 
 const cache = new Map<string, BuildResult>();
@@ -32,13 +51,13 @@ export function template(config: string, name: string): CfnTemplate {
 }
 
 /** Every statement of every policy document found anywhere under a value. */
-export function statementsIn(value: unknown): Array<Record<string, any>> {
-  const out: Array<Record<string, any>> = [];
+export function statementsIn(value: unknown): Array<Record<string, Json>> {
+  const out: Array<Record<string, Json>> = [];
   const walk = (v: unknown) => {
     if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if (o.Version === '2012-10-17' && Array.isArray(o.Statement)) out.push(...(o.Statement as Array<Record<string, any>>));
+      if (o.Version === '2012-10-17' && Array.isArray(o.Statement)) out.push(...(o.Statement as Array<Record<string, Json>>));
       else Object.values(o).forEach(walk);
     }
   };

@@ -70,8 +70,17 @@ async function stackSet(name: string, o: { managed?: boolean; parameters?: Param
 }
 
 const addOu = (name: string, ou: string, id: string) =>
-  cfn().send(new CreateStackInstancesCommand({ StackSetName: name, CallAs: 'DELEGATED_ADMIN', OperationId: id, DeploymentTargets: { OrganizationalUnitIds: [ou] }, Regions: [REGION] }));
-const describeOp = (name: string, id: string) => cfn().send(new DescribeStackSetOperationCommand({ StackSetName: name, OperationId: id, CallAs: 'DELEGATED_ADMIN' }));
+  cfn().send(
+    new CreateStackInstancesCommand({
+      StackSetName: name,
+      CallAs: 'DELEGATED_ADMIN',
+      OperationId: id,
+      DeploymentTargets: { OrganizationalUnitIds: [ou] },
+      Regions: [REGION],
+    }),
+  );
+const describeOp = (name: string, id: string) =>
+  cfn().send(new DescribeStackSetOperationCommand({ StackSetName: name, OperationId: id, CallAs: 'DELEGATED_ADMIN' }));
 
 /** Poll the StackSet's newest operation until none runs or waits (each describe is one step of time). */
 async function settle(name: string): Promise<void> {
@@ -136,7 +145,15 @@ describe('wire protocols', () => {
     expect(busy.$metadata.httpStatusCode).toBe(409);
     const noStack = await awsError(cfn().send(new DescribeChangeSetCommand({ StackName: 'nope', ChangeSetName: 'x' })));
     expect([noStack.name, noStack.message, noStack.$metadata.httpStatusCode]).toEqual(['ValidationError', 'Stack with id nope does not exist', 400]);
-    await cfn().send(new CreateChangeSetCommand({ StackName: 'errs', ChangeSetName: 'cs', ChangeSetType: 'CREATE', TemplateBody: TEMPLATE, Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }] }));
+    await cfn().send(
+      new CreateChangeSetCommand({
+        StackName: 'errs',
+        ChangeSetName: 'cs',
+        ChangeSetType: 'CREATE',
+        TemplateBody: TEMPLATE,
+        Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }],
+      }),
+    );
     const noChangeSet = await awsError(cfn().send(new DescribeChangeSetCommand({ StackName: 'errs', ChangeSetName: 'other' })));
     expect([noChangeSet.name, noChangeSet.$metadata.httpStatusCode]).toEqual(['ChangeSetNotFoundException', 404]);
   });
@@ -177,7 +194,15 @@ describe('managed execution', () => {
     fake = standardOrg({ accounts: 5 });
     await stackSet('queued');
     await addOu('queued', fake.ou('Root/Sandbox'), 'first');
-    await cfn().send(new UpdateStackSetCommand({ StackSetName: 'queued', CallAs: 'DELEGATED_ADMIN', OperationId: 'second', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }] }));
+    await cfn().send(
+      new UpdateStackSetCommand({
+        StackSetName: 'queued',
+        CallAs: 'DELEGATED_ADMIN',
+        OperationId: 'second',
+        UsePreviousTemplate: true,
+        Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }],
+      }),
+    );
     expect((await describeOp('queued', 'second')).StackSetOperation!.Status).toBe('QUEUED');
     const listed = (await cfn().send(new ListStackSetOperationsCommand({ StackSetName: 'queued', CallAs: 'DELEGATED_ADMIN' }))).Summaries!;
     expect(listed.map((o) => `${o.OperationId} ${o.Status}`)).toEqual(['second QUEUED', 'first RUNNING']);
@@ -197,7 +222,15 @@ describe('managed execution', () => {
     await stackSet('side');
     await addOu('side', fake.ou('Root/Sandbox'), 'sandbox');
     await addOu('side', fake.ou('Root/Workloads/Prod'), 'prod');
-    await cfn().send(new UpdateStackSetCommand({ StackSetName: 'side', CallAs: 'DELEGATED_ADMIN', OperationId: 'update', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }] }));
+    await cfn().send(
+      new UpdateStackSetCommand({
+        StackSetName: 'side',
+        CallAs: 'DELEGATED_ADMIN',
+        OperationId: 'update',
+        UsePreviousTemplate: true,
+        Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }],
+      }),
+    );
     // Incoming operations queue while another runs, then start in request order when nothing conflicts.
     expect((await describeOp('side', 'prod')).StackSetOperation!.Status).toBe('RUNNING');
     const ops = () => fake.stackSets.get('side')!.operations.map((o) => o.status);
@@ -208,30 +241,58 @@ describe('managed execution', () => {
     expect(update.ended!.getTime()).toBeGreaterThan(Math.max(sandbox.ended!.getTime(), prod.ended!.getTime()));
   });
 
-  test("the execution configuration cannot change while operations run or wait, and a StackSet with queued work cannot be deleted", async () => {
+  test('the execution configuration cannot change while operations run or wait, and a StackSet with queued work cannot be deleted', async () => {
     fake = standardOrg({ accounts: 5 });
     await stackSet('config');
     await addOu('config', fake.ou('Root/Sandbox'), 'first');
     const change = await awsError(
-      cfn().send(new UpdateStackSetCommand({ StackSetName: 'config', CallAs: 'DELEGATED_ADMIN', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }], ManagedExecution: { Active: false } })),
+      cfn().send(
+        new UpdateStackSetCommand({
+          StackSetName: 'config',
+          CallAs: 'DELEGATED_ADMIN',
+          UsePreviousTemplate: true,
+          Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }],
+          ManagedExecution: { Active: false },
+        }),
+      ),
     );
     expect(change.name).toBe('ValidationError');
     expect(change.message).toMatch(/running or queued operations/);
-    expect((await awsError(cfn().send(new DeleteStackSetCommand({ StackSetName: 'config', CallAs: 'DELEGATED_ADMIN' })))).name).toBe('OperationInProgressException');
+    expect((await awsError(cfn().send(new DeleteStackSetCommand({ StackSetName: 'config', CallAs: 'DELEGATED_ADMIN' })))).name).toBe(
+      'OperationInProgressException',
+    );
   });
 });
 
 describe('auto-deployment and account filters', () => {
-  test("an account joining an OU named with an INTERSECTION filter gets an instance when auto-deployment is on, none when it is off", async () => {
+  test('an account joining an OU named with an INTERSECTION filter gets an instance when auto-deployment is on, none when it is off', async () => {
     fake = standardOrg({ accounts: 5 });
     const sandbox = fake.ou('Root/Sandbox');
     const named = fake.accountsUnder(sandbox)[0];
-    for (const [name, enabled] of [['auto', true], ['manual', false]] as const) {
+    for (const [name, enabled] of [
+      ['auto', true],
+      ['manual', false],
+    ] as const) {
       await stackSet(name);
-      if (!enabled) await cfn().send(new UpdateStackSetCommand({ StackSetName: name, CallAs: 'DELEGATED_ADMIN', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }], AutoDeployment: { Enabled: false } }));
+      if (!enabled)
+        await cfn().send(
+          new UpdateStackSetCommand({
+            StackSetName: name,
+            CallAs: 'DELEGATED_ADMIN',
+            UsePreviousTemplate: true,
+            Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }],
+            AutoDeployment: { Enabled: false },
+          }),
+        );
       await settle(name);
       await cfn().send(
-        new CreateStackInstancesCommand({ StackSetName: name, CallAs: 'DELEGATED_ADMIN', OperationId: `${name}-add`, DeploymentTargets: { OrganizationalUnitIds: [sandbox], Accounts: [named], AccountFilterType: 'INTERSECTION' }, Regions: [REGION] }),
+        new CreateStackInstancesCommand({
+          StackSetName: name,
+          CallAs: 'DELEGATED_ADMIN',
+          OperationId: `${name}-add`,
+          DeploymentTargets: { OrganizationalUnitIds: [sandbox], Accounts: [named], AccountFilterType: 'INTERSECTION' },
+          Regions: [REGION],
+        }),
       );
       await settle(name);
       expect([...fake.stackSets.get(name)!.instances.keys()]).toEqual([`${named}/${REGION}`]);
@@ -247,7 +308,8 @@ describe('lists: lag and no order guarantee', () => {
     fake = standardOrg({ accounts: 10, listLag: 3 });
     await stackSet('lag');
     await settle('lag');
-    const operations = async () => (await cfn().send(new ListStackSetOperationsCommand({ StackSetName: 'lag', CallAs: 'DELEGATED_ADMIN' }))).Summaries!.map((o) => o.OperationId);
+    const operations = async () =>
+      (await cfn().send(new ListStackSetOperationsCommand({ StackSetName: 'lag', CallAs: 'DELEGATED_ADMIN' }))).Summaries!.map((o) => o.OperationId);
     const instances = async () => (await cfn().send(new ListStackInstancesCommand({ StackSetName: 'lag', CallAs: 'DELEGATED_ADMIN' }))).Summaries!.length;
     // A write in one call; the next three calls (a describe, then two lists) still list the state from before it.
     await addOu('lag', fake.ou('Root/Sandbox'), 'op-lag');
@@ -296,7 +358,13 @@ describe('parameters', () => {
     const missing = await awsError(changeSet([]));
     expect(missing.name).toBe('ValidationError');
     expect(missing.message).toBe('Parameters: [CiAccountId] must have values');
-    const unknown = await awsError(changeSet([{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }, { ParameterKey: 'Stage', ParameterValue: 'x' }, { ParameterKey: 'Colour', ParameterValue: 'y' }]));
+    const unknown = await awsError(
+      changeSet([
+        { ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT },
+        { ParameterKey: 'Stage', ParameterValue: 'x' },
+        { ParameterKey: 'Colour', ParameterValue: 'y' },
+      ]),
+    );
     expect(unknown.message).toBe('Parameters: [Stage, Colour] do not exist in the template');
     const none = await awsError(changeSet([{ ParameterKey: 'X', ParameterValue: 'y' }], JSON.stringify({ Resources: { T: { Type: 'AWS::SNS::Topic' } } })));
     expect(none.message).toBe('Parameter values specified for a template which does not require them.');
@@ -311,7 +379,9 @@ describe('parameters', () => {
   test('CreateStackSet refuses the same way; UpdateStackSet keeps a value given as UsePreviousValue', async () => {
     fake = standardOrg({ accounts: 5 });
     expect((await awsError(stackSet('p', { parameters: [] }))).message).toBe('Parameters: [CiAccountId] must have values');
-    expect((await awsError(stackSet('p', { parameters: [{ ParameterKey: 'Nope', ParameterValue: '1' }] }))).message).toBe('Parameters: [Nope] do not exist in the template');
+    expect((await awsError(stackSet('p', { parameters: [{ ParameterKey: 'Nope', ParameterValue: '1' }] }))).message).toBe(
+      'Parameters: [Nope] do not exist in the template',
+    );
     await stackSet('p');
     await cfn().send(
       new UpdateStackSetCommand({
@@ -325,7 +395,16 @@ describe('parameters', () => {
       }),
     );
     expect(fake.stackSets.get('p')!.parameters).toEqual({ Prefix: 'other', CiAccountId: CI_ACCOUNT });
-    const lost = await awsError(cfn().send(new UpdateStackSetCommand({ StackSetName: 'p', CallAs: 'DELEGATED_ADMIN', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Prefix', ParameterValue: 'x' }] })));
+    const lost = await awsError(
+      cfn().send(
+        new UpdateStackSetCommand({
+          StackSetName: 'p',
+          CallAs: 'DELEGATED_ADMIN',
+          UsePreviousTemplate: true,
+          Parameters: [{ ParameterKey: 'Prefix', ParameterValue: 'x' }],
+        }),
+      ),
+    );
     expect(lost.message).toBe('Parameters: [CiAccountId] must have values');
   });
 });
@@ -341,8 +420,22 @@ describe('TemplateURL and the in-memory S3', () => {
           Bucket: { Ref: 'Bucket' },
           PolicyDocument: {
             Statement: [
-              { Sid: 'DenyWithoutKms', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: { 'Fn::Sub': '${Bucket.Arn}/*' }, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } } },
-              { Sid: 'DenyOtherKeys', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: { 'Fn::Sub': '${Bucket.Arn}/*' }, Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { Ref: 'KeyArn' } } } },
+              {
+                Sid: 'DenyWithoutKms',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:PutObject',
+                Resource: { 'Fn::Sub': '${Bucket.Arn}/*' },
+                Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+              },
+              {
+                Sid: 'DenyOtherKeys',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:PutObject',
+                Resource: { 'Fn::Sub': '${Bucket.Arn}/*' },
+                Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { Ref: 'KeyArn' } } },
+              },
             ],
           },
         },
@@ -374,12 +467,23 @@ describe('TemplateURL and the in-memory S3', () => {
     expect(fake.s3.puts.map((p) => p.refused ?? 'stored')).toEqual(['AccessDenied by DenyWithoutKms', 'AccessDenied by DenyOtherKeys', 'stored']);
     expect(fake.s3.buckets.get(BUCKET)!.objects.get('big/template.json')).toMatchObject({ sse: 'aws:kms', kmsKeyId: KEY });
 
-    const tooBig = await awsError(cfn().send(new CreateChangeSetCommand({ StackName: 'big', ChangeSetName: 'cs', ChangeSetType: 'CREATE', TemplateBody: body })));
+    const tooBig = await awsError(
+      cfn().send(new CreateChangeSetCommand({ StackName: 'big', ChangeSetName: 'cs', ChangeSetType: 'CREATE', TemplateBody: body })),
+    );
     expect(tooBig.message).toMatch(/Member must have length less than or equal to 51200/);
     await deployStack('big', { TemplateURL: `https://${BUCKET}.s3.${REGION}.amazonaws.com/big/template.json` });
     expect(fake.stack(REGION, 'big')!.body).toBe(body);
 
-    const missing = await awsError(cfn().send(new CreateChangeSetCommand({ StackName: 'gone', ChangeSetName: 'cs', ChangeSetType: 'CREATE', TemplateURL: `https://${BUCKET}.s3.${REGION}.amazonaws.com/nothing.json` })));
+    const missing = await awsError(
+      cfn().send(
+        new CreateChangeSetCommand({
+          StackName: 'gone',
+          ChangeSetName: 'cs',
+          ChangeSetType: 'CREATE',
+          TemplateURL: `https://${BUCKET}.s3.${REGION}.amazonaws.com/nothing.json`,
+        }),
+      ),
+    );
     expect(missing.message).toBe('TemplateURL must reference a valid S3 object to which you have access.');
     expect((await awsError(s3.send(new PutObjectCommand({ Bucket: 'no-such-bucket', Key: 'k', Body: 'x' })))).name).toBe('NoSuchBucket');
   });
@@ -392,7 +496,15 @@ describe('tags, stack listing and filters', () => {
     const tagsOf = async () => (await cfn().send(new DescribeStackSetCommand({ StackSetName: 'tagged', CallAs: 'DELEGATED_ADMIN' }))).StackSet!.Tags;
     expect(await tagsOf()).toEqual([{ Key: 'xacct:prefix', Value: 'xacct' }]);
     const update = (tags?: Array<{ Key: string; Value: string }>) =>
-      cfn().send(new UpdateStackSetCommand({ StackSetName: 'tagged', CallAs: 'DELEGATED_ADMIN', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }], Tags: tags }));
+      cfn().send(
+        new UpdateStackSetCommand({
+          StackSetName: 'tagged',
+          CallAs: 'DELEGATED_ADMIN',
+          UsePreviousTemplate: true,
+          Parameters: [{ ParameterKey: 'CiAccountId', UsePreviousValue: true }],
+          Tags: tags,
+        }),
+      );
     await update();
     await settle('tagged');
     expect(await tagsOf()).toEqual([{ Key: 'xacct:prefix', Value: 'xacct' }]);
@@ -404,7 +516,16 @@ describe('tags, stack listing and filters', () => {
     expect(await tagsOf()).toEqual([]);
 
     for (const name of ['a', 'b', 'c']) {
-      await cfn().send(new CreateChangeSetCommand({ StackName: name, ChangeSetName: 'cs', ChangeSetType: 'CREATE', TemplateBody: TEMPLATE, Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }], Tags: [{ Key: 'xacct:prefix', Value: name }] }));
+      await cfn().send(
+        new CreateChangeSetCommand({
+          StackName: name,
+          ChangeSetName: 'cs',
+          ChangeSetType: 'CREATE',
+          TemplateBody: TEMPLATE,
+          Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }],
+          Tags: [{ Key: 'xacct:prefix', Value: name }],
+        }),
+      );
       for (let i = 0; i < 3; i++) await cfn().send(new DescribeChangeSetCommand({ StackName: name, ChangeSetName: 'cs' }));
       await cfn().send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: 'cs' }));
       for (let i = 0; i < 3; i++) await cfn().send(new DescribeStacksCommand({ StackName: name }));
@@ -427,19 +548,39 @@ describe('tags, stack listing and filters', () => {
     fake.instanceFailures.set(bad, 'Role already exists');
     await stackSet('filtered');
     await cfn().send(
-      new CreateStackInstancesCommand({ StackSetName: 'filtered', CallAs: 'DELEGATED_ADMIN', OperationId: 'add', DeploymentTargets: { OrganizationalUnitIds: [fake.ou('Root/Sandbox')] }, Regions: [REGION], OperationPreferences: { FailureTolerancePercentage: 100 } }),
+      new CreateStackInstancesCommand({
+        StackSetName: 'filtered',
+        CallAs: 'DELEGATED_ADMIN',
+        OperationId: 'add',
+        DeploymentTargets: { OrganizationalUnitIds: [fake.ou('Root/Sandbox')] },
+        Regions: [REGION],
+        OperationPreferences: { FailureTolerancePercentage: 100 },
+      }),
     );
     for (let i = 0; i < 5; i++) await describeOp('filtered', 'add');
     const instances = async (Name: 'DETAILED_STATUS' | 'LAST_OPERATION_ID' | 'DRIFT_STATUS', Values: string) =>
-      (await cfn().send(new ListStackInstancesCommand({ StackSetName: 'filtered', CallAs: 'DELEGATED_ADMIN', Filters: [{ Name, Values }] }))).Summaries!.map((s) => s.Account);
+      (await cfn().send(new ListStackInstancesCommand({ StackSetName: 'filtered', CallAs: 'DELEGATED_ADMIN', Filters: [{ Name, Values }] }))).Summaries!.map(
+        (s) => s.Account,
+      );
     expect(await instances('DETAILED_STATUS', 'FAILED')).toEqual([bad]);
     expect(await instances('DETAILED_STATUS', 'SUCCEEDED')).toEqual(fake.accountsUnder(fake.ou('Root/Sandbox')).filter((a) => a !== bad));
     expect(await instances('LAST_OPERATION_ID', 'add')).toHaveLength(2);
     expect(await instances('LAST_OPERATION_ID', 'other')).toEqual([]);
     expect(await instances('DRIFT_STATUS', 'NOT_CHECKED')).toHaveLength(2);
-    const results = await cfn().send(new ListStackSetOperationResultsCommand({ StackSetName: 'filtered', CallAs: 'DELEGATED_ADMIN', OperationId: 'add', Filters: [{ Name: 'OPERATION_RESULT_STATUS', Values: 'FAILED' }] }));
+    const results = await cfn().send(
+      new ListStackSetOperationResultsCommand({
+        StackSetName: 'filtered',
+        CallAs: 'DELEGATED_ADMIN',
+        OperationId: 'add',
+        Filters: [{ Name: 'OPERATION_RESULT_STATUS', Values: 'FAILED' }],
+      }),
+    );
     expect(results.Summaries!.map((r) => `${r.Account} ${r.StatusReason}`)).toEqual([`${bad} Role already exists`]);
-    const wrong = await awsError(cfn().send(new ListStackInstancesCommand({ StackSetName: 'filtered', CallAs: 'DELEGATED_ADMIN', Filters: [{ Name: 'STATUS' as 'DETAILED_STATUS', Values: 'x' }] })));
+    const wrong = await awsError(
+      cfn().send(
+        new ListStackInstancesCommand({ StackSetName: 'filtered', CallAs: 'DELEGATED_ADMIN', Filters: [{ Name: 'STATUS' as 'DETAILED_STATUS', Values: 'x' }] }),
+      ),
+    );
     expect(wrong.name).toBe('ValidationError');
   });
 });
@@ -454,11 +595,28 @@ describe('named resources are unique in an account across StackSets', () => {
       },
     });
   const create = async (name: string, body: string, ou: string, id: string) => {
-    await cfn().send(new CreateStackSetCommand({ StackSetName: name, TemplateBody: body, PermissionModel: 'SERVICE_MANAGED', AutoDeployment: { Enabled: true }, CallAs: 'DELEGATED_ADMIN' }));
-    await cfn().send(new CreateStackInstancesCommand({ StackSetName: name, CallAs: 'DELEGATED_ADMIN', OperationId: id, DeploymentTargets: { OrganizationalUnitIds: [ou] }, Regions: [REGION] }));
+    await cfn().send(
+      new CreateStackSetCommand({
+        StackSetName: name,
+        TemplateBody: body,
+        PermissionModel: 'SERVICE_MANAGED',
+        AutoDeployment: { Enabled: true },
+        CallAs: 'DELEGATED_ADMIN',
+      }),
+    );
+    await cfn().send(
+      new CreateStackInstancesCommand({
+        StackSetName: name,
+        CallAs: 'DELEGATED_ADMIN',
+        OperationId: id,
+        DeploymentTargets: { OrganizationalUnitIds: [ou] },
+        Regions: [REGION],
+      }),
+    );
     await settle(name);
   };
-  const statuses = (name: string) => [...fake.stackSets.get(name)!.instances.values()].map((i) => `${i.account} ${i.detailed}${i.reason ? `: ${i.reason}` : ''}`);
+  const statuses = (name: string) =>
+    [...fake.stackSets.get(name)!.instances.values()].map((i) => `${i.account} ${i.detailed}${i.reason ? `: ${i.reason}` : ''}`);
 
   test("a role another StackSet's stack holds in the account fails the instance (CreateRole: names unique within the account); other names and other accounts do not clash", async () => {
     fake = standardOrg({ accounts: 5 }).install();
@@ -467,7 +625,9 @@ describe('named resources are unique in an account across StackSets', () => {
     await create('first', named('source-access'), sandbox, 'first-add');
     expect(statuses('first')).toEqual([`${account} SUCCEEDED`]);
     await create('second', named('source-access'), sandbox, 'second-add');
-    expect(statuses('second')).toEqual([`${account} FAILED: Resource handler returned message: "Role with name xacct-source-access already exists." (HandlerErrorCode: AlreadyExists)`]);
+    expect(statuses('second')).toEqual([
+      `${account} FAILED: Resource handler returned message: "Role with name xacct-source-access already exists." (HandlerErrorCode: AlreadyExists)`,
+    ]);
     await create('third', named('other'), sandbox, 'third-add');
     expect(statuses('third')).toEqual([`${account} SUCCEEDED`]);
     expect(fake.namedResources.get(`${account}/iam-role/xacct-source-access`)).toBe('first');
@@ -481,7 +641,16 @@ describe('named resources are unique in an account across StackSets', () => {
     fake = standardOrg({ accounts: 5 }).install();
     const sandbox = fake.ou('Root/Sandbox');
     await create('first', named('source-access'), sandbox, 'first-add');
-    await cfn().send(new DeleteStackInstancesCommand({ StackSetName: 'first', CallAs: 'DELEGATED_ADMIN', OperationId: 'first-remove', DeploymentTargets: { OrganizationalUnitIds: [sandbox] }, Regions: [REGION], RetainStacks: false }));
+    await cfn().send(
+      new DeleteStackInstancesCommand({
+        StackSetName: 'first',
+        CallAs: 'DELEGATED_ADMIN',
+        OperationId: 'first-remove',
+        DeploymentTargets: { OrganizationalUnitIds: [sandbox] },
+        Regions: [REGION],
+        RetainStacks: false,
+      }),
+    );
     await settle('first');
     await create('second', named('source-access'), sandbox, 'second-add');
     expect(statuses('second')).toEqual([`${fake.accountsUnder(sandbox)[0]} SUCCEEDED`]);
@@ -497,11 +666,28 @@ describe('latency model (benchmarks)', () => {
   test('an operation runs its instances in waves of MaxConcurrentCount, capped, regions one after another; a change set and a stack take their stated times', async () => {
     let now = 0;
     fake = standardOrg({ accounts: 50 });
-    fake.latency = { now: () => now, sleep: async () => undefined, requestMs: 0, instanceMs: 1000, maxConcurrentInstances: 5, changeSetMs: 200, stackMs: () => 700 };
+    fake.latency = {
+      now: () => now,
+      sleep: async () => undefined,
+      requestMs: 0,
+      instanceMs: 1000,
+      maxConcurrentInstances: 5,
+      changeSetMs: 200,
+      stackMs: () => 700,
+    };
     const sandbox = fake.ou('Root/Sandbox'); // 10 accounts
     await stackSet('timed');
     const start = (id: string, prefs: object, regions = [REGION]) =>
-      cfn().send(new CreateStackInstancesCommand({ StackSetName: 'timed', CallAs: 'DELEGATED_ADMIN', OperationId: id, DeploymentTargets: { OrganizationalUnitIds: [sandbox] }, Regions: regions, OperationPreferences: prefs }));
+      cfn().send(
+        new CreateStackInstancesCommand({
+          StackSetName: 'timed',
+          CallAs: 'DELEGATED_ADMIN',
+          OperationId: id,
+          DeploymentTargets: { OrganizationalUnitIds: [sandbox] },
+          Regions: regions,
+          OperationPreferences: prefs,
+        }),
+      );
     const statusAt = async (t: number, id: string) => ((now = t), (await describeOp('timed', id)).StackSetOperation!.Status);
 
     await start('four-at-once', { MaxConcurrentCount: 4 }); // ceil(10 / 4) = 3 waves
@@ -513,8 +699,19 @@ describe('latency model (benchmarks)', () => {
     expect(await statusAt(14_000, 'all-capped')).toBe('SUCCEEDED');
 
     now = 20_000;
-    await cfn().send(new CreateChangeSetCommand({ StackName: 'timed-stack', ChangeSetName: 'c1', ChangeSetType: 'CREATE', TemplateBody: TEMPLATE, Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }] }));
-    const changeSet = async (t: number) => ((now = t), (await cfn().send(new DescribeChangeSetCommand({ StackName: 'timed-stack', ChangeSetName: 'c1' }))).Status);
+    await cfn().send(
+      new CreateChangeSetCommand({
+        StackName: 'timed-stack',
+        ChangeSetName: 'c1',
+        ChangeSetType: 'CREATE',
+        TemplateBody: TEMPLATE,
+        Parameters: [{ ParameterKey: 'CiAccountId', ParameterValue: CI_ACCOUNT }],
+      }),
+    );
+    const changeSet = async (t: number) => (
+      (now = t),
+      (await cfn().send(new DescribeChangeSetCommand({ StackName: 'timed-stack', ChangeSetName: 'c1' }))).Status
+    );
     expect(await changeSet(20_199)).toBe('CREATE_PENDING');
     expect(await changeSet(20_200)).toBe('CREATE_COMPLETE');
     await cfn().send(new ExecuteChangeSetCommand({ StackName: 'timed-stack', ChangeSetName: 'c1' }));

@@ -56,8 +56,9 @@ import { AwsOptions, Clients, createClients } from '../../deploy/aws';
 import { encodeFault, encodeOutput, FakeFault, parseRequest, Service, WireRequest } from './fake-wire';
 import { FakeS3, PolicyStatement, PutObjectInput } from './fake-s3';
 import { parametersFor, parseTemplate, Template, templateOf } from './fake-templates';
+import type { Json } from './json';
 
-type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Input = Record<string, Json>;
 type Out = Record<string, unknown>;
 
 export interface FakeOptions {
@@ -259,7 +260,8 @@ function pageOf<T>(items: T[], input: Input, max: number): { items: T[]; next?: 
 const fault = (name: string, message: string, status?: number) => new FakeFault(name, message, status);
 const paramList = (p: Record<string, string>) => Object.entries(p).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 const tagList = (tags: Input[] | undefined): Tag[] => (tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
-const sameTags = (a: Tag[], b: Tag[]) => JSON.stringify([...a].sort((x, y) => x.Key.localeCompare(y.Key))) === JSON.stringify([...b].sort((x, y) => x.Key.localeCompare(y.Key)));
+const sameTags = (a: Tag[], b: Tag[]) =>
+  JSON.stringify([...a].sort((x, y) => x.Key.localeCompare(y.Key))) === JSON.stringify([...b].sort((x, y) => x.Key.localeCompare(y.Key)));
 
 /** A stable pseudo-random rank for `key` under `seed` (FNV-1a), so a shuffled list pages consistently. */
 function rank(seed: number, key: string): number {
@@ -307,6 +309,10 @@ export class FakeAws {
 
   /** `account/scope/name` -> the StackSet whose stack in that account holds a named resource or export. */
   readonly namedResources = new Map<string, string>();
+  /** The keys of namedResources each StackSet holds in each account (`name\naccount`). */
+  private readonly claims = new Map<string, Set<string>>();
+  /** Template bodies as parsed, by body: every instance of an operation reads the same one. */
+  private readonly parsed = new Map<string, ReturnType<typeof parseTemplate>>();
   /** account -> AWS reason: every operation on that account's instances fails with it. */
   readonly instanceFailures = new Map<string, string>();
   /** stack name -> the resource that fails on the next execution. */
@@ -390,8 +396,12 @@ export class FakeAws {
    */
   moveAccount(id: string, parentId: string): void {
     const a = this.accounts.get(id)!;
-    if ([...this.stackSets.values()].some((ss) => [...ss.instances.values()].some((i) => i.account === id))) throw new Error(`moveAccount: ${id} has stack instances; moves are not modelled after a deploy`);
-    this.childAccounts.set(a.parentId, this.childAccounts.get(a.parentId)!.filter((x) => x !== id));
+    if ([...this.stackSets.values()].some((ss) => [...ss.instances.values()].some((i) => i.account === id)))
+      throw new Error(`moveAccount: ${id} has stack instances; moves are not modelled after a deploy`);
+    this.childAccounts.set(
+      a.parentId,
+      this.childAccounts.get(a.parentId)!.filter((x) => x !== id),
+    );
     this.childAccounts.get(parentId)!.push(id);
     a.parentId = parentId;
   }
@@ -510,6 +520,7 @@ export class FakeAws {
 
   /** Make this the organization the harnesses send to. */
   install(): this {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the harnesses find the organization through this module-level slot, one at a time
     installed = this;
     return this;
   }
@@ -617,8 +628,15 @@ export class FakeAws {
         // "ListDelegatedAdministrators - AWS Organizations": callable from the management account or a delegated administrator.
         ListDelegatedAdministrators: (i) => {
           this.orgReader();
-          const admins = !i.ServicePrincipal || i.ServicePrincipal === 'member.org.stacksets.cloudformation.amazonaws.com' ? [...this.delegatedAdmins].sort() : [];
-          return { DelegatedAdministrators: admins.map((Id) => ({ Id, Arn: `arn:aws:organizations::${this.managementAccountId}:account/${this.organizationId}/${Id}`, Status: 'ACTIVE' })) };
+          const admins =
+            !i.ServicePrincipal || i.ServicePrincipal === 'member.org.stacksets.cloudformation.amazonaws.com' ? [...this.delegatedAdmins].sort() : [];
+          return {
+            DelegatedAdministrators: admins.map((Id) => ({
+              Id,
+              Arn: `arn:aws:organizations::${this.managementAccountId}:account/${this.organizationId}/${Id}`,
+              Status: 'ACTIVE',
+            })),
+          };
         },
       },
       s3: {
@@ -727,7 +745,14 @@ export class FakeAws {
   /** DescribeOrganization: an account outside any organization gets AWSOrganizationsNotInUseException. */
   private describeOrganization(): Out {
     if (!this.accounts.has(this.caller)) throw fault('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
-    return { Organization: { Id: this.organizationId, MasterAccountId: this.managementAccountId, FeatureSet: 'ALL', Arn: `arn:aws:organizations::${this.managementAccountId}:organization/${this.organizationId}` } };
+    return {
+      Organization: {
+        Id: this.organizationId,
+        MasterAccountId: this.managementAccountId,
+        FeatureSet: 'ALL',
+        Arn: `arn:aws:organizations::${this.managementAccountId}:organization/${this.organizationId}`,
+      },
+    };
   }
 
   /** Listing the tree needs the management account or a delegated administrator. */
@@ -740,7 +765,11 @@ export class FakeAws {
   /** ListRoots (paginated). */
   private listRoots(i: Input): Out {
     this.orgReader();
-    const p = pageOf([{ Id: this.rootId, Name: 'Root', Arn: `arn:aws:organizations::${this.managementAccountId}:root/${this.organizationId}/${this.rootId}` }], i, this.orgPageSize);
+    const p = pageOf(
+      [{ Id: this.rootId, Name: 'Root', Arn: `arn:aws:organizations::${this.managementAccountId}:root/${this.organizationId}/${this.rootId}` }],
+      i,
+      this.orgPageSize,
+    );
     return { Roots: p.items, NextToken: p.next };
   }
 
@@ -786,10 +815,13 @@ export class FakeAws {
    */
   private registerDelegatedAdministrator(i: Input): Out {
     if (this.caller !== this.managementAccountId) throw fault('AccessDeniedException', "You don't have permissions to access this resource.");
-    if (i.ServicePrincipal !== 'member.org.stacksets.cloudformation.amazonaws.com') throw fault('InvalidInputException', `the in-memory organization models only StackSets' delegated administrators, not ${i.ServicePrincipal}`);
+    if (i.ServicePrincipal !== 'member.org.stacksets.cloudformation.amazonaws.com')
+      throw fault('InvalidInputException', `the in-memory organization models only StackSets' delegated administrators, not ${i.ServicePrincipal}`);
     if (!this.accounts.has(i.AccountId)) throw fault('AccountNotFoundException', "You specified an account that doesn't exist.");
-    if (i.AccountId === this.managementAccountId) throw fault('ConstraintViolationException', 'You cannot register the management account as a delegated administrator.');
-    if (this.delegatedAdmins.has(i.AccountId)) throw fault('AccountAlreadyRegisteredException', 'The provided account is already a delegated administrator for your organization.');
+    if (i.AccountId === this.managementAccountId)
+      throw fault('ConstraintViolationException', 'You cannot register the management account as a delegated administrator.');
+    if (this.delegatedAdmins.has(i.AccountId))
+      throw fault('AccountAlreadyRegisteredException', 'The provided account is already a delegated administrator for your organization.');
     this.delegatedAdmins.add(i.AccountId);
     return {};
   }
@@ -804,10 +836,21 @@ export class FakeAws {
       const doc = JSON.parse(String(i.Content)) as { Statement?: unknown };
       if (!Array.isArray(doc.Statement)) throw new Error('no Statement');
     } catch (err) {
-      throw fault('MalformedPolicyDocumentException', `The provided policy document doesn't meet the requirements of the specified policy type: ${(err as Error).message}`);
+      throw fault(
+        'MalformedPolicyDocumentException',
+        `The provided policy document doesn't meet the requirements of the specified policy type: ${(err as Error).message}`,
+      );
     }
     this.resourcePolicy = String(i.Content);
-    return { ResourcePolicy: { ResourcePolicySummary: { Id: 'rp-00000001', Arn: `arn:aws:organizations::${this.managementAccountId}:resourcepolicy/${this.organizationId}/rp-00000001` }, Content: this.resourcePolicy } };
+    return {
+      ResourcePolicy: {
+        ResourcePolicySummary: {
+          Id: 'rp-00000001',
+          Arn: `arn:aws:organizations::${this.managementAccountId}:resourcepolicy/${this.organizationId}/rp-00000001`,
+        },
+        Content: this.resourcePolicy,
+      },
+    };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -822,10 +865,16 @@ export class FakeAws {
     const callAs = i.CallAs ?? 'SELF';
     if (callAs === 'SELF') {
       if (this.caller !== this.managementAccountId) {
-        throw fault('ValidationError', `Account ${this.caller} is not the management account; service-managed StackSets must be called with CallAs DELEGATED_ADMIN from a delegated administrator account.`);
+        throw fault(
+          'ValidationError',
+          `Account ${this.caller} is not the management account; service-managed StackSets must be called with CallAs DELEGATED_ADMIN from a delegated administrator account.`,
+        );
       }
     } else if (!this.delegatedAdmins.has(this.caller)) {
-      throw fault('ValidationError', `Account ${this.caller} should have 'Delegated Administrator' role for service principal member.org.stacksets.cloudformation.amazonaws.com.`);
+      throw fault(
+        'ValidationError',
+        `Account ${this.caller} should have 'Delegated Administrator' role for service principal member.org.stacksets.cloudformation.amazonaws.com.`,
+      );
     }
     if (this.trustedAccess !== 'ENABLED') throw fault('ValidationError', 'You must enable organizations access to operate a service managed stack set');
   }
@@ -836,13 +885,15 @@ export class FakeAws {
     if (callAs === 'DELEGATED_ADMIN' && !this.delegatedAdmins.has(this.caller)) {
       throw fault('ValidationError', `Account ${this.caller} should have 'Delegated Administrator' role`);
     }
-    if (callAs === 'SELF' && this.caller !== this.managementAccountId) throw fault('InvalidOperationException', 'Only the management account or a delegated administrator can describe organizations access.');
+    if (callAs === 'SELF' && this.caller !== this.managementAccountId)
+      throw fault('InvalidOperationException', 'Only the management account or a delegated administrator can describe organizations access.');
     return { Status: this.trustedAccess };
   }
 
   /** ActivateOrganizationsAccess: from the management account only. */
   private activateOrganizationsAccess(i: Input): Out {
-    if ((i.CallAs ?? 'SELF') !== 'SELF' || this.caller !== this.managementAccountId) throw fault('InvalidOperationException', 'Only the management account can activate organizations access.');
+    if ((i.CallAs ?? 'SELF') !== 'SELF' || this.caller !== this.managementAccountId)
+      throw fault('InvalidOperationException', 'Only the management account can activate organizations access.');
     if (this.trustedAccess === 'DISABLED_PERMANENTLY') throw fault('InvalidOperationException', 'Organizations access is disabled permanently.');
     this.trustedAccess = 'ENABLED';
     return {};
@@ -871,8 +922,10 @@ export class FakeAws {
       this.beforeMutation.delete(ss.name);
       race();
     }
-    if (i.OperationId && ss.operations.some((o) => o.id === i.OperationId)) throw fault('OperationIdAlreadyExistsException', `The operation ID ${i.OperationId} already exists.`);
-    if (!ss.managedExecution && this.active(ss).length > 0) throw fault('OperationInProgressException', `Another Operation on StackSet ${ss.id} is in progress`);
+    if (i.OperationId && ss.operations.some((o) => o.id === i.OperationId))
+      throw fault('OperationIdAlreadyExistsException', `The operation ID ${i.OperationId} already exists.`);
+    if (!ss.managedExecution && this.active(ss).length > 0)
+      throw fault('OperationInProgressException', `Another Operation on StackSet ${ss.id} is in progress`);
     return i.OperationId ?? `op-${++this.seq}`;
   }
 
@@ -902,7 +955,11 @@ export class FakeAws {
   private listStackSets(i: Input): Out {
     this.checkCallAs(i);
     const all = this.listedStackSets().filter((s) => !i.Status || s.Status === i.Status);
-    const p = pageOf(this.ordered(all, (s) => String(s.StackSetName)), i, this.cfnPageSize);
+    const p = pageOf(
+      this.ordered(all, (s) => String(s.StackSetName)),
+      i,
+      this.cfnPageSize,
+    );
     return { Summaries: p.items, NextToken: p.next };
   }
 
@@ -919,7 +976,8 @@ export class FakeAws {
         if (i.Capabilities !== undefined) target.capabilities = [...i.Capabilities].sort();
         // UpdateStackSet: Tags given replace the StackSet's tags, an empty list removes them, none keeps them.
         if (i.Tags !== undefined) target.tags = tagList(i.Tags);
-        if (i.AutoDeployment !== undefined) target.autoDeployment = { enabled: Boolean(i.AutoDeployment.Enabled), retain: Boolean(i.AutoDeployment.RetainStacksOnAccountRemoval) };
+        if (i.AutoDeployment !== undefined)
+          target.autoDeployment = { enabled: Boolean(i.AutoDeployment.Enabled), retain: Boolean(i.AutoDeployment.RetainStacksOnAccountRemoval) };
         if (i.ManagedExecution !== undefined) target.managedExecution = Boolean(i.ManagedExecution.Active);
       },
     };
@@ -974,7 +1032,8 @@ export class FakeAws {
     }
     let selected = [...out];
     if (t?.AccountFilterType === 'INTERSECTION') selected = selected.filter(([a]) => (t.Accounts ?? []).includes(a));
-    else if (t?.AccountFilterType !== undefined && t.AccountFilterType !== 'NONE') throw fault('ValidationError', `AccountFilterType ${t.AccountFilterType} is not modelled`);
+    else if (t?.AccountFilterType !== undefined && t.AccountFilterType !== 'NONE')
+      throw fault('ValidationError', `AccountFilterType ${t.AccountFilterType} is not modelled`);
     return selected.map(([account, ouId]) => ({ account, ouId })).sort((a, b) => a.account.localeCompare(b.account));
   }
 
@@ -983,7 +1042,15 @@ export class FakeAws {
    * (ManagedExecution: "If there are already running or queued operations, StackSets queues all
    * incoming operations even if they are non-conflicting"); otherwise it starts at once.
    */
-  private newOperation(ss: FakeStackSet, action: FakeOperation['action'], scope: FakeOperation['scope'], start: () => WorkItem[], id?: string, i?: Input, foreign = false): FakeOperation {
+  private newOperation(
+    ss: FakeStackSet,
+    action: FakeOperation['action'],
+    scope: FakeOperation['scope'],
+    start: () => WorkItem[],
+    id?: string,
+    i?: Input,
+    foreign = false,
+  ): FakeOperation {
     const op: FakeOperation = {
       id: id ?? `op-${++this.seq}`,
       action,
@@ -1014,7 +1081,11 @@ export class FakeAws {
     op.start = undefined;
     op.status = 'RUNNING';
     op.history.push('RUNNING');
-    op.results = new Map(op.work.filter((w) => this.accounts.get(w.account)?.state !== 'SUSPENDED').map((w) => [`${w.account}/${w.region}`, { account: w.account, region: w.region, ouId: w.ouId, status: 'PENDING' }]));
+    op.results = new Map(
+      op.work
+        .filter((w) => this.accounts.get(w.account)?.state !== 'SUSPENDED')
+        .map((w) => [`${w.account}/${w.region}`, { account: w.account, region: w.region, ouId: w.ouId, status: 'PENDING' }]),
+    );
     if (this.latency) {
       op.startedAt = this.latency.now();
       op.durationMs = this.operationMs(op, this.latency);
@@ -1032,7 +1103,8 @@ export class FakeAws {
     for (const w of op.work) byRegion.set(w.region, (byRegion.get(w.region) ?? 0) + 1);
     const prefs = op.preferences ?? {};
     const waves = [...byRegion.values()].map((n) => {
-      const requested = prefs.MaxConcurrentCount ?? (prefs.MaxConcurrentPercentage !== undefined ? Math.max(1, Math.floor((n * prefs.MaxConcurrentPercentage) / 100)) : 1);
+      const requested =
+        prefs.MaxConcurrentCount ?? (prefs.MaxConcurrentPercentage !== undefined ? Math.max(1, Math.floor((n * prefs.MaxConcurrentPercentage) / 100)) : 1);
       return Math.ceil(n / Math.min(requested, l.maxConcurrentInstances));
     });
     const total = prefs.RegionConcurrencyType === 'PARALLEL' ? Math.max(0, ...waves) : waves.reduce((a, b) => a + b, 0);
@@ -1076,9 +1148,12 @@ export class FakeAws {
     const id = this.beforeMutating(ss, i);
     const start = () => {
       const targets = this.targetAccounts(i.DeploymentTargets);
-      for (const ou of i.DeploymentTargets?.OrganizationalUnitIds ?? []) (i.DeploymentTargets?.AccountFilterType === undefined ? ss.ous : ss.filteredOus).add(ou);
+      for (const ou of i.DeploymentTargets?.OrganizationalUnitIds ?? [])
+        (i.DeploymentTargets?.AccountFilterType === undefined ? ss.ous : ss.filteredOus).add(ou);
       for (const r of regions) ss.regions.add(r);
-      return regions.flatMap((region) => targets.map((t) => ({ ...t, region, kind: ss.instances.has(`${t.account}/${region}`) ? ('update' as const) : ('create' as const) })));
+      return regions.flatMap((region) =>
+        targets.map((t) => ({ ...t, region, kind: ss.instances.has(`${t.account}/${region}`) ? ('update' as const) : ('create' as const) })),
+      );
     };
     this.newOperation(ss, 'CREATE', scope, start, id, i);
     return { OperationId: id };
@@ -1091,7 +1166,8 @@ export class FakeAws {
     const regions: string[] = i.Regions ?? [];
     const ous: string[] = i.DeploymentTargets?.OrganizationalUnitIds ?? [];
     const accounts: string[] | undefined = i.DeploymentTargets?.AccountFilterType === 'INTERSECTION' ? i.DeploymentTargets.Accounts : undefined;
-    const selected = () => [...ss.instances.values()].filter((inst) => regions.includes(inst.region) && ous.includes(inst.ouId) && (!accounts || accounts.includes(inst.account)));
+    const selected = () =>
+      [...ss.instances.values()].filter((inst) => regions.includes(inst.region) && ous.includes(inst.ouId) && (!accounts || accounts.includes(inst.account)));
     const start = () => {
       const work = selected().map((inst) => ({ account: inst.account, region: inst.region, ouId: inst.ouId, kind: 'delete' as const }));
       if (!accounts) {
@@ -1134,7 +1210,9 @@ export class FakeAws {
   /** One step's worth of progress: a share of the work, then the verdict once all is done. */
   private advance(ss: FakeStackSet, op: FakeOperation): void {
     op.polls++;
-    const share = this.latency ? Math.min(1, (this.latency.now() - (op.startedAt ?? 0)) / Math.max(1, op.durationMs ?? 1)) : op.polls / Math.max(1, this.pollsToComplete);
+    const share = this.latency
+      ? Math.min(1, (this.latency.now() - (op.startedAt ?? 0)) / Math.max(1, op.durationMs ?? 1))
+      : op.polls / Math.max(1, this.pollsToComplete);
     const target = Math.min(op.work.length, Math.ceil(op.work.length * share));
     const allowed = Math.floor((op.work.length * op.tolerancePct) / 100);
     while (op.processed < target) {
@@ -1175,7 +1253,15 @@ export class FakeAws {
     }
     if (this.accounts.get(w.account)?.state === 'SUSPENDED') {
       if (w.kind === 'delete') ss.instances.delete(key);
-      else ss.instances.set(key, { account: w.account, region: w.region, ouId: w.ouId, status: 'OUTDATED', detailed: 'SKIPPED_SUSPENDED_ACCOUNT', lastOperationId: op.id });
+      else
+        ss.instances.set(key, {
+          account: w.account,
+          region: w.region,
+          ouId: w.ouId,
+          status: 'OUTDATED',
+          detailed: 'SKIPPED_SUSPENDED_ACCOUNT',
+          lastOperationId: op.id,
+        });
       return;
     }
     const failure = this.instanceFailures.get(w.account) ?? (w.kind === 'delete' ? undefined : this.nameClash(ss, w));
@@ -1186,14 +1272,30 @@ export class FakeAws {
         const inst = ss.instances.get(key);
         if (inst) Object.assign(inst, { status: 'INOPERABLE', detailed: 'INOPERABLE', reason: failure, lastOperationId: op.id });
       } else {
-        ss.instances.set(key, { account: w.account, region: w.region, ouId: ss.instances.get(key)?.ouId ?? w.ouId, status: 'OUTDATED', detailed: 'FAILED', reason: failure, lastOperationId: op.id });
+        ss.instances.set(key, {
+          account: w.account,
+          region: w.region,
+          ouId: ss.instances.get(key)?.ouId ?? w.ouId,
+          status: 'OUTDATED',
+          detailed: 'FAILED',
+          reason: failure,
+          lastOperationId: op.id,
+        });
       }
       return;
     }
     if (result) result.status = 'SUCCEEDED';
     this.claimNames(ss, w);
     if (w.kind === 'delete') ss.instances.delete(key);
-    else ss.instances.set(key, { account: w.account, region: w.region, ouId: ss.instances.get(key)?.ouId ?? w.ouId, status: 'CURRENT', detailed: 'SUCCEEDED', lastOperationId: op.id });
+    else
+      ss.instances.set(key, {
+        account: w.account,
+        region: w.region,
+        ouId: ss.instances.get(key)?.ouId ?? w.ouId,
+        status: 'CURRENT',
+        detailed: 'SUCCEEDED',
+        lastOperationId: op.id,
+      });
   }
 
   /**
@@ -1202,7 +1304,8 @@ export class FakeAws {
    * unique within the account"), SSM parameters and export names per account and region.
    */
   private namesOf(ss: FakeStackSet, w: WorkItem): Array<{ key: string; logicalId: string; type: string; name: string }> {
-    const t = parseTemplate(ss.body);
+    let t = this.parsed.get(ss.body);
+    if (!t) this.parsed.set(ss.body, (t = parseTemplate(ss.body)));
     const vars: Record<string, string> = { ...ss.parameters, 'AWS::AccountId': w.account, 'AWS::Region': w.region, 'AWS::Partition': 'aws' };
     const text = (v: unknown): string | undefined => {
       const sub = v && typeof v === 'object' && 'Fn::Sub' in v ? (v as { 'Fn::Sub': unknown })['Fn::Sub'] : v;
@@ -1243,9 +1346,17 @@ export class FakeAws {
   /** After a create, update or delete: the names this StackSet's stack in that account holds now. */
   private claimNames(ss: FakeStackSet, w: WorkItem): void {
     if (w.kind === 'drift') return;
-    const mine = (key: string) => key.startsWith(`${w.account}/`) && this.namedResources.get(key) === ss.name;
-    for (const key of [...this.namedResources.keys()].filter(mine)) this.namedResources.delete(key);
-    if (w.kind !== 'delete') for (const n of this.namesOf(ss, w)) this.namedResources.set(n.key, ss.name);
+    // What this StackSet holds in this account, indexed: scanning every name per instance is quadratic at thousands of accounts.
+    const holder = `${ss.name}\n${w.account}`;
+    for (const key of this.claims.get(holder) ?? []) if (this.namedResources.get(key) === ss.name) this.namedResources.delete(key);
+    this.claims.delete(holder);
+    if (w.kind === 'delete') return;
+    const keys = new Set<string>();
+    for (const n of this.namesOf(ss, w)) {
+      this.namedResources.set(n.key, ss.name);
+      keys.add(n.key);
+    }
+    this.claims.set(holder, keys);
   }
 
   /** The operation an OperationId names (OperationNotFoundException otherwise). */
@@ -1278,7 +1389,11 @@ export class FakeAws {
   private listStackSetOperations(i: Input): Out {
     const view = this.listedStackSet(this.stackSet(i));
     const newestFirst = [...view.operations].reverse();
-    const p = pageOf(this.ordered(newestFirst, (o) => String(o.OperationId)), i, Math.min(100, this.cfnPageSize));
+    const p = pageOf(
+      this.ordered(newestFirst, (o) => String(o.OperationId)),
+      i,
+      Math.min(100, this.cfnPageSize),
+    );
     return { Summaries: p.items, NextToken: p.next };
   }
 
@@ -1291,7 +1406,11 @@ export class FakeAws {
       if (f.Name !== 'OPERATION_RESULT_STATUS') throw fault('ValidationError', `Filter name ${f.Name} is not one of [OPERATION_RESULT_STATUS]`);
       rows = rows.filter((r) => r.status === f.Values);
     }
-    const p = pageOf(this.ordered(rows, (r) => `${r.account}/${r.region}`), i, Math.min(100, this.cfnPageSize));
+    const p = pageOf(
+      this.ordered(rows, (r) => `${r.account}/${r.region}`),
+      i,
+      Math.min(100, this.cfnPageSize),
+    );
     return {
       Summaries: p.items.map((r) => ({ Account: r.account, Region: r.region, OrganizationalUnitId: r.ouId, Status: r.status, StatusReason: r.reason })),
       NextToken: p.next,
@@ -1310,7 +1429,11 @@ export class FakeAws {
     }
     if (i.StackInstanceAccount) rows = rows.filter((r) => r.account === i.StackInstanceAccount);
     if (i.StackInstanceRegion) rows = rows.filter((r) => r.region === i.StackInstanceRegion);
-    const p = pageOf(this.ordered(rows, (r) => `${r.account}/${r.region}`), i, Math.min(100, this.cfnPageSize));
+    const p = pageOf(
+      this.ordered(rows, (r) => `${r.account}/${r.region}`),
+      i,
+      Math.min(100, this.cfnPageSize),
+    );
     return {
       Summaries: p.items.map((r) => ({
         StackSetId: ss.id,
@@ -1412,7 +1535,11 @@ export class FakeAws {
     if (i.StackName === undefined) {
       const live = [...this.stacks.values()].filter((s) => s.region === region);
       for (const s of live) this.advanceStack(s);
-      const p = pageOf(live.filter((s) => s.status !== 'DELETE_COMPLETE'), i, this.cfnPageSize);
+      const p = pageOf(
+        live.filter((s) => s.status !== 'DELETE_COMPLETE'),
+        i,
+        this.cfnPageSize,
+      );
       return { Stacks: p.items.map((s) => this.describeOne(s)), NextToken: p.next };
     }
     const s = this.mustStack(i.StackName, region);
@@ -1477,13 +1604,35 @@ export class FakeAws {
     if (s?.changeSets.has(i.ChangeSetName)) throw fault('AlreadyExistsException', `ChangeSet [${i.ChangeSetName}] already exists`);
     if (!s) {
       const id = `arn:aws:cloudformation:${region}:${this.caller}:stack/${i.StackName}/${String(++this.seq).padStart(8, '0')}`;
-      s = { id, name: i.StackName, region, status: 'REVIEW_IN_PROGRESS', body: '', parameters: {}, tags: [], protection: false, events: [], changeSets: new Map(), polls: 0 };
+      s = {
+        id,
+        name: i.StackName,
+        region,
+        status: 'REVIEW_IN_PROGRESS',
+        body: '',
+        parameters: {},
+        tags: [],
+        protection: false,
+        events: [],
+        changeSets: new Map(),
+        polls: 0,
+      };
       this.stacks.set(`${region}/${s.name}`, s);
       this.stacksById.set(id, s);
     }
     // CreateChangeSet: Tags given replace the stack's tags on execution; none keeps them.
     const tags = i.Tags !== undefined ? tagList(i.Tags) : s.tags;
-    const cs: ChangeSet = { name: i.ChangeSetName, id: `${s.id}/changeSet/${i.ChangeSetName}`, type, status: 'CREATE_PENDING', body, parameters, tags, polls: 0, createdAt: this.latency?.now() };
+    const cs: ChangeSet = {
+      name: i.ChangeSetName,
+      id: `${s.id}/changeSet/${i.ChangeSetName}`,
+      type,
+      status: 'CREATE_PENDING',
+      body,
+      parameters,
+      tags,
+      polls: 0,
+      createdAt: this.latency?.now(),
+    };
     s.changeSets.set(cs.name, cs);
     return { Id: cs.id, StackId: s.id };
   }
@@ -1532,7 +1681,8 @@ export class FakeAws {
    */
   private executeChangeSet(i: Input, region: string): Out {
     const { s, cs } = this.changeSet(i, region);
-    if (cs.status !== 'CREATE_COMPLETE') throw fault('InvalidChangeSetStatusException', `ChangeSet [${cs.id}] cannot be executed in its current status of [${cs.status}]`);
+    if (cs.status !== 'CREATE_COMPLETE')
+      throw fault('InvalidChangeSetStatusException', `ChangeSet [${cs.id}] cannot be executed in its current status of [${cs.status}]`);
     if (s.pending) throw fault('ValidationError', `Stack:${s.id} is in ${s.status} state and can not be updated.`);
     const kind = cs.type === 'CREATE' ? 'create' : 'update';
     s.status = kind === 'create' ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS';
@@ -1576,13 +1726,22 @@ export class FakeAws {
     if (Array.isArray(value)) return value.map((v) => this.resolve(v, s));
     if (!value || typeof value !== 'object') return value;
     const o = value as Record<string, unknown>;
-    const pseudo: Record<string, string> = { 'AWS::AccountId': this.caller, 'AWS::Region': s.region, 'AWS::StackName': s.name, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
+    const pseudo: Record<string, string> = {
+      'AWS::AccountId': this.caller,
+      'AWS::Region': s.region,
+      'AWS::StackName': s.name,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
     const resources = this.deployedTemplate(s).Resources ?? {};
-    const ref = (name: string): string => pseudo[name] ?? s.parameters[name] ?? (resources[name] ? this.physicalId(s, name, resources[name]) : `<unresolved ${name}>`);
+    const ref = (name: string): string =>
+      pseudo[name] ?? s.parameters[name] ?? (resources[name] ? this.physicalId(s, name, resources[name]) : `<unresolved ${name}>`);
     if ('Ref' in o) return ref(String(o.Ref));
     if ('Fn::Sub' in o) {
       const [text, vars] = Array.isArray(o['Fn::Sub']) ? (o['Fn::Sub'] as [string, Record<string, unknown>]) : [String(o['Fn::Sub']), {}];
-      return text.replace(/\$\{([^}!]+)\}/g, (_m, k: string) => (k in vars ? String(this.resolve(vars[k], s)) : k.includes('.') ? String(this.resolve({ 'Fn::GetAtt': k.split('.') }, s)) : ref(k)));
+      return text.replace(/\$\{([^}!]+)\}/g, (_m, k: string) =>
+        k in vars ? String(this.resolve(vars[k], s)) : k.includes('.') ? String(this.resolve({ 'Fn::GetAtt': k.split('.') }, s)) : ref(k),
+      );
     }
     if ('Fn::GetAtt' in o) {
       const [logicalId, attr] = o['Fn::GetAtt'] as [string, string];
@@ -1609,7 +1768,10 @@ export class FakeAws {
       if (/key\/mrk-/.test(primary)) return primary.split('/').pop()!;
     }
     if (r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey') {
-      const hex = [...`${s.id}/${logicalId}`].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, '0');
+      const hex = [...`${s.id}/${logicalId}`]
+        .reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7)
+        .toString(16)
+        .padStart(8, '0');
       return `mrk-${hex}${'0'.repeat(24)}`;
     }
     return `${s.name}-${logicalId}`;
@@ -1629,7 +1791,8 @@ export class FakeAws {
   /** The stack's S3 buckets exist in the in-memory S3 once it is deployed, with their bucket policies. */
   private materializeBuckets(s: FakeStack): void {
     const resources = this.deployedTemplate(s).Resources ?? {};
-    for (const [logicalId, r] of Object.entries(resources)) if (r.Type === 'AWS::S3::Bucket') this.s3.createBucket(this.physicalId(s, logicalId, r), s.region, this.caller);
+    for (const [logicalId, r] of Object.entries(resources))
+      if (r.Type === 'AWS::S3::Bucket') this.s3.createBucket(this.physicalId(s, logicalId, r), s.region, this.caller);
     for (const r of Object.values(resources)) {
       if (r.Type !== 'AWS::S3::BucketPolicy') continue;
       const bucket = this.s3.buckets.get(String(this.resolve(r.Properties?.Bucket, s)));
@@ -1677,7 +1840,12 @@ export class FakeAws {
         PhysicalResourceId: physical(r),
         ResourceType: r.type,
         StackResourceDriftStatus: r.status,
-        PropertyDifferences: (r.differences ?? []).map((d) => ({ PropertyPath: d.path, ExpectedValue: d.expected, ActualValue: d.actual, DifferenceType: 'NOT_EQUAL' })),
+        PropertyDifferences: (r.differences ?? []).map((d) => ({
+          PropertyPath: d.path,
+          ExpectedValue: d.expected,
+          ActualValue: d.actual,
+          DifferenceType: 'NOT_EQUAL',
+        })),
         Timestamp: new Date(1_700_000_000_000),
       }));
   }
@@ -1690,7 +1858,12 @@ export class FakeAws {
     const inst = ss.instances.get(key);
     if (!inst) throw fault('StackInstanceNotFoundException', `Stack instance ${key} of StackSet ${ss.name} not found`);
     const resources = inst.drift === 'DRIFTED' ? (this.instanceDrift.get(`${ss.name}/${key}`) ?? []) : [];
-    const rows = this.driftRows(resources, i.StackInstanceResourceDriftStatuses, `arn:aws:cloudformation:${inst.region}:${inst.account}:stack/StackSet-${ss.name}/fake`, (r) => `${r.logicalId}-${inst.account}`);
+    const rows = this.driftRows(
+      resources,
+      i.StackInstanceResourceDriftStatuses,
+      `arn:aws:cloudformation:${inst.region}:${inst.account}:stack/StackSet-${ss.name}/fake`,
+      (r) => `${r.logicalId}-${inst.account}`,
+    );
     const p = pageOf(rows, i, Math.min(100, this.cfnPageSize));
     return { Summaries: p.items, NextToken: p.next };
   }
@@ -1741,7 +1914,13 @@ export function standardOrg(o: FakeOptions & { accounts?: number; suspended?: nu
   const infra = fake.ou('Root/Infrastructure');
   fake.addAccount(infra, CI_ACCOUNT, 'ACTIVE', 'ci');
   fake.addAccount(infra, SOURCE_ACCOUNT, 'ACTIVE', 'source');
-  const homes = [fake.ou('Root/Workloads/NonProd'), fake.ou('Root/Workloads/NonProd/TeamA'), fake.ou('Root/Workloads/Prod'), fake.ou('Root/Workloads/Prod/Payments'), fake.ou('Root/Sandbox')];
+  const homes = [
+    fake.ou('Root/Workloads/NonProd'),
+    fake.ou('Root/Workloads/NonProd/TeamA'),
+    fake.ou('Root/Workloads/Prod'),
+    fake.ou('Root/Workloads/Prod/Payments'),
+    fake.ou('Root/Sandbox'),
+  ];
   fake.ou('Root/Security');
   const n = o.accounts ?? 50;
   const suspended = o.suspended ?? 0;

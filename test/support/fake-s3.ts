@@ -47,7 +47,13 @@ export interface PutObjectInput {
 }
 
 const asList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
-const glob = (pattern: string, value: string): boolean => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+const glob = (pattern: string, value: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(value);
 
 /**
  * One condition operator against the request context (IAM JSON policy elements: Condition operators).
@@ -100,7 +106,9 @@ export class FakeS3 {
       if (s.Effect !== 'Deny') return false;
       if (!asList(s.Action).some((a) => glob(a, 's3:PutObject'))) return false;
       if (!asList(s.Resource).some((r) => glob(r, arn))) return false;
-      return Object.entries(s.Condition ?? {}).every(([operator, keys]) => Object.entries(keys).every(([key, wanted]) => holds(operator, key, asList(wanted), context)));
+      return Object.entries(s.Condition ?? {}).every(([operator, keys]) =>
+        Object.entries(keys).every(([key, wanted]) => holds(operator, key, asList(wanted), context)),
+      );
     });
   }
 
@@ -115,7 +123,11 @@ export class FakeS3 {
     if (denied) {
       this.puts.push({ ...i, region, refused: `AccessDenied by ${denied.Sid ?? 'a Deny statement'}` });
       // An explicit deny in a resource-based policy (IAM: "Access denied error messages").
-      throw new FakeFault('AccessDenied', `User is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::${i.Bucket}/${i.Key}" with an explicit deny in a resource-based policy`, 403);
+      throw new FakeFault(
+        'AccessDenied',
+        `User is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::${i.Bucket}/${i.Key}" with an explicit deny in a resource-based policy`,
+        403,
+      );
     }
     this.puts.push({ ...i, region });
     const etag = `"${createHash('md5').update(i.Body).digest('hex')}"`;

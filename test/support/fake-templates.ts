@@ -7,8 +7,9 @@
 import { parse as parseYaml } from 'yaml';
 import { FakeFault } from './fake-wire';
 import type { FakeS3 } from './fake-s3';
+import type { Json } from './json';
 
-type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Input = Record<string, Json>;
 
 const fault = (name: string, message: string) => new FakeFault(name, message);
 
@@ -55,7 +56,10 @@ export function templateOf(s3: FakeS3, i: Input, previous: string | undefined): 
   let body: string;
   if (i.TemplateBody !== undefined) {
     if (Buffer.byteLength(i.TemplateBody) > MAX_TEMPLATE_BODY) {
-      throw fault('ValidationError', `1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY}`);
+      throw fault(
+        'ValidationError',
+        `1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY}`,
+      );
     }
     body = i.TemplateBody;
   } else if (i.TemplateURL !== undefined) {
@@ -75,7 +79,8 @@ function checkConstraints(key: string, value: string, p: TemplateParameter): voi
   };
   const items = p.Type === 'CommaDelimitedList' || p.Type?.startsWith('List<') ? value.split(',') : [value];
   for (const item of items) {
-    if (p.AllowedPattern !== undefined && !new RegExp(`^(?:${p.AllowedPattern})$`).test(item)) fail(`Parameter '${key}' must match pattern ${p.AllowedPattern}`);
+    if (p.AllowedPattern !== undefined && !new RegExp(`^(?:${p.AllowedPattern})$`).test(item))
+      fail(`Parameter '${key}' must match pattern ${p.AllowedPattern}`);
     if (p.AllowedValues !== undefined && !p.AllowedValues.map(String).includes(item)) fail(`Parameter '${key}' must be one of AllowedValues`);
   }
   if (p.MinLength !== undefined && value.length < Number(p.MinLength)) fail(`Parameter '${key}' must contain at least ${p.MinLength} characters`);
@@ -104,7 +109,8 @@ export function parametersFor(body: string, given: Input[] | undefined, previous
       values[p.ParameterKey] = String(p.ParameterValue ?? '');
     }
   }
-  for (const [k, p] of Object.entries(declared)) if (!(k in values) && p.Default !== undefined) values[k] = Array.isArray(p.Default) ? p.Default.join(',') : String(p.Default);
+  for (const [k, p] of Object.entries(declared))
+    if (!(k in values) && p.Default !== undefined) values[k] = Array.isArray(p.Default) ? p.Default.join(',') : String(p.Default);
   const missing = Object.keys(declared).filter((k) => !(k in values));
   if (missing.length > 0) throw fault('ValidationError', `Parameters: [${missing.join(', ')}] must have values`);
   for (const [k, v] of Object.entries(values)) checkConstraints(k, v, declared[k]);

@@ -23,8 +23,9 @@ import * as STS from '@aws-sdk/client-sts';
 import { HttpResponse } from '@smithy/core/protocols';
 import { NormalizedSchema } from '@smithy/core/schema';
 import type { HttpRequest } from '@smithy/types';
+import type { Json } from './json';
 
-type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Input = Record<string, Json>;
 
 export type Service = 'cloudformation' | 'sts' | 'organizations' | 's3';
 
@@ -133,7 +134,8 @@ function fromForm(schema: NormalizedSchema, node: unknown): unknown {
 
 function operationSchema(service: Exclude<Service, 's3'>, op: string): { input: NormalizedSchema; output: NormalizedSchema } {
   const schema = MODELS[service][`${op}$`] as unknown[] | undefined;
-  if (!Array.isArray(schema) || schema[0] !== 9) throw new FakeFault(service === 'organizations' ? 'UnknownOperationException' : 'InvalidAction', `Could not find operation ${op} for version`);
+  if (!Array.isArray(schema) || schema[0] !== 9)
+    throw new FakeFault(service === 'organizations' ? 'UnknownOperationException' : 'InvalidAction', `Could not find operation ${op} for version`);
   return { input: NormalizedSchema.of(schema[4] as never), output: NormalizedSchema.of(schema[5] as never) };
 }
 
@@ -172,7 +174,8 @@ function s3Request(req: HttpRequest, region: string): WireRequest {
       ContentType: h('content-type'),
       ServerSideEncryption: h('x-amz-server-side-encryption'),
       SSEKMSKeyId: h('x-amz-server-side-encryption-aws-kms-key-id'),
-      BucketKeyEnabled: h('x-amz-server-side-encryption-bucket-key-enabled') === undefined ? undefined : h('x-amz-server-side-encryption-bucket-key-enabled') === 'true',
+      BucketKeyEnabled:
+        h('x-amz-server-side-encryption-bucket-key-enabled') === undefined ? undefined : h('x-amz-server-side-encryption-bucket-key-enabled') === 'true',
     },
   };
 }
@@ -201,7 +204,10 @@ function xml(name: string, value: unknown): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return `<${name}>${value.map((v) => xml('member', v)).join('')}</${name}>`;
   if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
-  if (typeof value === 'object') return `<${name}>${Object.entries(value as object).map(([k, v]) => xml(k, v)).join('')}</${name}>`;
+  if (typeof value === 'object')
+    return `<${name}>${Object.entries(value as object)
+      .map(([k, v]) => xml(k, v))
+      .join('')}</${name}>`;
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
@@ -209,7 +215,12 @@ function xml(name: string, value: unknown): string {
 function jsonValue(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(jsonValue);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, jsonValue(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, jsonValue(v)]),
+    );
   return value;
 }
 
@@ -225,11 +236,21 @@ function response(statusCode: number, contentType: string | undefined, body: str
 export function encodeOutput(req: WireRequest, output: Input | undefined): HttpResponse {
   if (req.service === 's3' && req.op === 'ListBuckets') {
     const o = (output ?? {}) as { Buckets?: Array<{ Name: string; CreationDate?: Date }>; ContinuationToken?: string };
-    const buckets = (o.Buckets ?? []).map((b) => `<Bucket><Name>${escapeXml(b.Name)}</Name><CreationDate>${(b.CreationDate ?? new Date(1_700_000_000_000)).toISOString()}</CreationDate></Bucket>`).join('');
+    const buckets = (o.Buckets ?? [])
+      .map(
+        (b) =>
+          `<Bucket><Name>${escapeXml(b.Name)}</Name><CreationDate>${(b.CreationDate ?? new Date(1_700_000_000_000)).toISOString()}</CreationDate></Bucket>`,
+      )
+      .join('');
     const token = o.ContinuationToken ? `<ContinuationToken>${escapeXml(o.ContinuationToken)}</ContinuationToken>` : '';
-    return response(200, 'application/xml', `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult><Owner><ID>owner</ID></Owner><Buckets>${buckets}</Buckets>${token}</ListAllMyBucketsResult>`);
+    return response(
+      200,
+      'application/xml',
+      `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult><Owner><ID>owner</ID></Owner><Buckets>${buckets}</Buckets>${token}</ListAllMyBucketsResult>`,
+    );
   }
-  if (req.service === 's3') return response(200, undefined, '', Object.fromEntries(Object.entries(output ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>);
+  if (req.service === 's3')
+    return response(200, undefined, '', Object.fromEntries(Object.entries(output ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>);
   if (req.service === 'organizations') return response(200, 'application/x-amz-json-1.1', JSON.stringify(jsonValue(output ?? {})));
   const unit = operationSchema(req.service, req.op).output.isUnitSchema();
   const result = unit ? '' : xml(`${req.op}Result`, output ?? {});
@@ -251,7 +272,11 @@ export function encodeFault(service: Service, fault: FakeFault): HttpResponse {
   const { code, status } = modelled(service, fault);
   if (service === 'organizations') return response(status, 'application/x-amz-json-1.1', JSON.stringify({ __type: code, Message: fault.message }));
   if (service === 's3') {
-    return response(status, 'application/xml', `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(fault.message)}</Message><RequestId>${randomUUID()}</RequestId></Error>`);
+    return response(
+      status,
+      'application/xml',
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(fault.message)}</Message><RequestId>${randomUUID()}</RequestId></Error>`,
+    );
   }
   const type = status >= 500 ? 'Receiver' : 'Sender';
   const body = `<ErrorResponse xmlns="${QUERY_NAMESPACE[service]}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(fault.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;

@@ -21,5 +21,7 @@ const { parseWorkflow, convertWorkflowTemplate, NoOperationTraceWriter } = await
 const file = process.argv[2];
 const parsed = parseWorkflow({ name: file, content: readFileSync(file, 'utf8') }, new NoOperationTraceWriter());
 const template = await convertWorkflowTemplate(parsed.context, parsed.value);
-const errors = [...new Set([...parsed.context.errors.getErrors().map((e) => e.message), ...(template.errors ?? []).map((e) => e.Message ?? e.message ?? String(e))])];
+const errors = [
+  ...new Set([...parsed.context.errors.getErrors().map((e) => e.message), ...(template.errors ?? []).map((e) => e.Message ?? e.message ?? String(e))]),
+];
 process.stdout.write(JSON.stringify({ errors, workflow: template }, null, 2));

@@ -19,6 +19,9 @@ export class MemoryIo implements Io {
     this.results.push({ text, data });
   }
   text(level?: 'info' | 'warn' | 'debug'): string {
-    return this.lines.filter((l) => !level || l.level === level).map((l) => l.message).join('\n');
+    return this.lines
+      .filter((l) => !level || l.level === level)
+      .map((l) => l.message)
+      .join('\n');
   }
 }

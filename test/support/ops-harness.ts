@@ -43,7 +43,10 @@ export function plan(config: Config, o: { attach?: boolean; clock?: FakeClock } 
 }
 
 /** `xacct rollout` of one stackset: stage, with the template text written to a file first. */
-export function rollout(config: Config, args: { pipeline: string; stage: string; template: string; preview?: boolean; summaryFile?: string }): Promise<OpsRun<RolloutResult | RolloutPreview>> {
+export function rollout(
+  config: Config,
+  args: { pipeline: string; stage: string; template: string; preview?: boolean; summaryFile?: string },
+): Promise<OpsRun<RolloutResult | RolloutPreview>> {
   const file = join(mkdtempSync(join(tmpdir(), 'xacct-rollout-')), 'template.json');
   writeFileSync(file, args.template);
   return capture((io, clock) => runRollout(config, { ...args, template: file }, { clients: clientsFor(config), io, clock }));
@@ -83,7 +86,10 @@ export function stringIo(mode: 'text' | 'json', tty = false): { io: Io; out: () 
         cb();
       },
     });
-  const errStream = Object.assign(sink((s) => (err += s)), { isTTY: tty });
+  const errStream = Object.assign(
+    sink((s) => (err += s)),
+    { isTTY: tty },
+  );
   return { io: createIo({ mode, verbose: false, color: false, out: sink((s) => (out += s)), err: errStream }), out: () => out, err: () => err };
 }
 
@@ -93,7 +99,12 @@ export function stringIo(mode: 'text' | 'json', tty = false): { io: Io; out: () 
  */
 export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const endpoint = await installedFake().listen();
-  const env = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined };
+  const env = {
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+    AWS_PROFILE: undefined,
+    AWS_SESSION_TOKEN: undefined,
+  };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete process.env[k];

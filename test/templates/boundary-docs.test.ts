@@ -20,7 +20,8 @@ describe('the boundary names app stacks are told to use', () => {
     expect(t.Resources.PermissionsBoundaryArnParameter.Properties!.Name).toEqual({ 'Fn::Sub': names.permissionsBoundaryParameter('${Prefix}') });
   });
   test('README.md shows them, and SAM and CDK snippets naming the boundary policy', () => {
-    for (const text of ['`<prefix>-cfn-boundary`', '`<prefix>-permissions-boundary-arn`', '`/<prefix>/permissions-boundary-arn`']) expect(readme).toContain(text);
+    for (const text of ['`<prefix>-cfn-boundary`', '`<prefix>-permissions-boundary-arn`', '`/<prefix>/permissions-boundary-arn`'])
+      expect(readme).toContain(text);
     expect(readme).toContain(`PermissionsBoundary: !Sub arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${names.permissionsBoundary(p)}`);
     expect(readme).toContain('PermissionsBoundary.of(app).apply(');
     expect(readme).toContain(`:policy/${names.permissionsBoundary(p)}\``);
@@ -37,7 +38,9 @@ describe('the boundary names app stacks are told to use', () => {
 
 test('service trust: aws:SourceAccount only for CodeBuild and EventBridge, as README.md says', () => {
   const t = template('default', 'pipeline');
-  const trust = Object.values(t.Resources).filter((r) => r.Type === 'AWS::IAM::Role').flatMap((r) => statementsIn((r.Properties as Record<string, unknown>).AssumeRolePolicyDocument));
+  const trust = Object.values(t.Resources)
+    .filter((r) => r.Type === 'AWS::IAM::Role')
+    .flatMap((r) => statementsIn((r.Properties as Record<string, unknown>).AssumeRolePolicyDocument));
   const byService = Object.fromEntries(trust.map((s) => [s.Principal.Service, s.Condition]));
   expect(byService['codebuild.amazonaws.com'].StringEquals['aws:SourceAccount']).toEqual({ 'Fn::Sub': '${AWS::AccountId}' });
   expect(byService['events.amazonaws.com'].StringEquals['aws:SourceAccount']).toEqual({ 'Fn::Sub': '${AWS::AccountId}' });

@@ -1,9 +1,12 @@
 import { asList, CONFIGS, resourcesOfType, statementsIn, template } from '../support/build';
+import type { Json } from '../support/json';
 
 describe.each(CONFIGS)('buckets (%s config)', (config) => {
   const t = template(config, 'buckets');
   const buckets = resourcesOfType(t, 'AWS::S3::Bucket');
-  const policies = Object.fromEntries(resourcesOfType(t, 'AWS::S3::BucketPolicy').map(([, r]) => [(r.Properties!.Bucket as { Ref: string }).Ref, r.Properties!.PolicyDocument]));
+  const policies = Object.fromEntries(
+    resourcesOfType(t, 'AWS::S3::BucketPolicy').map(([, r]) => [(r.Properties!.Bucket as { Ref: string }).Ref, r.Properties!.PolicyDocument]),
+  );
 
   test('artifact, templates and access-log buckets exist with names carrying account and region', () => {
     expect(buckets.map(([id]) => id).sort()).toEqual(['AccessLogBucket', 'ArtifactBucket', 'TemplatesBucket']);
@@ -11,7 +14,7 @@ describe.each(CONFIGS)('buckets (%s config)', (config) => {
   });
 
   test.each(['ArtifactBucket', 'TemplatesBucket'])('%s uses SSE-KMS with the key and S3 Bucket Keys', (id) => {
-    const rule = (t.Resources[id].Properties!.BucketEncryption as any).ServerSideEncryptionConfiguration[0];
+    const rule = (t.Resources[id].Properties!.BucketEncryption as Json).ServerSideEncryptionConfiguration[0];
     expect(rule.ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
     expect(rule.ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual({ 'Fn::ImportValue': { 'Fn::Sub': '${Prefix}-artifact-key-arn' } });
     expect(rule.BucketKeyEnabled).toBe(true);
@@ -19,7 +22,7 @@ describe.each(CONFIGS)('buckets (%s config)', (config) => {
 
   test('every bucket: versioning, public access block, owner enforced, lifecycle, retained', () => {
     for (const [id, b] of buckets) {
-      const p = b.Properties as any;
+      const p = b.Properties as Json;
       expect([id, p.VersioningConfiguration.Status]).toEqual([id, 'Enabled']);
       expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
       expect(p.OwnershipControls.Rules[0].ObjectOwnership).toBe('BucketOwnerEnforced');
@@ -33,12 +36,12 @@ describe.each(CONFIGS)('buckets (%s config)', (config) => {
 
   test('artifact and templates buckets log to the access-log bucket', () => {
     for (const id of ['ArtifactBucket', 'TemplatesBucket']) {
-      expect((t.Resources[id].Properties as any).LoggingConfiguration.DestinationBucketName).toEqual({ Ref: 'AccessLogBucket' });
+      expect((t.Resources[id].Properties as Json).LoggingConfiguration.DestinationBucketName).toEqual({ Ref: 'AccessLogBucket' });
     }
   });
 
   test('artifact expiry follows the config', () => {
-    const days = (t.Resources.ArtifactBucket.Properties as any).LifecycleConfiguration.Rules[0].ExpirationInDays;
+    const days = (t.Resources.ArtifactBucket.Properties as Json).LifecycleConfiguration.Rules[0].ExpirationInDays;
     expect(days).toBe(config === 'default' ? 90 : 30);
   });
 
@@ -55,7 +58,9 @@ describe.each(CONFIGS)('buckets (%s config)', (config) => {
     const s = statementsIn(policies[id]);
     expect(s.find((x) => x.Sid === 'DenyPutsWithoutKmsEncryption')!.Condition.StringNotEquals['s3:x-amz-server-side-encryption']).toBe('aws:kms');
     expect(s.find((x) => x.Sid === 'DenyPutsWithoutEncryptionHeader')!.Condition.Null['s3:x-amz-server-side-encryption']).toBe('true');
-    expect(s.find((x) => x.Sid === 'DenyPutsWithAnotherKey')!.Condition.StringNotEqualsIfExists['s3:x-amz-server-side-encryption-aws-kms-key-id']).toBeDefined();
+    expect(
+      s.find((x) => x.Sid === 'DenyPutsWithAnotherKey')!.Condition.StringNotEqualsIfExists['s3:x-amz-server-side-encryption-aws-kms-key-id'],
+    ).toBeDefined();
   });
 
   test('target roles are admitted by org, OU paths and fixed names; templates bucket is read-only to them', () => {

@@ -19,7 +19,11 @@ import { fixtureConfig } from '../support/build';
 jest.setTimeout(60_000);
 
 const ROOT = join(__dirname, '..', '..');
-const labels = (m: DiagramModel, group: string) => m.groups.find((g) => g.id === group)?.nodes.map((n) => n.label).sort();
+const labels = (m: DiagramModel, group: string) =>
+  m.groups
+    .find((g) => g.id === group)
+    ?.nodes.map((n) => n.label)
+    .sort();
 const edge = (m: DiagramModel, fromLabel: string, toLabel: string) => {
   const byId = new Map(m.groups.flatMap((g) => g.nodes).map((n) => [n.id, n.label]));
   return m.edges.filter((e) => byId.get(e.from) === fromLabel && byId.get(e.to) === toLabel);
@@ -41,7 +45,10 @@ describe('the graph model', () => {
     expect(edge(model, 'xacct-build', 'xacct-read-only')).toHaveLength(2);
     expect(edge(model, 'xacct-pipeline', 'xacct-read-only')).toHaveLength(2);
     expect(edge(model, 'xacct-build', 'xacct-cross-account')).toEqual([]);
-    expect(edge(model, 'xacct-cross-account', 'xacct-cfn-exec').map((e) => e.label)).toEqual(['iam:PassRole to cloudformation', 'iam:PassRole to cloudformation']);
+    expect(edge(model, 'xacct-cross-account', 'xacct-cfn-exec').map((e) => e.label)).toEqual([
+      'iam:PassRole to cloudformation',
+      'iam:PassRole to cloudformation',
+    ]);
     expect(edge(model, 'xacct-cross-account', 'artifact bucket xacct-artifacts-…').map((e) => e.kind)).toEqual(['flow', 'flow']);
   });
 
@@ -51,7 +58,9 @@ describe('the graph model', () => {
     expect(src.label).toMatch(/^source account \d{12} \(codecommit-source\)$/);
     expect(src.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['xacct-source-access', 'xacct-source-events', 'EventBridge rules → CI default bus']));
     expect(edge(m, 'xacct-pipeline', 'xacct-source-access')).toHaveLength(1);
-    expect(m.edges.some((e) => e.from === `${src.nodes.find((n) => n.shape === 'rule')!.id}` && e.label === 'repository events' && e.to.startsWith('pl_'))).toBe(true);
+    expect(
+      m.edges.some((e) => e.from === `${src.nodes.find((n) => n.shape === 'rule')!.id}` && e.label === 'repository events' && e.to.startsWith('pl_')),
+    ).toBe(true);
   });
 
   test('pipelines sharing a source account: one account group, its rules feeding every pipeline that reads there', () => {
@@ -59,7 +68,12 @@ describe('the graph model', () => {
     const sources = m.groups.filter((g) => g.id.startsWith('SRC_'));
     expect(sources.map((g) => g.label)).toEqual(['source account 333333333333 (codecommit-source)']);
     const rule = sources[0].nodes.find((n) => n.shape === 'rule')!.id;
-    expect(m.edges.filter((e) => e.from === rule).map((e) => e.to).sort()).toEqual(['pl_api', 'pl_api_hotfix', 'pl_web']);
+    expect(
+      m.edges
+        .filter((e) => e.from === rule)
+        .map((e) => e.to)
+        .sort(),
+    ).toEqual(['pl_api', 'pl_api_hotfix', 'pl_web']);
     expect(m.groups.find((g) => g.id === 'CI')!.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['pl_api', 'pl_api_hotfix', 'pl_web']));
   });
 
@@ -178,25 +192,46 @@ test("Graphviz is not on xacct --help's path: the CLI's static imports reach nei
 test('the container and package stores: in the CI account, filled by the build role, read from every target group', () => {
   const m = diagramModel(fixtureConfig('stores'));
   const ci = m.groups.find((g) => g.id === 'CI')!;
-  expect(ci.nodes.filter((n) => n.shape === 'store').map((n) => n.label)).toEqual(expect.arrayContaining(['ECR xacct/api', 'ECR xacct/worker', 'CodeArtifact xacct-packages/shared']));
-  expect(m.edges.filter((e) => e.from === 'ci_buildRole' && e.kind === 'flow').map((e) => `${e.to} ${e.label}`).sort()).toEqual(['codeartifact publish packages', 'ecr_api push images', 'ecr_worker push images']);
+  expect(ci.nodes.filter((n) => n.shape === 'store').map((n) => n.label)).toEqual(
+    expect.arrayContaining(['ECR xacct/api', 'ECR xacct/worker', 'CodeArtifact xacct-packages/shared']),
+  );
+  expect(
+    m.edges
+      .filter((e) => e.from === 'ci_buildRole' && e.kind === 'flow')
+      .map((e) => `${e.to} ${e.label}`)
+      .sort(),
+  ).toEqual(['codeartifact publish packages', 'ecr_api push images', 'ecr_worker push images']);
   for (const g of m.groups.filter((x) => x.id.startsWith('T_'))) {
     const readers = g.nodes.find((n) => n.label === 'roles of these accounts')!;
-    expect(m.edges.filter((e) => e.from === readers.id).map((e) => e.label).sort()).toEqual(['pull images', 'pull images', 'read packages']);
+    expect(
+      m.edges
+        .filter((e) => e.from === readers.id)
+        .map((e) => e.label)
+        .sort(),
+    ).toEqual(['pull images', 'pull images', 'read packages']);
   }
-  expect(diagramModel(fixtureConfig('default')).groups.flatMap((g) => g.nodes).some((n) => n.label.startsWith('ECR '))).toBe(false);
+  expect(
+    diagramModel(fixtureConfig('default'))
+      .groups.flatMap((g) => g.nodes)
+      .some((n) => n.label.startsWith('ECR ')),
+  ).toBe(false);
 });
 
 test('GitHub Actions: the repository and the two roles its workflows assume', () => {
   const m = diagramModel(fixtureConfig('github'));
   expect(m.groups.find((g) => g.id === 'GH')!.nodes.map((n) => n.label)).toEqual(['GitHub Actions octo-org/infra']);
   expect(m.groups.find((g) => g.id === 'CI')!.nodes.map((n) => n.label)).toEqual(expect.arrayContaining(['xacct-github-deploy', 'xacct-github-plan']));
-  expect(m.edges.filter((e) => e.from === 'github').map((e) => `${e.to} ${e.label}`)).toEqual(['ci_githubDeployRole OIDC: pushes to main', 'ci_githubPlanRole OIDC: pull requests']);
+  expect(m.edges.filter((e) => e.from === 'github').map((e) => `${e.to} ${e.label}`)).toEqual([
+    'ci_githubDeployRole OIDC: pushes to main',
+    'ci_githubPlanRole OIDC: pull requests',
+  ]);
   expect(diagramModel(fixtureConfig('default')).groups.some((g) => g.id === 'GH')).toBe(false);
 });
 
 test('a target that names accounts shows them in its box, and counts them past three', () => {
-  const accounts = parseConfig({ targets: { few: { accounts: ['555555555555'] }, many: { ous: ['Root/Prod'], accounts: ['111111111112', '111111111113', '111111111114', '111111111115'] } } });
+  const accounts = parseConfig({
+    targets: { few: { accounts: ['555555555555'] }, many: { ous: ['Root/Prod'], accounts: ['111111111112', '111111111113', '111111111114', '111111111115'] } },
+  });
   const text = mermaidDiagram(accounts);
   expect(text).toContain('target few: account 555555555555');
   expect(text).toContain('target many: Root/Prod, 4 accounts');

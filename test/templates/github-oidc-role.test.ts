@@ -11,17 +11,30 @@ import { defaultConfig, defaultConfigInput, parseConfig } from '../../templates-
 import { deployerPolicy, plannerPolicy } from '../../templates-src/deployer-policy';
 import { enabledTemplates, registry } from '../../templates-src/index';
 import { largestConfig } from '../lint/support';
-import { githubOidcRole, GithubOidcRoleOptions, githubSubject, subjectRepository, GITHUB_DEPLOY_ROLE, GITHUB_OIDC_PROVIDER, GITHUB_PLAN_ROLE } from '../../templates-src/central/github-oidc-role';
+import {
+  githubOidcRole,
+  GithubOidcRoleOptions,
+  githubSubject,
+  subjectRepository,
+  GITHUB_DEPLOY_ROLE,
+  GITHUB_OIDC_PROVIDER,
+  GITHUB_PLAN_ROLE,
+} from '../../templates-src/central/github-oidc-role';
 import { runLint } from '../../deploy/lint/run';
 import { waiverReason } from '../../deploy/lint/cfn-lint-waivers';
 import { loadSpec } from '../../deploy/lint/spec';
 import { formatFinding } from '../../templates-src/checks/types';
 import type { JsonObject } from '../../templates-src/checks/types';
+import type { Json } from '../support/json';
 
 jest.setTimeout(120_000);
 
 const config = defaultConfig();
-const base: GithubOidcRoleOptions = { repository: 'octo-org/infra', branch: 'main', deployPolicyArns: ['arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/xacct-deployer'] };
+const base: GithubOidcRoleOptions = {
+  repository: 'octo-org/infra',
+  branch: 'main',
+  deployPolicyArns: ['arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/xacct-deployer'],
+};
 const build = (o: Partial<GithubOidcRoleOptions> = {}) => synth(githubOidcRole(config, { ...base, ...o }));
 
 describe('options', () => {
@@ -49,7 +62,11 @@ describe('what it creates', () => {
   test('by default: the provider for sts.amazonaws.com without thumbprints, and the deploy role after it', () => {
     const t = build();
     expect(Object.keys(t.Resources).sort()).toEqual([GITHUB_DEPLOY_ROLE, GITHUB_OIDC_PROVIDER].sort());
-    expect(t.Resources[GITHUB_OIDC_PROVIDER].Properties).toEqual({ Url: 'https://token.actions.githubusercontent.com', ClientIdList: ['sts.amazonaws.com'], Tags: expect.any(Array) });
+    expect(t.Resources[GITHUB_OIDC_PROVIDER].Properties).toEqual({
+      Url: 'https://token.actions.githubusercontent.com',
+      ClientIdList: ['sts.amazonaws.com'],
+      Tags: expect.any(Array),
+    });
     expect(t.Resources[GITHUB_DEPLOY_ROLE].DependsOn).toBe(GITHUB_OIDC_PROVIDER);
     expect(t.Parameters?.GithubRepository.Default).toBe('octo-org/infra');
     expect(t.Parameters?.GithubBranch.Default).toBe('main');
@@ -59,7 +76,9 @@ describe('what it creates', () => {
     const t = build({ createProvider: false });
     expect(Object.keys(t.Resources)).toEqual([GITHUB_DEPLOY_ROLE]);
     expect(t.Resources[GITHUB_DEPLOY_ROLE].DependsOn).toBeUndefined();
-    expect(JSON.stringify(t.Resources[GITHUB_DEPLOY_ROLE].Properties?.AssumeRolePolicyDocument)).toContain(':oidc-provider/token.actions.githubusercontent.com');
+    expect(JSON.stringify(t.Resources[GITHUB_DEPLOY_ROLE].Properties?.AssumeRolePolicyDocument)).toContain(
+      ':oidc-provider/token.actions.githubusercontent.com',
+    );
   });
 
   test('with planPolicyArns: a plan role for pull requests, with its own policies', () => {
@@ -79,11 +98,15 @@ describe('what it creates', () => {
 
 describe("without policy ARNs: xacct's own policies, inline", () => {
   const t = synth(githubOidcRole(config, { repository: 'octo-org/infra', branch: 'main', planRole: true }));
-  const policyOf = (id: string) => (t.Resources[id].Properties as any).Policies;
+  const policyOf = (id: string) => (t.Resources[id].Properties as Json).Policies;
 
   test('the deploy role holds deployerPolicy(config) as <prefix>-deployer, the plan role plannerPolicy(config) as <prefix>-planner', () => {
-    expect(policyOf(GITHUB_DEPLOY_ROLE)).toEqual([{ PolicyName: { 'Fn::Sub': '${Prefix}-deployer' }, PolicyDocument: JSON.parse(JSON.stringify(deployerPolicy(config))) }]);
-    expect(policyOf(GITHUB_PLAN_ROLE)).toEqual([{ PolicyName: { 'Fn::Sub': '${Prefix}-planner' }, PolicyDocument: JSON.parse(JSON.stringify(plannerPolicy(config))) }]);
+    expect(policyOf(GITHUB_DEPLOY_ROLE)).toEqual([
+      { PolicyName: { 'Fn::Sub': '${Prefix}-deployer' }, PolicyDocument: JSON.parse(JSON.stringify(deployerPolicy(config))) },
+    ]);
+    expect(policyOf(GITHUB_PLAN_ROLE)).toEqual([
+      { PolicyName: { 'Fn::Sub': '${Prefix}-planner' }, PolicyDocument: JSON.parse(JSON.stringify(plannerPolicy(config))) },
+    ]);
     expect(t.Resources[GITHUB_DEPLOY_ROLE].Properties!.ManagedPolicyArns).toBeUndefined();
   });
 
@@ -105,11 +128,18 @@ describe("without policy ARNs: xacct's own policies, inline", () => {
   });
 
   test('from the config: github turns the template on, first of the central stacks; its options reach the template', () => {
-    const withGithub = parseConfig({ ...defaultConfigInput, github: { repository: 'octo-org/infra', planRole: false, createProvider: false, maxSessionSeconds: 7200 } });
+    const withGithub = parseConfig({
+      ...defaultConfigInput,
+      github: { repository: 'octo-org/infra', planRole: false, createProvider: false, maxSessionSeconds: 7200 },
+    });
     const entry = registry.find((e) => e.name === 'github-oidc-role')!;
     expect(entry.enabled(config)).toBe(false);
     expect(entry.enabled(withGithub)).toBe(true);
-    expect(enabledTemplates(withGithub).filter((e) => e.placement === 'central').map((e) => e.name)[0]).toBe('github-oidc-role');
+    expect(
+      enabledTemplates(withGithub)
+        .filter((e) => e.placement === 'central')
+        .map((e) => e.name)[0],
+    ).toBe('github-oidc-role');
     const built = synth(entry.build(withGithub));
     expect(Object.keys(built.Resources)).toEqual([GITHUB_DEPLOY_ROLE]);
     expect(built.Resources[GITHUB_DEPLOY_ROLE].Properties!.MaxSessionDuration).toBe(7200);
@@ -119,7 +149,10 @@ describe("without policy ARNs: xacct's own policies, inline", () => {
 
 describe('xacct lint over the template', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xacct-github-oidc-'));
-  writeFileSync(join(dir, 'github-oidc-role.template.json'), JSON.stringify(build({ planPolicyArns: ['arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess'] }), null, 2));
+  writeFileSync(
+    join(dir, 'github-oidc-role.template.json'),
+    JSON.stringify(build({ planPolicyArns: ['arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess'] }), null, 2),
+  );
 
   test.each(['auto', 'npm'] as const)('passes with cfn-lint %s', async (cfnLint) => {
     const r = await runLint({ dir, fixtures: false, cfnLint });
@@ -133,7 +166,9 @@ describe('xacct lint over the template', () => {
     const message = 'Resource GithubOidcProvider has an invalid Type of AWS::IAM::OIDCProvider.';
     expect(waiverReason(spec, t, 'Resources > GithubOidcProvider', message)).toMatch(/npm cfn-lint does not know AWS::IAM::OIDCProvider/);
     const madeUp = { Resources: { GithubOidcProvider: { Type: 'AWS::IAM::OIDCProviderX' } } } as unknown as JsonObject;
-    expect(waiverReason(spec, madeUp, 'Resources > GithubOidcProvider', 'Resource GithubOidcProvider has an invalid Type of AWS::IAM::OIDCProviderX.')).toBeUndefined();
+    expect(
+      waiverReason(spec, madeUp, 'Resources > GithubOidcProvider', 'Resource GithubOidcProvider has an invalid Type of AWS::IAM::OIDCProviderX.'),
+    ).toBeUndefined();
     expect(waiverReason(spec, t, 'Resources > GithubDeployRole', message)).toBeUndefined();
   });
 });

@@ -8,7 +8,10 @@ import { registry } from '../../templates-src/index';
 import { ALL_CONFIGS, built } from '../support/build';
 
 function namesOf(template: unknown, kind: 'export' | 'ssm'): string[] {
-  const t = template as { Outputs?: Record<string, { Export?: { Name?: unknown } }>; Resources: Record<string, { Type: string; Properties?: { Name?: unknown } }> };
+  const t = template as {
+    Outputs?: Record<string, { Export?: { Name?: unknown } }>;
+    Resources: Record<string, { Type: string; Properties?: { Name?: unknown } }>;
+  };
   if (kind === 'export') return Object.values(t.Outputs ?? {}).flatMap((o) => (o.Export ? [JSON.stringify(o.Export.Name)] : []));
   return Object.values(t.Resources).flatMap((r) => (r.Type === 'AWS::SSM::Parameter' ? [JSON.stringify(r.Properties?.Name)] : []));
 }

@@ -1,7 +1,11 @@
 import { asList, built, CONFIGS, statementsIn, template } from '../support/build';
+import type { Json } from '../support/json';
 
-const role = (config: string, name: string, id: string) => template(config, name).Resources[id].Properties as Record<string, any>;
-const allowActions = (doc: unknown) => statementsIn(doc).filter((s) => s.Effect === 'Allow').flatMap((s) => asList<string>(s.Action));
+const role = (config: string, name: string, id: string) => template(config, name).Resources[id].Properties as Record<string, Json>;
+const allowActions = (doc: unknown) =>
+  statementsIn(doc)
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) => asList<string>(s.Action));
 
 describe.each(CONFIGS)('cross-account-role (%s config)', (config) => {
   const p = role(config, 'cross-account-role', 'CrossAccountRole');
@@ -20,7 +24,7 @@ describe.each(CONFIGS)('cross-account-role (%s config)', (config) => {
   test('manages only stacks matching the configured name patterns', () => {
     const s = inline.find((x) => x.Sid === 'ManageConfiguredStacks')!;
     const expected = config === 'default' ? ['app'] : ['ledger', 'payments-*'];
-    expect(asList(s.Resource).map((r: any) => r['Fn::Sub'])).toEqual(
+    expect(asList(s.Resource).map((r: Json) => r['Fn::Sub'])).toEqual(
       expected.map((n) => `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${n}/*`),
     );
     expect(asList(s.Action)).toEqual(expect.arrayContaining(['cloudformation:CreateChangeSet', 'cloudformation:ExecuteChangeSet']));
@@ -48,7 +52,7 @@ describe.each(CONFIGS)('cross-account-role (%s config)', (config) => {
 
 describe.each(CONFIGS)('cloudformation-role (%s config)', (config) => {
   const t = template(config, 'cloudformation-role');
-  const p = t.Resources.CloudFormationRole.Properties as Record<string, any>;
+  const p = t.Resources.CloudFormationRole.Properties as Record<string, Json>;
 
   test('is trusted only by CloudFormation, with no source condition (CloudFormation documents none for a stack role)', () => {
     const trust = statementsIn(p.AssumeRolePolicyDocument);
@@ -91,7 +95,7 @@ describe.each(CONFIGS)('read-only-role (%s config)', (config) => {
 
   test('is trusted by the CI pipeline and build roles only', () => {
     const [trust] = statementsIn(p.AssumeRolePolicyDocument);
-    expect(trust.Condition.ArnEquals['aws:PrincipalArn'].map((a: any) => a['Fn::Sub']).sort()).toEqual([
+    expect(trust.Condition.ArnEquals['aws:PrincipalArn'].map((a: Json) => a['Fn::Sub']).sort()).toEqual([
       'arn:${AWS::Partition}:iam::${CiAccountId}:role/${Prefix}-build',
       'arn:${AWS::Partition}:iam::${CiAccountId}:role/${Prefix}-pipeline',
     ]);
@@ -104,7 +108,9 @@ describe.each(CONFIGS)('read-only-role (%s config)', (config) => {
 
   test('explicitly denies data reads on every resource', () => {
     const deny = inline.find((x) => x.Sid === 'DenyDataReads')!;
-    expect(asList(deny.Action)).toEqual(expect.arrayContaining(['kms:Decrypt', 's3:GetObject', 'logs:GetLogEvents', 'sqs:ReceiveMessage', 'lambda:GetFunction']));
+    expect(asList(deny.Action)).toEqual(
+      expect.arrayContaining(['kms:Decrypt', 's3:GetObject', 'logs:GetLogEvents', 'sqs:ReceiveMessage', 'lambda:GetFunction']),
+    );
     expect(deny.Resource).toBe('*');
   });
 });
@@ -116,23 +122,28 @@ test('automation-role exists only when configured, and only reads artifacts', ()
   expect(allowActions(p.Policies).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*', 's3:GetObject', 's3:GetObjectVersion']);
   const trust = statementsIn(p.AssumeRolePolicyDocument);
   // CodeBuild documents aws:SourceAccount when it assumes a role; Lambda documents no source key.
-  expect(trust.find((s) => s.Principal.Service === 'codebuild.amazonaws.com')!.Condition.StringEquals['aws:SourceAccount']).toEqual({ 'Fn::Sub': '${AWS::AccountId}' });
+  expect(trust.find((s) => s.Principal.Service === 'codebuild.amazonaws.com')!.Condition.StringEquals['aws:SourceAccount']).toEqual({
+    'Fn::Sub': '${AWS::AccountId}',
+  });
   expect(trust.find((s) => s.Principal.Service === 'lambda.amazonaws.com')!.Condition).toBeUndefined();
 });
 
-test.each(['cross-account-role', 'cloudformation-role', 'read-only-role'])('%s publishes its ARN as export and SSM parameter; account IDs are Parameters', (name) => {
-  const t = template('default', name);
-  expect(Object.values(t.Outputs!)[0].Export).toBeDefined();
-  expect(Object.values(t.Resources).some((r) => r.Type === 'AWS::SSM::Parameter')).toBe(true);
-  // Only templates that trust CI-account roles declare CiAccountId (an unused parameter is cfn-lint W2001).
-  if (name === 'cloudformation-role') expect(t.Parameters!.CiAccountId).toBeUndefined();
-  else expect(t.Parameters!.CiAccountId.AllowedPattern).toBe('^\\d{12}$');
-  expect(t.Parameters!.Prefix.AllowedPattern).toBeDefined();
-});
+test.each(['cross-account-role', 'cloudformation-role', 'read-only-role'])(
+  '%s publishes its ARN as export and SSM parameter; account IDs are Parameters',
+  (name) => {
+    const t = template('default', name);
+    expect(Object.values(t.Outputs!)[0].Export).toBeDefined();
+    expect(Object.values(t.Resources).some((r) => r.Type === 'AWS::SSM::Parameter')).toBe(true);
+    // Only templates that trust CI-account roles declare CiAccountId (an unused parameter is cfn-lint W2001).
+    if (name === 'cloudformation-role') expect(t.Parameters!.CiAccountId).toBeUndefined();
+    else expect(t.Parameters!.CiAccountId.AllowedPattern).toBe('^\\d{12}$');
+    expect(t.Parameters!.Prefix.AllowedPattern).toBeDefined();
+  },
+);
 
 describe('codedeploy-instance-role', () => {
   const t = template('codedeploy-instance-role', 'codedeploy-instance-role');
-  const p = t.Resources.CodeDeployInstanceRole.Properties as Record<string, any>;
+  const p = t.Resources.CodeDeployInstanceRole.Properties as Record<string, Json>;
 
   test('deployed only when a CodeDeploy stage names no instance role', () => {
     expect(built('codedeploy-instance-role').manifest.templates.find((m) => m.name === 'codedeploy-instance-role')!.deployed).toBe(true);
@@ -143,17 +154,24 @@ describe('codedeploy-instance-role', () => {
 
   test('the role has the name the key and bucket policies admit, trusted by EC2 alone, with AmazonSSMManagedInstanceCore', () => {
     expect(p.RoleName).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance' });
-    expect(statementsIn(p.AssumeRolePolicyDocument)).toEqual([{ Sid: 'TrustEc2', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    expect(statementsIn(p.AssumeRolePolicyDocument)).toEqual([
+      { Sid: 'TrustEc2', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
     expect(p.ManagedPolicyArns).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' }]);
     expect(allowActions(p.Policies).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*', 's3:GetObject', 's3:GetObjectVersion']);
-    const bucket = statementsIn(template('codedeploy-instance-role', 'buckets').Resources.ArtifactBucketPolicy.Properties!.PolicyDocument).find((s) => s.Sid === 'TargetRolesReadWrite')!;
+    const bucket = statementsIn(template('codedeploy-instance-role', 'buckets').Resources.ArtifactBucketPolicy.Properties!.PolicyDocument).find(
+      (s) => s.Sid === 'TargetRolesReadWrite',
+    )!;
     expect(bucket.Condition.ArnLike['aws:PrincipalArn']).toContainEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/${Prefix}-codedeploy-instance' });
   });
 
   test('an instance profile of the same name holds the role; both published', () => {
-    expect(t.Resources.CodeDeployInstanceProfile.Properties).toEqual({ InstanceProfileName: { 'Fn::Sub': '${Prefix}-codedeploy-instance' }, Roles: [{ Ref: 'CodeDeployInstanceRole' }] });
+    expect(t.Resources.CodeDeployInstanceProfile.Properties).toEqual({
+      InstanceProfileName: { 'Fn::Sub': '${Prefix}-codedeploy-instance' },
+      Roles: [{ Ref: 'CodeDeployInstanceRole' }],
+    });
     expect(t.Outputs!.CodeDeployInstanceProfileName.Export!.Name).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance-profile-name' });
     expect(t.Outputs!.CodeDeployInstanceRoleArn.Export!.Name).toEqual({ 'Fn::Sub': '${Prefix}-codedeploy-instance-role-arn' });
-    expect((t.Resources.CodeDeployInstanceRoleArnParameter.Properties as any).Name).toEqual({ 'Fn::Sub': '/${Prefix}/roles/codedeploy-instance' });
+    expect((t.Resources.CodeDeployInstanceRoleArnParameter.Properties as Json).Name).toEqual({ 'Fn::Sub': '/${Prefix}/roles/codedeploy-instance' });
   });
 });

@@ -76,8 +76,31 @@ const INTEGERS = new Set(['FailureToleranceCount', 'FailureTolerancePercentage',
 const COMMANDS: Record<string, Record<string, string[]>> = {
   cloudformation: {
     'activate-organizations-access': [],
-    'create-stack-set': ['stack-set-name', 'description', 'template-body', 'permission-model', 'auto-deployment', 'managed-execution', 'capabilities', 'tags', 'parameters', 'call-as'],
-    'update-stack-set': ['stack-set-name', 'description', 'template-body', 'auto-deployment', 'managed-execution', 'capabilities', 'tags', 'parameters', 'call-as', 'operation-preferences', 'operation-id'],
+    'create-stack-set': [
+      'stack-set-name',
+      'description',
+      'template-body',
+      'permission-model',
+      'auto-deployment',
+      'managed-execution',
+      'capabilities',
+      'tags',
+      'parameters',
+      'call-as',
+    ],
+    'update-stack-set': [
+      'stack-set-name',
+      'description',
+      'template-body',
+      'auto-deployment',
+      'managed-execution',
+      'capabilities',
+      'tags',
+      'parameters',
+      'call-as',
+      'operation-preferences',
+      'operation-id',
+    ],
     'create-stack-instances': ['stack-set-name', 'deployment-targets', 'regions', 'operation-preferences', 'call-as', 'operation-id'],
     'describe-stack-set-operation': ['stack-set-name', 'operation-id', 'call-as'],
     'describe-stacks': ['stack-name'],
@@ -89,7 +112,11 @@ const COMMANDS: Record<string, Record<string, string[]>> = {
   },
 };
 
-const member = (option: string) => option.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+const member = (option: string) =>
+  option
+    .split('-')
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
 
 interface Parsed {
   service: string;
@@ -220,7 +247,13 @@ function codecommitRepository(ctx: CliContext, account: string, p: Parsed): CliR
   return { stdout: render({ repositoryMetadata: { repositoryName: name, accountId: account } }, p), stderr: '', code: 0 };
 }
 
-const PUT_OBJECT_OPTIONS: Record<string, keyof S3.PutObjectCommandInput> = { bucket: 'Bucket', key: 'Key', body: 'Body', 'server-side-encryption': 'ServerSideEncryption', 'ssekms-key-id': 'SSEKMSKeyId' };
+const PUT_OBJECT_OPTIONS: Record<string, keyof S3.PutObjectCommandInput> = {
+  bucket: 'Bucket',
+  key: 'Key',
+  body: 'Body',
+  'server-side-encryption': 'ServerSideEncryption',
+  'ssekms-key-id': 'SSEKMSKeyId',
+};
 
 /** `aws s3api put-object`: Body is the file's bytes. */
 async function putObject(ctx: CliContext, account: string, cwd: string, p: Parsed): Promise<CliRun> {
@@ -232,11 +265,25 @@ async function putObject(ctx: CliContext, account: string, cwd: string, p: Parse
     input[name] = name === 'Body' ? readFileSync(isAbsolute(words[0]) ? words[0] : join(cwd, words[0])) : words[0];
   }
   ctx.sent.push({ account, service: 's3', api: 'PutObject', input: { ...input, Body: `(${(input.Body as Buffer | undefined)?.length ?? 0} bytes)` } });
-  const output = await ctx.fake.clients({ region: p.region! }).s3(p.region!).send(new S3.PutObjectCommand(input as unknown as S3.PutObjectCommandInput));
+  const output = await ctx.fake
+    .clients({ region: p.region! })
+    .s3(p.region!)
+    .send(new S3.PutObjectCommand(input as unknown as S3.PutObjectCommandInput));
   return { stdout: render({ ETag: output.ETag, ServerSideEncryption: output.ServerSideEncryption }, p), stderr: '', code: 0 };
 }
 
-const DEPLOY_OPTIONS = ['stack-name', 'template-file', 'capabilities', 'parameter-overrides', 'tags', 'fail-on-empty-changeset', 'no-fail-on-empty-changeset', 's3-bucket', 's3-prefix', 'kms-key-id'];
+const DEPLOY_OPTIONS = [
+  'stack-name',
+  'template-file',
+  'capabilities',
+  'parameter-overrides',
+  'tags',
+  'fail-on-empty-changeset',
+  'no-fail-on-empty-changeset',
+  's3-bucket',
+  's3-prefix',
+  'kms-key-id',
+];
 /** "No changes" StatusReason texts of an empty change set (practitioner evidence; the CLI matches them too). */
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/;
 
@@ -260,7 +307,11 @@ async function deploy(ctx: CliContext, account: string, cwd: string, p: Parsed):
   const name = p.options.get('stack-name')![0];
   const body = readFileSync(join(cwd, p.options.get('template-file')![0]), 'utf8');
   const bucket = p.options.get('s3-bucket')?.[0];
-  if (Buffer.byteLength(body) > 51_200 && !bucket) throw new CliError('Templates with a size greater than 51,200 bytes must be deployed via an S3 Bucket. Please add the --s3-bucket parameter to your command.', 255);
+  if (Buffer.byteLength(body) > 51_200 && !bucket)
+    throw new CliError(
+      'Templates with a size greater than 51,200 bytes must be deployed via an S3 Bucket. Please add the --s3-bucket parameter to your command.',
+      255,
+    );
   let source: { TemplateBody: string } | { TemplateURL: string } = { TemplateBody: body };
   if (bucket) {
     const key = [p.options.get('s3-prefix')?.[0], `${createHash('md5').update(body).digest('hex')}.template`].filter(Boolean).join('/');
@@ -270,13 +321,18 @@ async function deploy(ctx: CliContext, account: string, cwd: string, p: Parsed):
     await ctx.fake.clients({ region: p.region! }).s3(p.region!).send(new S3.PutObjectCommand(put));
     source = { TemplateURL: `https://${bucket}.s3.${p.region}.amazonaws.com/${key}` };
   }
-  const stack = await cfn.send(new CFN.DescribeStacksCommand({ StackName: name })).then((o) => o.Stacks?.[0], () => undefined);
+  const stack = await cfn.send(new CFN.DescribeStacksCommand({ StackName: name })).then(
+    (o) => o.Stacks?.[0],
+    () => undefined,
+  );
   const exists = stack !== undefined && stack.StackStatus !== 'REVIEW_IN_PROGRESS';
   const overrides = keyValues(p.options.get('parameter-overrides'));
   const previous = new Set((stack?.Parameters ?? []).map((x) => x.ParameterKey));
   const declared = Object.keys((JSON.parse(body) as { Parameters?: object }).Parameters ?? {});
   // The CLI's merge: given values, else the previous value where the stack has the parameter, else the template's Default.
-  const parameters = declared.flatMap((k): CFN.Parameter[] => (k in overrides ? [{ ParameterKey: k, ParameterValue: overrides[k] }] : exists && previous.has(k) ? [{ ParameterKey: k, UsePreviousValue: true }] : []));
+  const parameters = declared.flatMap((k): CFN.Parameter[] =>
+    k in overrides ? [{ ParameterKey: k, ParameterValue: overrides[k] }] : exists && previous.has(k) ? [{ ParameterKey: k, UsePreviousValue: true }] : [],
+  );
   const input: CFN.CreateChangeSetCommandInput = {
     StackName: name,
     ChangeSetName: `awscli-cloudformation-package-deploy-${ctx.sent.length}`,
@@ -288,13 +344,21 @@ async function deploy(ctx: CliContext, account: string, cwd: string, p: Parsed):
   };
   ctx.sent.push({ account, service: 'cloudformation', api: 'CreateChangeSet', input: { ...input } });
   const { Id } = await cfn.send(new CFN.CreateChangeSetCommand(input));
-  const cs = await poll(() => cfn.send(new CFN.DescribeChangeSetCommand({ ChangeSetName: Id, StackName: name })), (c) => c.Status === 'CREATE_COMPLETE' || c.Status === 'FAILED');
+  const cs = await poll(
+    () => cfn.send(new CFN.DescribeChangeSetCommand({ ChangeSetName: Id, StackName: name })),
+    (c) => c.Status === 'CREATE_COMPLETE' || c.Status === 'FAILED',
+  );
   if (cs.Status === 'FAILED') {
-    if (NO_CHANGES.test(cs.StatusReason ?? '') && p.options.has('no-fail-on-empty-changeset')) return { stdout: `\nNo changes to deploy. Stack ${name} is up to date\n`, stderr: '', code: 0 };
+    if (NO_CHANGES.test(cs.StatusReason ?? '') && p.options.has('no-fail-on-empty-changeset'))
+      return { stdout: `\nNo changes to deploy. Stack ${name} is up to date\n`, stderr: '', code: 0 };
     throw new CliError(`Failed to create the changeset: ${cs.StatusReason}`, 255);
   }
   await cfn.send(new CFN.ExecuteChangeSetCommand({ ChangeSetName: Id, StackName: name }));
-  const after = await poll(() => cfn.send(new CFN.DescribeStacksCommand({ StackName: name })).then((o) => o.Stacks![0]), (s) => !String(s.StackStatus).endsWith('_IN_PROGRESS'));
-  if (!['CREATE_COMPLETE', 'UPDATE_COMPLETE'].includes(String(after.StackStatus))) throw new CliError(`Failed to create/update the stack. ${name} is ${after.StackStatus}`, 255);
+  const after = await poll(
+    () => cfn.send(new CFN.DescribeStacksCommand({ StackName: name })).then((o) => o.Stacks![0]),
+    (s) => !String(s.StackStatus).endsWith('_IN_PROGRESS'),
+  );
+  if (!['CREATE_COMPLETE', 'UPDATE_COMPLETE'].includes(String(after.StackStatus)))
+    throw new CliError(`Failed to create/update the stack. ${name} is ${after.StackStatus}`, 255);
   return { stdout: `Successfully created/updated stack - ${name}\n`, stderr: '', code: 0 };
 }

@@ -12,7 +12,11 @@ test('a flat structure: comma-separated key=value pairs', () => {
 });
 
 test('values after a comma that start no key continue the value before them as a list', () => {
-  expect(parseShorthand('OrganizationalUnitIds=OU1,Accounts=A1,A2,AccountFilterType=INTERSECTION')).toEqual({ OrganizationalUnitIds: 'OU1', Accounts: ['A1', 'A2'], AccountFilterType: 'INTERSECTION' });
+  expect(parseShorthand('OrganizationalUnitIds=OU1,Accounts=A1,A2,AccountFilterType=INTERSECTION')).toEqual({
+    OrganizationalUnitIds: 'OU1',
+    Accounts: ['A1', 'A2'],
+    AccountFilterType: 'INTERSECTION',
+  });
   expect(parseShorthand('OrganizationalUnitIds=ou-a,ou-b')).toEqual({ OrganizationalUnitIds: ['ou-a', 'ou-b'] });
 });
 
@@ -28,11 +32,32 @@ test('malformed input is refused with where it went wrong', () => {
 });
 
 test('argv: options take the words up to the next option; --region, --query and --output are global', () => {
-  const p = parseArgv(['cloudformation', 'create-stack-instances', '--regions', 'eu-west-1', 'us-east-1', '--region', 'eu-west-1', '--query', 'OperationId', '--output', 'text']);
+  const p = parseArgv([
+    'cloudformation',
+    'create-stack-instances',
+    '--regions',
+    'eu-west-1',
+    'us-east-1',
+    '--region',
+    'eu-west-1',
+    '--query',
+    'OperationId',
+    '--output',
+    'text',
+  ]);
   expect(p).toMatchObject({ service: 'cloudformation', command: 'create-stack-instances', region: 'eu-west-1', query: 'OperationId', output: 'text' });
   expect(p.options.get('regions')).toEqual(['eu-west-1', 'us-east-1']);
 });
 
 test('text output: scalars as they are, null as None, lists tab-separated, lists of lists as rows', () => {
-  expect([textOutput('SUCCEEDED'), textOutput(null), textOutput(['SUCCEEDED', 0]), textOutput([['a', 'b'], ['c', 'd']]), textOutput([])]).toEqual(['SUCCEEDED', 'None', 'SUCCEEDED\t0', 'a\tb\nc\td', '']);
+  expect([
+    textOutput('SUCCEEDED'),
+    textOutput(null),
+    textOutput(['SUCCEEDED', 0]),
+    textOutput([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]),
+    textOutput([]),
+  ]).toEqual(['SUCCEEDED', 'None', 'SUCCEEDED\t0', 'a\tb\nc\td', '']);
 });
