@@ -21,8 +21,9 @@ $(STAMP_DEPS): package-lock.json package.json
 	@touch $@
 
 # The engine bundle (lib/deploy/rollout/xacct-engine.js): the one file the pipeline's CodeBuild actions run.
-$(STAMP_LIB): $(STAMP_DEPS) $(SOURCES) deploy/rollout/bundle.mjs tsconfig.json tsconfig.build.json
+$(STAMP_LIB): $(STAMP_DEPS) $(SOURCES) deploy/rollout/bundle.mjs tools/prune-lib.mjs tsconfig.json tsconfig.build.json
 	npx --no-install tsc -p tsconfig.build.json
+	node tools/prune-lib.mjs
 	node deploy/rollout/bundle.mjs
 	@touch $@
 
