@@ -283,6 +283,35 @@ function eventBusPolicy(config: DeployerConfig): Statement[] {
     : [];
 }
 
+/**
+ * A pipeline whose source is a CodeConnections connection: CloudFormation creates it with the
+ * deployer's credentials, and CreatePipeline with a connection ARN needs PassConnection on that
+ * connection ("Actions, resources, and condition keys for AWS CodeConnections": PassConnection,
+ * "pass a Connection resource to an AWS service that accepts a Connection ARN as input, such as
+ * codepipeline:CreatePipeline"; condition key PassedToService). The action's namespace is the ARN's:
+ * connections made before the rename are `codestar-connections`, newer ones `codeconnections`.
+ * Only the connections the config names, only to CodePipeline.
+ */
+function connectionPassing(config: DeployerConfig): Statement[] {
+  const arns = new Set((config.pipelines ?? []).flatMap((pl) => ('connection' in pl.source ? [pl.source.connection.arn] : [])));
+  const out: Statement[] = [];
+  for (const [namespace, sid] of [
+    ['codestar-connections', 'CentralStackPassConnections'],
+    ['codeconnections', 'CentralStackPassCodeConnections'],
+  ] as const) {
+    const mine = [...arns].filter((a) => a.split(':')[2] === namespace).sort();
+    if (mine.length === 0) continue;
+    out.push({
+      Sid: sid,
+      Effect: 'Allow',
+      Action: `${namespace}:PassConnection`,
+      Resource: mine,
+      Condition: { StringEquals: { [`${namespace}:PassedToService`]: 'codepipeline.amazonaws.com' } },
+    });
+  }
+  return out;
+}
+
 /** The container and package stores (ecr and codeartifact stacks), when the config has them. */
 function storeResources(config: DeployerConfig): Statement[] {
   const p = config.prefix;
@@ -414,6 +443,7 @@ export function deployerPolicy(config: DeployerConfig): PolicyDocument {
       ...templatesBucket(p),
       ...centralResources(p),
       ...eventBusPolicy(config),
+      ...connectionPassing(config),
       ...storeResources(config),
       ...githubResources(config),
     ],

@@ -5,7 +5,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
+// The checkout (or, for tests, the directory given as the one argument).
+const root = process.argv[2] ?? dirname(dirname(fileURLToPath(import.meta.url)));
 const lib = join(root, 'lib');
 const kept = new Set(['deploy/rollout/xacct-engine.js']);
 let removed = 0;

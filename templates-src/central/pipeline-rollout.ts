@@ -10,7 +10,7 @@ import { CodeBuild, IAM, Logs, Template, Value } from '../cfn-types';
 import type Parameter from 'cloudform-types/types/parameter';
 import type { Config, Pipeline, Stage } from '../config';
 import { getAtt, importValue, ref, retain, sub, tags, P } from '../cfn';
-import { deployerPolicy } from '../deployer-policy';
+import { DeployerConfig, deployerPolicy } from '../deployer-policy';
 import type { DeployContext } from '../index';
 import { names, PREFIX_TAG } from '../names';
 import { policy, Statement } from '../policies/document';
@@ -320,23 +320,26 @@ export function stacksetDeployStatements(config: Config): Statement[] {
 
 /**
  * The deployer's policy (templates-src/deployer-policy.ts) for the template's Prefix Parameter: the
- * function's own statements, every name it makes from the prefix as an Fn::Sub of `${Prefix}`.
+ * function's own statements, every name it makes from the prefix as an Fn::Sub of `${Prefix}`. With
+ * a config, also the statements its options add (a source account's bus policy, connections, stores,
+ * GitHub roles): a self-updating pipeline deploys that whole config.
  */
-export function deployerStatements(): Statement[] {
+export function deployerStatements(config?: Omit<DeployerConfig, 'prefix'>): Statement[] {
   const withSub = (v: unknown): unknown => {
     if (typeof v === 'string') return v.includes(P.prefix) ? sub(v) : v;
     if (Array.isArray(v)) return v.map(withSub);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withSub(x)]));
     return v;
   };
-  return deployerPolicy({ prefix: P.prefix }).Statement.map((s) => withSub(s) as Statement);
+  const options = config ? { ecr: config.ecr, codeartifact: config.codeartifact, github: config.github, pipelines: config.pipelines } : {};
+  return deployerPolicy({ ...options, prefix: P.prefix }).Statement.map((s) => withSub(s) as Statement);
 }
 
 /** The self-update role: the deployer's policy, its logs and the source artifact. */
 export function selfUpdateStatements(config: Config): Statement[] {
   const projects = config.pipelines.filter((p) => p.selfUpdate).map((p) => names.selfUpdateProject(P.prefix, p.name));
   return [
-    ...deployerStatements(),
+    ...deployerStatements(config),
     {
       Sid: 'ReadSourceArtifacts',
       Effect: 'Allow',

@@ -116,7 +116,15 @@ async function recordedCalls(fake: FakeAws): Promise<Call[]> {
  * with AWS Identity and Access Management": without a service role, stack operations use the
  * caller's credentials).
  */
-function creations(type: string, physicalId: string, region: string, stack: string, logicalId: string, keyArn = ''): Omit<Call, 'from'>[] | undefined {
+function creations(
+  type: string,
+  physicalId: string,
+  region: string,
+  stack: string,
+  logicalId: string,
+  keyArn = '',
+  properties: JsonObject = {},
+): Omit<Call, 'from'>[] | undefined {
   const tagged = { 'aws:ResourceTag/xacct:prefix': PREFIX };
   // ECR and CodeArtifact ask KMS for grants on the artifact key on the caller's behalf ("Encryption at rest", "CreateDomain").
   const grant = (service: string) => ({
@@ -153,7 +161,14 @@ function creations(type: string, physicalId: string, region: string, stack: stri
     case 'AWS::SSM::Parameter':
       return [{ action: 'ssm:PutParameter', resource: `arn:aws:ssm:${region}:${CI_ACCOUNT}:parameter${physicalId.startsWith('/') ? '' : '/'}${physicalId}` }];
     case 'AWS::CodePipeline::Pipeline':
-      return [{ action: 'codepipeline:CreatePipeline', resource: `arn:aws:codepipeline:${region}:${CI_ACCOUNT}:${physicalId}` }];
+      return [
+        { action: 'codepipeline:CreatePipeline', resource: `arn:aws:codepipeline:${region}:${CI_ACCOUNT}:${physicalId}` },
+        // A connection source: CreatePipeline passes the connection ("PassConnection", AWS CodeConnections), in the ARN's namespace.
+        ...connectionArns(properties).map((arn) => {
+          const namespace = arn.split(':')[2];
+          return { action: `${namespace}:PassConnection`, resource: arn, context: { [`${namespace}:PassedToService`]: 'codepipeline.amazonaws.com' } };
+        }),
+      ];
     case 'AWS::CodeBuild::Project':
       return [{ action: 'codebuild:CreateProject', resource: `arn:aws:codebuild:${region}:${CI_ACCOUNT}:project/${physicalId}` }];
     case 'AWS::Logs::LogGroup':
@@ -201,6 +216,14 @@ function creations(type: string, physicalId: string, region: string, stack: stri
   }
 }
 
+/** The ConnectionArn of every CodeStarSourceConnection action of a pipeline's properties, as deployed. */
+function connectionArns(properties: JsonObject): string[] {
+  const stages = (properties.Stages ?? []) as Array<{ Actions?: Array<{ ActionTypeId?: { Provider?: string }; Configuration?: { ConnectionArn?: unknown } }> }>;
+  return stages.flatMap((st) =>
+    (st.Actions ?? []).filter((a) => a.ActionTypeId?.Provider === 'CodeStarSourceConnection').map((a) => String(a.Configuration?.ConnectionArn)),
+  );
+}
+
 async function centralCreations(fake: FakeAws): Promise<Call[]> {
   const out: Call[] = [];
   const unknown: string[] = [];
@@ -215,6 +238,8 @@ async function centralCreations(fake: FakeAws): Promise<Call[]> {
         s.name,
         r.LogicalResourceId ?? '',
         fake.outputsOf(s.region, `${PREFIX}-kms-key`).ArtifactKeyArn,
+        ((JSON.parse(s.body) as { Resources: Record<string, { Properties?: JsonObject }> }).Resources[r.LogicalResourceId ?? '']?.Properties ??
+          {}) as JsonObject,
       );
       if (!made) unknown.push(`${s.name}/${r.LogicalResourceId} ${r.ResourceType}`);
       for (const m of made ?? []) out.push({ ...m, from: `CloudFormation creating ${r.ResourceType} ${r.LogicalResourceId} in ${s.name} (${s.region})` });
@@ -488,6 +513,53 @@ describe('the deployer policy with a source account, the container and package s
     expect(await allowed(policy, grant('ecr'))).toBe('Allowed');
     expect(await allowed(policy, grant('secretsmanager'))).not.toBe('Allowed');
     expect(await allowed(policy, grant('ecr', 'other'))).not.toBe('Allowed');
+  });
+});
+
+describe('the deployer policy with connection sources', () => {
+  let fake: FakeAws;
+  let everything: Call[] = [];
+  const stages = [{ name: 'NonProd', target: 'nonprod', cloudformation: { stackName: 'site', template: 'BuildOutput::template.yml' } }];
+  const OLD = `arn:aws:codestar-connections:eu-west-1:${CI_ACCOUNT}:connection/0a1b2c3d-aaaa-bbbb-cccc-111122223333`;
+  const NEW = `arn:aws:codeconnections:eu-west-1:${CI_ACCOUNT}:connection/0a1b2c3d-dddd-eeee-ffff-444455556666`;
+  const config = testConfig({
+    pipelines: [
+      { name: 'site', source: { connection: { arn: OLD, repository: 'acme/site', branch: 'main' } }, stages },
+      { name: 'docs', source: { connection: { arn: NEW, repository: 'acme/docs', branch: 'main' } }, stages },
+    ],
+  });
+  const policy = deployerPolicy(config) as unknown as JsonObject;
+
+  beforeAll(async () => {
+    fake = standardOrg({ accounts: 4 }).install();
+    expect((await deploy(config)).error).toBeUndefined();
+    keys = keyPolicies(fake);
+    everything = unique([...(await recordedCalls(fake)), ...(await centralCreations(fake))]);
+  }, 120_000);
+
+  afterAll(() => fake?.restore());
+
+  test('CloudFormation passes each connection to CodePipeline, in its own namespace; both statements are needed', async () => {
+    expect(everything.filter((c) => c.action.endsWith(':PassConnection')).map((c) => `${c.action} ${c.resource}`)).toEqual([
+      `codestar-connections:PassConnection ${OLD}`,
+      `codeconnections:PassConnection ${NEW}`,
+    ]);
+    const added = (policy.Statement as JsonObject[]).map((st) => String(st.Sid)).filter((sid) => sid.includes('Connections'));
+    expect(added).toEqual(['CentralStackPassConnections', 'CentralStackPassCodeConnections']);
+    expect(await verdicts(policy, everything, added)).toEqual({ denied: [], unneeded: [] });
+  });
+
+  test('another connection, or passing one to another service, is denied', async () => {
+    const other = OLD.replace('0a1b2c3d-aaaa', '9f9f9f9f-aaaa');
+    const pass = (resource: string, service: string): Call => ({
+      action: 'codestar-connections:PassConnection',
+      resource,
+      context: { 'codestar-connections:PassedToService': service },
+      from: 'test',
+    });
+    expect(await allowed(policy, pass(OLD, 'codepipeline.amazonaws.com'))).toBe('Allowed');
+    expect(await allowed(policy, pass(other, 'codepipeline.amazonaws.com'))).toBe('ImplicitlyDenied');
+    expect(await allowed(policy, pass(OLD, 'codebuild.amazonaws.com'))).toBe('ImplicitlyDenied');
   });
 });
 

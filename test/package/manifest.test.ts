@@ -1,8 +1,10 @@
 /**
  * package.json as npm publishes it, and the lint packages' missing-package message.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { LINT_PACKAGES, lintPackageDir, requireLintPackage } from '../../deploy/lint/packages';
 import { builtInSuppressionsFile, suppressionsWith as suppressionsFor } from '../../deploy/lint/suppressions';
 import { XacctError } from '../../deploy/errors';
@@ -37,7 +39,7 @@ describe('package.json', () => {
     expect(license).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
     expect(license).toMatch(/END OF TERMS AND CONDITIONS/);
     expect(pkg.engines.node).toBe('>=20.19 <25');
-    expect(pkg.scripts.prepack).toBe('tsc -p tsconfig.build.json && node deploy/rollout/bundle.mjs');
+    expect(pkg.scripts.prepack).toBe('tsc -p tsconfig.build.json && node tools/prune-lib.mjs && node deploy/rollout/bundle.mjs');
   });
 
   test('CHANGELOG.md names the current version first', () => {
@@ -59,6 +61,30 @@ describe('package.json', () => {
     const shipped = [...sources(join(ROOT, 'templates-src')), ...sources(join(ROOT, 'deploy'))];
     expect(shipped.length).toBeGreaterThan(50);
     expect(shipped.filter((f) => /iam-simulate/.test(readFileSync(f, 'utf8')))).toEqual([]);
+  });
+});
+
+describe('tools/prune-lib.mjs (make build and prepack)', () => {
+  test('removes compiled files whose source is gone, keeps the rest and the engine bundle', () => {
+    const root = mkdtempSync(join(tmpdir(), 'xacct-prune-'));
+    const put = (path: string) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), '');
+    };
+    for (const f of ['deploy/rollout/index.ts', 'deploy/cli.ts']) put(f);
+    for (const f of [
+      'lib/deploy/rollout.js',
+      'lib/deploy/rollout/index.js',
+      'lib/deploy/rollout/xacct-engine.js',
+      'lib/deploy/cli.js',
+      'lib/deploy/gone/old.js',
+    ])
+      put(f);
+    const r = spawnSync(process.execPath, [join(ROOT, 'tools', 'prune-lib.mjs'), root], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('removed 2 compiled file(s) from lib/ whose source is gone');
+    expect(['lib/deploy/rollout.js', 'lib/deploy/gone/old.js'].filter((f) => existsSync(join(root, f)))).toEqual([]);
+    expect(['lib/deploy/rollout/index.js', 'lib/deploy/rollout/xacct-engine.js', 'lib/deploy/cli.js'].every((f) => existsSync(join(root, f)))).toBe(true);
   });
 });
 

@@ -12,7 +12,8 @@ import { deployerStatements, MAX_PREVIEW_SUMMARY, rolloutBuildspec, selfUpdateBu
 import { CODEPIPELINE_LIMITS } from '../../templates-src/checks/codepipeline-limits';
 import type { DeployContext } from '../../templates-src/index';
 import { BUILDSPEC_SCHEMA } from '../support/buildspec-schema';
-import { asList, fixtureConfig, statementsIn, template } from '../support/build';
+import { asList, configInput, fixtureConfig, statementsIn, template } from '../support/build';
+import { parseConfig } from '../../templates-src/config';
 import type { Json } from '../support/json';
 
 type Action = Record<string, Json>;
@@ -142,6 +143,24 @@ describe('stackset: stages (stackset config)', () => {
     );
     expect(key.Condition.StringLike['kms:ViaService']).toBe('s3.*.amazonaws.com');
     expect(JSON.stringify(template('default', 'kms-key'))).not.toContain('EngineRolesUseThroughS3');
+  });
+
+  test('selfUpdate: the role also carries what the config adds to the deployer policy (a connection passed to CodePipeline, the stores)', () => {
+    const arn = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-aaaa-bbbb-cccc-111122223333';
+    const input = configInput('stackset') as { pipelines: Array<Record<string, unknown>> };
+    const config = parseConfig(
+      {
+        ...input,
+        ecr: { repositories: ['api'] },
+        pipelines: [{ ...input.pipelines[0], source: { connection: { arn, repository: 'acme/app', branch: 'main' } } }],
+      },
+      'stackset+connection',
+    );
+    const role = synth(pipelineTemplate(config)).Resources.SelfUpdateRole.Properties as Json;
+    const sids = statementsIn(role.Policies).map((s) => s.Sid);
+    expect(sids).toEqual(expect.arrayContaining(['CentralStackPassCodeConnections', 'CentralStackImageRepositories']));
+    expect(statementsIn(role.Policies).find((s) => s.Sid === 'CentralStackPassCodeConnections')!.Resource).toEqual([arn]);
+    expect(statementsIn(t.Resources.SelfUpdateRole.Properties!.Policies).map((s) => s.Sid)).not.toContain('CentralStackPassCodeConnections');
   });
 
   test('the templates bucket, where the engine lives, expires only old versions', () => {
