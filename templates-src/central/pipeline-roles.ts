@@ -4,6 +4,7 @@
  * fixed target role names with a wildcard account, so their size does not grow with the
  * number of target accounts.
  */
+import { CODECOMMIT_SOURCE_ACTIONS } from '../policies/codecommit';
 import { IAM, Value } from '../cfn-types';
 import type { Config, Pipeline } from '../config';
 import { ref, sub, tags, P } from '../cfn';
@@ -58,14 +59,7 @@ function sourceStatements(pipelines: Pipeline[]): Statement[] {
     out.push({
       Sid: 'ReadSameAccountRepositories',
       Effect: 'Allow',
-      Action: [
-        'codecommit:CancelUploadArchive',
-        'codecommit:GetBranch',
-        'codecommit:GetCommit',
-        'codecommit:GetRepository',
-        'codecommit:GetUploadArchiveStatus',
-        'codecommit:UploadArchive',
-      ],
+      Action: CODECOMMIT_SOURCE_ACTIONS,
       Resource: [...new Set(repos)].map((r) => sub(`arn:${P.partition}:codecommit:${P.region}:${P.account}:${r}`)),
     });
   }

@@ -1,4 +1,5 @@
 import { Events, IAM, Template } from '../cfn-types';
+import { CODECOMMIT_SOURCE_ACTIONS } from '../policies/codecommit';
 import type { Config } from '../config';
 import { getAtt, merge, parameters, ref, sub, tags, P } from '../cfn';
 import { names } from '../names';
@@ -98,14 +99,7 @@ export function codecommitSource(config: Config, account?: string): Template {
       {
         Sid: 'ReadRepositories',
         Effect: 'Allow' as const,
-        Action: [
-          'codecommit:CancelUploadArchive',
-          'codecommit:GetBranch',
-          'codecommit:GetCommit',
-          'codecommit:GetRepository',
-          'codecommit:GetUploadArchiveStatus',
-          'codecommit:UploadArchive',
-        ],
+        Action: CODECOMMIT_SOURCE_ACTIONS,
         Resource: repositories.map(repoArn),
       },
       { Sid: 'WriteSourceArtifacts', Effect: 'Allow' as const, Action: [...S3_ARTIFACT_READ, ...S3_ARTIFACT_WRITE], Resource: artifacts.objects },
