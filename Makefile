@@ -24,6 +24,7 @@ $(STAMP_DEPS): package-lock.json package.json
 $(STAMP_LIB): $(STAMP_DEPS) $(SOURCES) deploy/rollout/bundle.mjs tools/prune-lib.mjs tsconfig.json tsconfig.build.json
 	npx --no-install tsc -p tsconfig.build.json
 	node tools/prune-lib.mjs
+	node lib/deploy/cli.js --help > lib/deploy/help.txt
 	node deploy/rollout/bundle.mjs
 	@touch $@
 

@@ -16,7 +16,7 @@ const mark = (name: string) => {
 /* eslint-disable @typescript-eslint/no-require-imports -- each require is timed on its own, in order; static imports would all load before the first mark */
 require('yargs');
 require('../deploy/commands');
-mark('yargs and the command specs (what --help loads)');
+mark('yargs and the command specs (what every command line but --help alone loads)');
 const { parseConfig, defaultConfigInput, configJsonSchema } = require('../templates-src/config') as typeof import('../templates-src/config');
 mark('config schema module (zod)');
 const { toYaml } = require('../templates-src/build') as typeof import('../templates-src/build');

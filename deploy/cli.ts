@@ -17,6 +17,7 @@ import { commands as allCommands } from './commands';
 import { AWS_OPTIONS } from './commands/aws-context';
 import type { CommandSpec, GlobalArgs, Session } from './commands/types';
 import { packageVersion } from './package-info';
+import { helpWidth } from './help-width';
 
 /** An argument the parser refused: exit 2, before any command code ran. */
 class UsageError extends Error {
@@ -232,7 +233,9 @@ export async function main(args: string[], commands: CommandSpec[] = allCommands
       .help()
       .version(packageVersion())
       .epilog('Exit codes: 0 success or nothing to do, 1 deployment failed, 2 bad input or unmet precondition, 3 plan --detailed-exitcode with changes pending')
-      .wrap(Math.min(100, process.stdout.columns ?? 100))
+      .wrap(helpWidth(process.stdout.columns))
+      // Every other message of xacct's is English; yargs would otherwise translate only its own headings.
+      .locale('en')
       .parseAsync();
   } catch (err) {
     failure = err;
@@ -248,10 +251,8 @@ export async function main(args: string[], commands: CommandSpec[] = allCommands
   return exitCode;
 }
 
-/** Set by the engine bundler: there engine-cli.ts is the entry, whatever `require.main` says of this module. */
-declare const __XACCT_ENGINE__: boolean | undefined;
-
-if (require.main === module && typeof __XACCT_ENGINE__ === 'undefined') {
+/** Runs xacct with the process's arguments and sets its exit code (deploy/bin.ts, and `node lib/deploy/cli.js`). */
+export function runFromCommandLine(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -261,3 +262,8 @@ if (require.main === module && typeof __XACCT_ENGINE__ === 'undefined') {
     },
   );
 }
+
+/** Set by the engine bundler: there engine-cli.ts is the entry, whatever `require.main` says of this module. */
+declare const __XACCT_ENGINE__: boolean | undefined;
+
+if (require.main === module && typeof __XACCT_ENGINE__ === 'undefined') runFromCommandLine();

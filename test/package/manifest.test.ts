@@ -39,7 +39,9 @@ describe('package.json', () => {
     expect(license).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
     expect(license).toMatch(/END OF TERMS AND CONDITIONS/);
     expect(pkg.engines.node).toBe('>=20.19 <25');
-    expect(pkg.scripts.prepack).toBe('tsc -p tsconfig.build.json && node tools/prune-lib.mjs && node deploy/rollout/bundle.mjs');
+    expect(pkg.scripts.prepack).toBe(
+      'tsc -p tsconfig.build.json && node tools/prune-lib.mjs && node lib/deploy/cli.js --help > lib/deploy/help.txt && node deploy/rollout/bundle.mjs',
+    );
   });
 
   test('CHANGELOG.md names the current version first', () => {

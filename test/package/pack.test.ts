@@ -117,6 +117,8 @@ describe(`the ${pkg.name} package: packed from a checkout without lib/, installe
   test('the tarball holds the compiled CLI, the schema, LICENSE, CHANGELOG and the suppressions; no tests, sources, .ci/ or build state', () => {
     expect(files).toEqual(
       expect.arrayContaining([
+        'lib/deploy/bin.js',
+        'lib/deploy/help.txt',
         'lib/deploy/cli.js',
         'lib/templates-src/index.js',
         'dist/config.schema.json',
@@ -158,6 +160,16 @@ describe(`the ${pkg.name} package: packed from a checkout without lib/, installe
     const r = await sh(cmd, [...pre, '--help'], app);
     expect(r.code).toBe(0);
     for (const command of ['build', 'lint', 'deploy', 'plan', 'status', 'destroy']) expect(r.stdout).toMatch(new RegExp(`xacct ${command}\\b`));
+  });
+
+  test('xacct --help prints the prepared text, exactly what yargs prints for the installed commands', async () => {
+    const installed = join(app, 'node_modules', pkg.name, 'lib', 'deploy');
+    const prepared = await sh(local(), ['--help'], app);
+    const live = await sh('node', [join(installed, 'cli.js'), '--help'], app);
+    expect(readFileSync(join(installed, 'help.txt'), 'utf8')).toBe(live.stdout);
+    expect(prepared).toEqual(live);
+    // Any other argument goes through yargs.
+    expect((await sh(local(), ['build', '--help'], app)).stdout).toMatch(/^xacct build\n/);
   });
 
   test('the installed engine, copied alone into an empty folder, runs xacct rollout --help', async () => {
