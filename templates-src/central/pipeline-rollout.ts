@@ -79,16 +79,16 @@ export function rolloutVariables(s: Stage, mode: 'rollout' | 'preview', p?: Pipe
   return out;
 }
 
-/** The buildspec of the rollout project: install the engine from the templates bucket, run it. */
-export function rolloutBuildspec(): string {
+/**
+ * A buildspec that installs xacct's engine from the templates bucket into /tmp/xacct.js (Node 22)
+ * and then runs `commands`; `env` lines go under `env:` after the shell.
+ */
+function engineBuildspec(env: string[], commands: string[]): string {
   return [
     'version: 0.2',
     'env:',
     '  shell: bash',
-    '  variables:',
-    `    ${PREVIEW_VARIABLE}: ""`,
-    '  exported-variables:',
-    `    - ${PREVIEW_VARIABLE}`,
+    ...env,
     'phases:',
     '  install:',
     '    runtime-versions:',
@@ -96,38 +96,38 @@ export function rolloutBuildspec(): string {
     '  build:',
     '    commands:',
     '      - aws s3 cp --only-show-errors "s3://${XACCT_BUCKET}/${XACCT_ENGINE_KEY}" /tmp/xacct.js',
-    '      - aws s3 cp --only-show-errors "s3://${XACCT_BUCKET}/${XACCT_CONFIG_KEY}" /tmp/xacct-config.json',
-    '      - |',
-    '        set -euo pipefail',
-    '        args=(rollout --config /tmp/xacct-config.json --pipeline "$XACCT_PIPELINE" --stage "$XACCT_STAGE" --template "$CODEBUILD_SRC_DIR/$XACCT_TEMPLATE" --no-color)',
-    '        if [ "$XACCT_MODE" = preview ]; then',
-    '          node /tmp/xacct.js "${args[@]}" --preview --summary-file /tmp/xacct-summary.txt | tee /tmp/xacct-preview.txt',
-    '          aws s3 cp --only-show-errors /tmp/xacct-preview.txt "s3://${XACCT_REPORT_BUCKET}/${XACCT_REPORT_KEY}" --sse aws:kms --sse-kms-key-id "$XACCT_KEY_ARN" --content-type "text/plain; charset=utf-8"',
-    `          export ${PREVIEW_VARIABLE}="$(cat /tmp/xacct-summary.txt)"`,
-    '        else',
-    '          node /tmp/xacct.js "${args[@]}"',
-    '        fi',
+    ...commands,
     '',
   ].join('\n');
 }
 
+/** The buildspec of the rollout project: install the engine from the templates bucket, run it. */
+export function rolloutBuildspec(): string {
+  return engineBuildspec(
+    ['  variables:', `    ${PREVIEW_VARIABLE}: ""`, '  exported-variables:', `    - ${PREVIEW_VARIABLE}`],
+    [
+      '      - aws s3 cp --only-show-errors "s3://${XACCT_BUCKET}/${XACCT_CONFIG_KEY}" /tmp/xacct-config.json',
+      '      - |',
+      '        set -euo pipefail',
+      '        args=(rollout --config /tmp/xacct-config.json --pipeline "$XACCT_PIPELINE" --stage "$XACCT_STAGE" --template "$CODEBUILD_SRC_DIR/$XACCT_TEMPLATE" --no-color)',
+      '        if [ "$XACCT_MODE" = preview ]; then',
+      '          node /tmp/xacct.js "${args[@]}" --preview --summary-file /tmp/xacct-summary.txt | tee /tmp/xacct-preview.txt',
+      '          aws s3 cp --only-show-errors /tmp/xacct-preview.txt "s3://${XACCT_REPORT_BUCKET}/${XACCT_REPORT_KEY}" --sse aws:kms --sse-kms-key-id "$XACCT_KEY_ARN" --content-type "text/plain; charset=utf-8"',
+      `          export ${PREVIEW_VARIABLE}="$(cat /tmp/xacct-summary.txt)"`,
+      '        else',
+      '          node /tmp/xacct.js "${args[@]}"',
+      '        fi',
+    ],
+  );
+}
+
 /** The buildspec of the self-update project: the same engine, `xacct deploy` with the repository's config. */
 export function selfUpdateBuildspec(): string {
-  return [
-    'version: 0.2',
-    'env:',
-    '  shell: bash',
-    'phases:',
-    '  install:',
-    '    runtime-versions:',
-    '      nodejs: 22',
-    '  build:',
-    '    commands:',
-    '      - aws s3 cp --only-show-errors "s3://${XACCT_BUCKET}/${XACCT_ENGINE_KEY}" /tmp/xacct.js',
+  return engineBuildspec(
+    [],
     // Without --yes: removing what left the config, or recreating a failed stack, waits for a person.
-    '      - node /tmp/xacct.js deploy --config "$CODEBUILD_SRC_DIR/$XACCT_CONFIG_PATH" --no-color',
-    '',
-  ].join('\n');
+    ['      - node /tmp/xacct.js deploy --config "$CODEBUILD_SRC_DIR/$XACCT_CONFIG_PATH" --no-color'],
+  );
 }
 
 /** The engine's and config's keys: literal at deploy time, Parameters in dist/. */
@@ -331,8 +331,7 @@ export function deployerStatements(config?: Omit<DeployerConfig, 'prefix'>): Sta
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withSub(x)]));
     return v;
   };
-  const options = config ? { ecr: config.ecr, codeartifact: config.codeartifact, github: config.github, pipelines: config.pipelines } : {};
-  return deployerPolicy({ ...options, prefix: P.prefix }).Statement.map((s) => withSub(s) as Statement);
+  return deployerPolicy({ ...config, prefix: P.prefix }).Statement.map((s) => withSub(s) as Statement);
 }
 
 /** The self-update role: the deployer's policy, its logs and the source artifact. */

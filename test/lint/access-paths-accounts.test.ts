@@ -10,7 +10,7 @@ import { buildDist } from '../../templates-src/build';
 import { Config, defaultConfig } from '../../templates-src/config';
 import { names } from '../../templates-src/names';
 import { fixtureConfig } from '../support/build';
-import { CI, decide, deployedValues, ORG, policyOf, Request, roleAccess, roleId, TARGET_PATH, templateOf, Values } from './access-support';
+import { CI, decide, deployedValues, organizationValues, ORG, policyOf, Request, roleAccess, roleId, TARGET_PATH, templateOf, Values } from './access-support';
 import type { JsonObject } from '../../templates-src/checks/types';
 
 /** The accounts the fixture names (its TargetAccountIds default), and where they sit: an OU that is no target. */
@@ -24,18 +24,7 @@ function setting(config: Config) {
   const p = config.prefix;
   const keyArn = `arn:aws:kms:${region}:${CI}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
   const templates = buildDist(config).templates;
-  const common: Values = {
-    Prefix: p,
-    'AWS::Partition': 'aws',
-    'AWS::Region': region,
-    'AWS::URLSuffix': 'amazonaws.com',
-    CiAccountId: CI,
-    OrganizationId: ORG,
-    // A CommaDelimitedList Parameter is a list where a policy refers to it.
-    TargetOrgPaths: [TARGET_PATH],
-    TargetAccountIds: NAMED,
-    [`import:${p}-artifact-key-arn`]: keyArn,
-  };
+  const common: Values = { ...organizationValues(p, region, keyArn), TargetAccountIds: NAMED };
   const inCi = (name: string, id: string, kind: 'key' | 'bucket') => {
     const t = templateOf(templates, name);
     return policyOf(t, id, kind, deployedValues(t, CI, common))[0];

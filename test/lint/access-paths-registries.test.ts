@@ -15,6 +15,7 @@ import {
   CI,
   decide,
   deployedValues,
+  organizationValues,
   ORG,
   OTHER_OU_ACCOUNT,
   OTHER_PATH,
@@ -33,13 +34,7 @@ const KEY = `arn:aws:kms:eu-west-1:${CI}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5
 function setting(config: Config) {
   const templates = buildDist(config).templates;
   const common: Values = {
-    Prefix: config.prefix,
-    'AWS::Partition': 'aws',
-    'AWS::Region': config.homeRegion,
-    OrganizationId: ORG,
-    TargetOrgPaths: [TARGET_PATH],
-    CiAccountId: CI,
-    [`import:${config.prefix}-artifact-key-arn`]: KEY,
+    ...organizationValues(config.prefix, config.homeRegion, KEY),
     'getatt:PackageDomain.Name': names.codeartifactDomain(config.prefix),
   };
   const inCi = (t: TemplateUnderCheck, id: string) => policyOf(t, id, 'resource', deployedValues(t, CI, common))[0];

@@ -6,9 +6,23 @@
  */
 import { buildDist } from '../../templates-src/build';
 import { names } from '../../templates-src/names';
-import { isObject, JsonObject, TemplateUnderCheck } from '../../templates-src/checks/types';
+import type { JsonObject, TemplateUnderCheck } from '../../templates-src/checks/types';
 import { fixtureConfig } from '../support/build';
-import { CI, decide, ORG, OUTSIDER, policyOf, Request, roleAccess, roleId, SOURCE, TARGET_PATH, templateOf, Values } from './access-support';
+import {
+  CI,
+  decide,
+  deployedValues,
+  organizationValues,
+  ORG,
+  OUTSIDER,
+  policyOf,
+  Request,
+  roleAccess,
+  roleId,
+  SOURCE,
+  templateOf,
+  Values,
+} from './access-support';
 
 const config = fixtureConfig('shared-source');
 const { templates } = buildDist(config);
@@ -17,19 +31,7 @@ const region = config.homeRegion;
 const SOURCE_PATH = `${ORG}/r-ab12/ou-ab12-55555555/`;
 
 function values(t: TemplateUnderCheck, account: string): Values {
-  const params = isObject(t.template.Parameters) ? t.template.Parameters : {};
-  const defaults = Object.fromEntries(Object.entries(params).flatMap(([k, v]) => (isObject(v) && typeof v.Default === 'string' ? [[k, v.Default]] : [])));
-  return {
-    ...defaults,
-    Prefix: p,
-    'AWS::Partition': 'aws',
-    'AWS::Region': region,
-    'AWS::AccountId': account,
-    CiAccountId: CI,
-    OrganizationId: ORG,
-    TargetOrgPaths: [TARGET_PATH],
-    SourceAccountIds: [SOURCE],
-  };
+  return deployedValues(t, account, { ...organizationValues(p, region), SourceAccountIds: [SOURCE] });
 }
 
 const source = templateOf(templates, `codecommit-source-${SOURCE}`);

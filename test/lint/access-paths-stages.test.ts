@@ -12,7 +12,7 @@ import { names } from '../../templates-src/names';
 import { deployerPolicy } from '../../templates-src/deployer-policy';
 import type { JsonObject } from '../../templates-src/checks/types';
 import { fixtureConfig } from '../support/build';
-import { CI, decide, deployedValues, ORG, policyOf, Request, TARGET, TARGET_PATH, templateOf, Values } from './access-support';
+import { CI, decide, deployedValues, organizationValues, policyOf, Request, TARGET, TARGET_PATH, templateOf } from './access-support';
 
 const MANAGEMENT = '555555555555';
 const KEY_ID = 'mrk-0f1e2d3c4b5a69788a9b0c1d2e3f4a5b';
@@ -20,16 +20,7 @@ const KEY_ID = 'mrk-0f1e2d3c4b5a69788a9b0c1d2e3f4a5b';
 function setting(config: Config) {
   const region = config.homeRegion;
   const keyArn = `arn:aws:kms:${region}:${CI}:key/${KEY_ID}`;
-  const common: Values = {
-    Prefix: config.prefix,
-    'AWS::Partition': 'aws',
-    'AWS::Region': region,
-    'AWS::URLSuffix': 'amazonaws.com',
-    CiAccountId: CI,
-    OrganizationId: ORG,
-    TargetOrgPaths: [TARGET_PATH],
-    [`import:${config.prefix}-artifact-key-arn`]: keyArn,
-  };
+  const common = organizationValues(config.prefix, region, keyArn);
   const templates = buildDist(config).templates;
   const policy = (template: string, resource: string, kind: 'inline' | 'key' | 'bucket', account: string) => {
     const t = templateOf(templates, template);

@@ -13,7 +13,7 @@ import {
   CI,
   decide,
   deployedValues,
-  ORG,
+  organizationValues,
   OTHER_OU_ACCOUNT,
   OTHER_PATH,
   OUTSIDER,
@@ -33,15 +33,8 @@ const admin = [awsManagedPolicy('arn:aws:iam::aws:policy/AdministratorAccess')];
 function setting(config: Config, region = config.homeRegion) {
   const keyArn = `arn:aws:kms:${region}:${CI}:key/${KEY_ID}`;
   const common: Values = {
-    Prefix: config.prefix,
-    'AWS::Partition': 'aws',
-    'AWS::Region': region,
-    'AWS::URLSuffix': 'amazonaws.com',
-    CiAccountId: CI,
-    OrganizationId: ORG,
-    TargetOrgPaths: [TARGET_PATH],
+    ...organizationValues(config.prefix, region, keyArn),
     PrimaryKeyArn: `arn:aws:kms:${config.homeRegion}:${CI}:key/${KEY_ID}`,
-    [`import:${config.prefix}-artifact-key-arn`]: keyArn,
     'getatt:ArtifactKeyReplica.Arn': keyArn,
   };
   const templates = buildDist(config).templates;

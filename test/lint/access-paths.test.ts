@@ -13,7 +13,8 @@ import { isObject, JsonObject, TemplateUnderCheck } from '../../templates-src/ch
 import {
   CI,
   decide,
-  ORG,
+  deployedValues,
+  organizationValues,
   OTHER_OU_ACCOUNT,
   OTHER_PATH,
   OUTSIDER,
@@ -39,11 +40,6 @@ const CONFIGS: Array<[string, () => Config]> = [
   ['cross-account-source', secondConfig],
 ];
 
-function defaults(t: TemplateUnderCheck): Values {
-  const params = isObject(t.template.Parameters) ? t.template.Parameters : {};
-  return Object.fromEntries(Object.entries(params).flatMap(([k, p]) => (isObject(p) && typeof p.Default === 'string' ? [[k, p.Default]] : [])));
-}
-
 describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
   const config = load();
   const { templates } = buildDist(config);
@@ -51,21 +47,8 @@ describe.each(CONFIGS)('access paths for the %s config', (_, load) => {
   const region = config.homeRegion;
   const p = config.prefix;
   const keyArn = `arn:aws:kms:${region}:${CI}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
-  const common = {
-    Prefix: p,
-    'AWS::Partition': 'aws',
-    'AWS::Region': region,
-    'AWS::URLSuffix': 'amazonaws.com',
-    CiAccountId: CI,
-    OrganizationId: ORG,
-    TargetOrgPaths: [TARGET_PATH],
-  };
-  const valuesIn = (t: TemplateUnderCheck, account: string): Values => ({
-    ...defaults(t),
-    ...common,
-    'AWS::AccountId': account,
-    [`import:${p}-artifact-key-arn`]: keyArn,
-  });
+  const common = organizationValues(p, region, keyArn);
+  const valuesIn = (t: TemplateUnderCheck, account: string): Values => deployedValues(t, account, common);
   const inTarget = (name: string, role: string, kind: 'inline' | 'trust') => {
     const t = get(name);
     return policyOf(t, role, kind, valuesIn(t, TARGET));

@@ -147,6 +147,24 @@ export function templateOf(templates: ReadonlyMap<string, unknown>, name: string
 }
 
 /** Values one deployment gives a template's parameters in `account` (defaults, then the shared ones). */
+/**
+ * The values every access-path proof deploys with: the partition, region and organization, the CI
+ * account and the target OU path (a CommaDelimitedList Parameter is a list where a policy refers to
+ * it), and, given the artifact key's ARN, the export that carries it.
+ */
+export function organizationValues(prefix: string, region: string, keyArn?: string): Values {
+  return {
+    Prefix: prefix,
+    'AWS::Partition': 'aws',
+    'AWS::Region': region,
+    'AWS::URLSuffix': 'amazonaws.com',
+    CiAccountId: CI,
+    OrganizationId: ORG,
+    TargetOrgPaths: [TARGET_PATH],
+    ...(keyArn ? { [`import:${prefix}-artifact-key-arn`]: keyArn } : {}),
+  };
+}
+
 export function deployedValues(t: TemplateUnderCheck, account: string, common: Values): Values {
   const params = isObject(t.template.Parameters) ? t.template.Parameters : {};
   const defaults = Object.fromEntries(Object.entries(params).flatMap(([k, p]) => (isObject(p) && typeof p.Default === 'string' ? [[k, p.Default]] : [])));
