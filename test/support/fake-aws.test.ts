@@ -637,6 +637,30 @@ describe('named resources are unique in an account across StackSets', () => {
     expect(statuses('fourth')).toEqual([`${elsewhere} SUCCEEDED`]);
   });
 
+  test('the same StackSet in a second region of the account clashes with itself on an IAM name, not on a regional SSM parameter', async () => {
+    fake = standardOrg({ accounts: 5 }).install();
+    const sandbox = fake.ou('Root/Sandbox');
+    const [account] = fake.accountsUnder(sandbox);
+    await create('first', named('source-access'), sandbox, 'first-add');
+    await cfn().send(
+      new CreateStackInstancesCommand({
+        StackSetName: 'first',
+        CallAs: 'DELEGATED_ADMIN',
+        OperationId: 'first-add-us',
+        DeploymentTargets: { OrganizationalUnitIds: [sandbox] },
+        Regions: ['us-east-1'],
+      }),
+    );
+    await settle('first');
+    expect(statuses('first')).toEqual([
+      `${account} SUCCEEDED`,
+      `${account} FAILED: Resource handler returned message: "Role with name xacct-source-access already exists." (HandlerErrorCode: AlreadyExists)`,
+    ]);
+    // The first region still holds the role; the failed instance holds nothing (its stack rolled back).
+    expect(fake.namedResources.get(`${account}/iam-role/xacct-source-access`)).toBe('first');
+    expect(fake.namedResources.get(`${account}/ssm/us-east-1//xacct/roles/source-access`)).toBeUndefined();
+  });
+
   test('once the holder is deleted, the name is free again', async () => {
     fake = standardOrg({ accounts: 5 }).install();
     const sandbox = fake.ou('Root/Sandbox');

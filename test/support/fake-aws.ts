@@ -26,8 +26,8 @@
  * - A suspended account's instance gets OUTDATED / SKIPPED_SUSPENDED_ACCOUNT and no result row.
  * - Stack instances have no real stacks behind them, only the names they hold: an instance whose
  *   template names an IAM role, managed policy, instance profile, SSM parameter or export that
- *   another StackSet's instance in the same account holds fails (IAM names per account, parameters
- *   and exports per account and region); central stacks are not counted, and a deleted instance's
+ *   another instance in the same account holds fails: another StackSet's, or the same StackSet's in
+ *   another region (IAM names per account, parameters and exports per account and region); central stacks are not counted, and a deleted instance's
  *   names are free again, also those of resources its template retains. Parameter overrides, AccountsUrl,
  *   UNION/DIFFERENCE filters, UpdateStackSet with DeploymentTargets, StopStackSetOperation and
  *   self-managed StackSets are not modelled.
@@ -309,8 +309,10 @@ export class FakeAws {
 
   /** `account/scope/name` -> the StackSet whose stack in that account holds a named resource or export. */
   readonly namedResources = new Map<string, string>();
-  /** The keys of namedResources each StackSet holds in each account (`name\naccount`). */
+  /** The keys of namedResources each stack instance holds (`name\naccount\nregion`). */
   private readonly claims = new Map<string, Set<string>>();
+  /** The region of the instance holding each key of namedResources. */
+  private readonly holderRegion = new Map<string, string>();
   /** Template bodies as parsed, by body: every instance of an operation reads the same one. */
   private readonly parsed = new Map<string, ReturnType<typeof parseTemplate>>();
   /** account -> AWS reason: every operation on that account's instances fails with it. */
@@ -1330,11 +1332,15 @@ export class FakeAws {
     return out;
   }
 
-  /** A named resource another StackSet's stack in the same account already holds: the instance fails as CloudFormation's would. */
+  /**
+   * A named resource another stack in the same account already holds (another StackSet's, or this
+   * StackSet's in another region: "CreateRole": IAM names "must be unique within the account"): the
+   * instance fails as CloudFormation's would.
+   */
   private nameClash(ss: FakeStackSet, w: WorkItem): string | undefined {
     for (const n of this.namesOf(ss, w)) {
       const owner = this.namedResources.get(n.key);
-      if (owner && owner !== ss.name) {
+      if (owner && (owner !== ss.name || this.holderRegion.get(n.key) !== w.region)) {
         // The wording of CloudFormation's resource handlers for IAM roles; other types say the same of their names.
         const what = n.type === 'AWS::IAM::Role' ? 'Role with name' : `${n.type} ${n.logicalId} named`;
         return `Resource handler returned message: "${what} ${n.name} already exists." (HandlerErrorCode: AlreadyExists)`;
@@ -1343,17 +1349,23 @@ export class FakeAws {
     return undefined;
   }
 
-  /** After a create, update or delete: the names this StackSet's stack in that account holds now. */
+  /** After a create, update or delete: the names this StackSet's stack in that account and region holds now. */
   private claimNames(ss: FakeStackSet, w: WorkItem): void {
     if (w.kind === 'drift') return;
-    // What this StackSet holds in this account, indexed: scanning every name per instance is quadratic at thousands of accounts.
-    const holder = `${ss.name}\n${w.account}`;
-    for (const key of this.claims.get(holder) ?? []) if (this.namedResources.get(key) === ss.name) this.namedResources.delete(key);
+    // What each instance holds, indexed: scanning every name per instance is quadratic at thousands of accounts.
+    const holder = `${ss.name}\n${w.account}\n${w.region}`;
+    for (const key of this.claims.get(holder) ?? []) {
+      if (this.namedResources.get(key) === ss.name && this.holderRegion.get(key) === w.region) {
+        this.namedResources.delete(key);
+        this.holderRegion.delete(key);
+      }
+    }
     this.claims.delete(holder);
     if (w.kind === 'delete') return;
     const keys = new Set<string>();
     for (const n of this.namesOf(ss, w)) {
       this.namedResources.set(n.key, ss.name);
+      this.holderRegion.set(n.key, w.region);
       keys.add(n.key);
     }
     this.claims.set(holder, keys);
