@@ -2,9 +2,9 @@
 /**
  * The `xacct` executable. `xacct --help` alone prints the help text `make build` (and `npm pack`)
  * wrote into lib/deploy/help.txt by running the same yargs definition (deploy/cli.ts), without
- * loading yargs or the command list: about half of the command's start-up. Anything else, a
- * terminal narrower than the help's 100 columns, or a missing file runs deploy/cli.ts.
- * test/package/pack.test.ts checks the installed text against what yargs prints.
+ * loading yargs or the command list: most of what it costs beyond Node's own start-up
+ * (bench/results.md). Anything else, a terminal narrower than the help's 100 columns, or a missing
+ * file runs deploy/cli.ts. test/package/pack.test.ts checks the installed text against yargs' output.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
